@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ArchiveConfig(AppConfig):
+    name = "worksafe.archive"
+    verbose_name = "一企一档"
+
+    def ready(self):
+        from worksafe.core import audit
+
+        from .models import Enterprise, KeySupervisionItem, SecondaryUnit
+
+        audit.register(Enterprise, enterprise=lambda e: e, exclude={"updated_at"})
+        audit.register(SecondaryUnit, enterprise=lambda u: u.enterprise)
+        audit.register(KeySupervisionItem, enterprise=lambda i: i.enterprise)

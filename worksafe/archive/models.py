@@ -1,0 +1,171 @@
+"""一企一档: the enterprise (表1), its secondary units and key supervision items (表2), and archive review."""
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django_fsm import FSMField, transition
+
+from worksafe.core import permissions
+from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region
+from worksafe.core.validators import validate_mobile, validate_phone, validate_uscc
+
+
+class YesNoNA(models.TextChoices):
+    YES = "yes", "是"
+    NO = "no", "否"
+    NA = "na", "不涉及"
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", "未提交"
+    SUBMITTED = "submitted", "待审核"
+    APPROVED = "approved", "审核通过"
+    RETURNED = "returned", "已退回"
+
+
+REVIEW_COLORS = {"draft": "secondary", "submitted": "orange", "approved": "green", "returned": "red"}
+
+
+class Enterprise(models.Model):
+    """A 生产经营单位 with the fields of 表1 企业基本信息表."""
+
+    name = models.CharField("企业名称", max_length=128)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc])
+    legal_representative = models.CharField("法定代表人", max_length=64)
+    legal_representative_mobile = models.CharField("法定代表人手机", max_length=11, validators=[validate_mobile])
+    address = models.CharField("单位地址", max_length=255, help_text="注册地址，同营业执照")
+    founded_on = models.DateField("成立时间", null=True, blank=True)
+    business_license = models.CharField("营业执照", max_length=64, blank=True, help_text="营业执照编号或登记机关")
+    industry = models.ForeignKey(Industry, models.PROTECT, verbose_name="行业分类")
+    competent_department = models.CharField("主管部门", max_length=16, choices=CompetentDepartment.choices)
+    staff_count = models.PositiveIntegerField("职工总数", default=0)
+    region = models.ForeignKey(Region, models.PROTECT, verbose_name="所在县区", db_index=False)
+    fixed_assets = models.DecimalField(
+        "固定资产（万元）", max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    floor_area = models.DecimalField(
+        "总建筑面积（㎡）", max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    industry_type_note = models.CharField("企业所属行业及类型", max_length=255, blank=True, help_text="由企业自行填写")
+    subordinate_units = models.CharField("所辖单位", max_length=255, blank=True, help_text="下属子公司或控股单位")
+    safety_office_name = models.CharField("安全管理机构名称", max_length=128, blank=True)
+    safety_office_phone = models.CharField("安全管理机构电话", max_length=32, blank=True, validators=[validate_phone])
+    safety_head = models.CharField("安全管理机构负责人", max_length=64, blank=True)
+    safety_head_mobile = models.CharField("安全管理机构负责人手机", max_length=11, blank=True, validators=[validate_mobile])
+    duty_phone = models.CharField("值班电话", max_length=32, blank=True, validators=[validate_phone])
+    fulltime_safety_staff = models.PositiveIntegerField("专职安全管理人员数", default=0)
+    parttime_safety_staff = models.PositiveIntegerField("兼职安全管理人员数", default=0)
+    has_major_hazard_source = models.BooleanField("是否有危化品重大危险源", default=False)
+    risk_identified = models.BooleanField("是否进行风险辨识", default=False)
+    major_hazard_filed = models.CharField("危化品重大危险源是否备案", max_length=3, choices=YesNoNA.choices, default=YesNoNA.NA)
+    longitude = models.DecimalField(
+        "经度", max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    latitude = models.DecimalField(
+        "纬度", max_digits=8, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    review_state = FSMField("审核状态", max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT, protected=False)
+    review_reason = models.CharField("退回原因", max_length=500, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "生产经营单位"
+        ordering = ["region_id", "name"]
+        indexes = [
+            # Jurisdiction scans: WHERE region_id >= ? AND region_id < ? [AND industry_id IN (...)] ORDER BY region_id, name
+            models.Index(fields=["region", "name"], name="enterprise_region_name"),
+            models.Index(fields=["industry", "region"], name="enterprise_industry_region"),
+            models.Index(fields=["review_state", "region"], name="enterprise_review_region"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("archive:enterprise_detail", args=[self.pk])
+
+    @property
+    def review_color(self):
+        return REVIEW_COLORS[self.review_state]
+
+    # Archive review (信息审核): the enterprise submits, the county regulator approves or returns.
+    @transition(field=review_state, source=[ReviewState.DRAFT, ReviewState.RETURNED, ReviewState.APPROVED], target=ReviewState.SUBMITTED,
+                permission=permissions.can_submit_archive)
+    def submit(self):
+        self.review_reason = ""
+
+    @transition(field=review_state, source=ReviewState.SUBMITTED, target=ReviewState.APPROVED,
+                permission=permissions.can_review_archive)
+    def approve(self):
+        self.review_reason = ""
+
+    @transition(field=review_state, source=ReviewState.SUBMITTED, target=ReviewState.RETURNED,
+                permission=permissions.can_review_archive)
+    def return_(self, reason):
+        self.review_reason = reason
+
+
+class ArchiveReview(models.Model):
+    """One step of the review workflow, kept as a row (who, when, from which state to which, why)."""
+
+    enterprise = models.ForeignKey(Enterprise, models.CASCADE, related_name="reviews", verbose_name="企业")
+    source = models.CharField("原状态", max_length=10, choices=ReviewState.choices)
+    target = models.CharField("新状态", max_length=10, choices=ReviewState.choices)
+    reason = models.CharField("意见", max_length=500, blank=True)
+    actor = models.ForeignKey("core.User", models.SET_NULL, null=True, related_name="+", verbose_name="操作人")
+    actor_name = models.CharField("操作人", max_length=150)
+    time = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "档案审核记录"
+        ordering = ["-time", "-id"]
+
+
+class SecondaryUnit(models.Model):
+    """二级生产经营单位: a mine, a transport division ... of an enterprise, without its own licence."""
+
+    enterprise = models.ForeignKey(Enterprise, models.CASCADE, related_name="secondary_units", verbose_name="所属企业")
+    name = models.CharField("单位名称", max_length=128)
+    industry = models.ForeignKey(Industry, models.PROTECT, verbose_name="行业分类")
+    competent_department = models.CharField("主管部门", max_length=16, choices=CompetentDepartment.choices)
+    principal = models.CharField("负责人", max_length=64, blank=True)
+    principal_mobile = models.CharField("负责人手机", max_length=11, blank=True, validators=[validate_mobile])
+    address = models.CharField("地址", max_length=255, blank=True)
+    note = models.CharField("备注", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "二级生产经营单位"
+        ordering = ["enterprise", "name"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "name"], name="secondary_unit_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class KeySupervisionItem(models.Model):
+    """A row of 表2 重点监管信息表: a facility or activity with its area, risk type and controls."""
+
+    enterprise = models.ForeignKey(Enterprise, models.CASCADE, related_name="key_items", verbose_name="企业")
+    seq = models.PositiveIntegerField("序号", default=1)
+    name = models.CharField("设施设备名称或作业活动名称", max_length=128)
+    area = models.CharField("所在区域", max_length=128)
+    accident_category = models.ForeignKey(AccidentCategory, models.PROTECT, verbose_name="风险类型")
+    procedure = models.CharField("危险工序", max_length=128, blank=True)
+    location = models.CharField("具体部位", max_length=128, blank=True)
+    department = models.CharField("行业管理部门", max_length=64, blank=True)
+    controlled = models.BooleanField("是否受控状态", default=True)
+    is_major_hazard_source = models.BooleanField("是否构成重大危险源", default=False)
+    has_emergency_plan = models.BooleanField("是否制定应急预案", default=False)
+    monitoring = models.CharField("关键监测监控措施", max_length=255, blank=True)
+    reviewer = models.CharField("审核人姓名", max_length=64, blank=True)
+    responsible_contact = models.CharField("责任部门和责任人联系方式", max_length=128, blank=True)
+    note = models.CharField("备注", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "重点监管信息"
+        ordering = ["enterprise", "seq", "id"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,337 @@
+"""一企一档 pages: the regulators' list, the one-page archive, editing, review, 属地调整, 类型设置."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed, has_transition_perm
+
+from worksafe.core import audit, permissions
+from worksafe.core.display import field_rows
+from worksafe.core.filters import ChangeRecordFilter
+from worksafe.core.listing import paginate, sort
+from worksafe.core.models import AuditAction, ChangeRecord, Role, User
+from worksafe.core.passwords import issue_one_time_password
+from worksafe.core.scoping import enterprises_for, region_q
+
+from .filters import EnterpriseFilter
+from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
+from .models import ArchiveReview, Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit
+
+ARCHIVE_SECTIONS = []
+
+LIST_COLUMNS = {
+    "name": "name",
+    "uscc": "uscc",
+    "region": ("region_id", "name"),
+    "industry": ("industry_id", "name"),
+    "staff_count": "staff_count",
+    "review_state": ("review_state", "region_id"),
+    "updated_at": "updated_at",
+}
+
+
+def scoped_enterprise(request, pk):
+    """The enterprise if the user may see it; 404 otherwise, whether or not it exists."""
+    return get_object_or_404(enterprises_for(request.user).select_related("industry__parent", "region__parent"), pk=pk)
+
+
+def require(allowed):
+    if not allowed:
+        raise PermissionDenied
+
+
+def regulator_only(request):
+    require(request.user.is_regulator or request.user.is_sysadmin)
+
+
+def filtered_enterprises(request):
+    """The list page's query (filters and sort), shared with the export."""
+    base = enterprises_for(request.user).select_related("industry", "region")
+    filterset = EnterpriseFilter(request.GET, base, user=request.user)
+    qs, sort_key = sort(request, filterset.qs, LIST_COLUMNS, "region")
+    return filterset, qs, sort_key
+
+
+@login_required
+def enterprise_list(request):
+    regulator_only(request)
+    filterset, qs, sort_key = filtered_enterprises(request)
+    context = {
+        "filter": filterset,
+        "page": paginate(request, qs),
+        "sort": sort_key,
+        "return_form": ReturnForm(),
+        "can_add": permissions.can_manage_enterprise(request.user),
+    }
+    template = "archive/enterprise_list_rows.html" if request.htmx and not request.htmx.boosted else "archive/enterprise_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def enterprise_detail(request, pk):
+    enterprise = scoped_enterprise(request, pk)
+    user = request.user
+    history = ChangeRecord.objects.filter(enterprise_id=enterprise.pk).select_related("content_type")
+    context = {
+        "e": enterprise,
+        "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason"}),
+        # Later features (risks, hazards, ledgers, the QR code) add their section templates here.
+        "sections": ARCHIVE_SECTIONS,
+        "units": enterprise.secondary_units.select_related("industry"),
+        "items": enterprise.key_items.select_related("accident_category"),
+        "reviews": enterprise.reviews.all()[:20],
+        "history": paginate(request, history),
+        "admin_account": enterprise.users.filter(role=Role.ENTERPRISE_ADMIN).first(),
+        "can_edit": permissions.can_edit_archive(user, enterprise),
+        "can_submit": can_proceed(enterprise.submit) and has_transition_perm(enterprise.submit, user),
+        "can_review": can_proceed(enterprise.approve) and has_transition_perm(enterprise.approve, user),
+        "can_manage": permissions.can_manage_enterprise(user, enterprise),
+        "can_delete": permissions.can_delete_enterprise(user, enterprise),
+        "return_form": ReturnForm(),
+    }
+    return render(request, "archive/enterprise_detail.html", context)
+
+
+def _save_in_scope(request, obj):
+    """Save, then make sure the user can still see the result (else roll back): no writing outside one's reach."""
+    with transaction.atomic():
+        obj.save()
+        if not enterprises_for(request.user).filter(pk=obj.pk).exists():
+            transaction.set_rollback(True)
+            return False
+    return True
+
+
+def _mark_for_review(enterprise, user):
+    """Editing an approved archive sends it back to review."""
+    if enterprise.review_state == ReviewState.APPROVED:
+        _transition(enterprise, "submit", user, "已审核档案被修改，重新待审")
+
+
+@login_required
+def enterprise_add(request):
+    require(permissions.can_manage_enterprise(request.user))
+    form = EnterpriseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            enterprise = form.save(commit=False)
+            if not _save_in_scope(request, enterprise):
+                form.add_error(None, "该企业不在您的管辖范围内（属地或行业），无法添加。")
+                return render(request, "archive/enterprise_form.html", {"form": form})
+            account = User.objects.create(username=enterprise.uscc, role=Role.ENTERPRISE_ADMIN, enterprise=enterprise, full_name=enterprise.name)
+            password = issue_one_time_password(account)
+        messages.success(request, f"已添加企业。企业管理员账号 {account.username}，一次性密码：{password}（仅显示一次，首次登录须修改）")
+        return redirect(enterprise)
+    return render(request, "archive/enterprise_form.html", {"form": form})
+
+
+@login_required
+def enterprise_edit(request, pk):
+    enterprise = scoped_enterprise(request, pk)
+    require(permissions.can_edit_archive(request.user, enterprise))
+    form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            if _save_in_scope(request, form.instance):
+                if form.has_changed():
+                    _mark_for_review(enterprise, request.user)
+                messages.success(request, "企业基本信息已保存。")
+                return redirect(enterprise)
+        form.add_error(None, "修改后的企业将超出您的管辖范围，未保存。")
+    return render(request, "archive/enterprise_form.html", {"form": form, "e": enterprise})
+
+
+@login_required
+@require_POST
+def enterprise_delete(request, pk):
+    enterprise = scoped_enterprise(request, pk)
+    require(permissions.can_delete_enterprise(request.user, enterprise))
+    enterprise.delete()
+    messages.success(request, f"已删除企业 {enterprise.name}。")
+    return redirect("archive:enterprise_list")
+
+
+def _transition(enterprise, name, user, reason=""):
+    """Run review transition `name` on `enterprise`, keep the step as a row, and save."""
+    source = enterprise.review_state
+    method = getattr(enterprise, name)
+    method(reason) if name == "return_" else method()
+    enterprise._audit_action = {"submit": AuditAction.SUBMIT, "approve": AuditAction.APPROVE, "return_": AuditAction.RETURN}[name]
+    enterprise._audit_message = reason
+    enterprise.save()
+    ArchiveReview.objects.create(
+        enterprise=enterprise, source=source, target=enterprise.review_state, reason=reason, actor=user, actor_name=str(user)
+    )
+
+
+@login_required
+@require_POST
+def enterprise_review(request, pk, action):
+    """submit / approve / return one archive."""
+    enterprise = scoped_enterprise(request, pk)
+    name = {"submit": "submit", "approve": "approve", "return": "return_"}[action]
+    method = getattr(enterprise, name)
+    require(has_transition_perm(method, request.user))
+    if not can_proceed(method):
+        messages.error(request, f"当前状态“{enterprise.get_review_state_display()}”下不能执行此操作。")
+        return redirect(enterprise)
+    reason = ""
+    if name == "return_":
+        form = ReturnForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "退回须填写原因。")
+            return redirect(enterprise)
+        reason = form.cleaned_data["reason"]
+    with transaction.atomic():
+        _transition(enterprise, name, request.user, reason)
+    messages.success(request, {"submit": "已提交审核。", "approve": "审核通过。", "return_": "已退回。"}[name])
+    return redirect(enterprise)
+
+
+@login_required
+@require_POST
+def enterprise_bulk_review(request):
+    """Approve or return the selected archives (those not awaiting review, or out of reach, are skipped)."""
+    regulator_only(request)
+    action = request.POST.get("action")
+    if action not in ("approve", "return"):
+        raise PermissionDenied
+    reason = ""
+    if action == "return":
+        form = ReturnForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "批量退回须填写原因。")
+            return redirect(request.POST.get("next") or "archive:enterprise_list")
+        reason = form.cleaned_data["reason"]
+    ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
+    done = skipped = 0
+    name = "approve" if action == "approve" else "return_"
+    with transaction.atomic():
+        for enterprise in enterprises_for(request.user).filter(pk__in=ids).select_for_update():
+            method = getattr(enterprise, name)
+            if can_proceed(method) and has_transition_perm(method, request.user):
+                _transition(enterprise, name, request.user, reason)
+                done += 1
+            else:
+                skipped += 1
+    label = "审核通过" if action == "approve" else "退回"
+    messages.success(request, f"已{label} {done} 家企业" + (f"，{skipped} 家不是待审核状态或无权审核，已跳过。" if skipped else "。"))
+    return redirect(request.POST.get("next") or "archive:enterprise_list")
+
+
+@login_required
+def enterprise_move(request, pk):
+    """属地调整."""
+    enterprise = scoped_enterprise(request, pk)
+    require(permissions.can_manage_enterprise(request.user, enterprise))
+    form = MoveRegionForm(request.POST or None, user=request.user, initial={"region": enterprise.region_id})
+    if request.method == "POST" and form.is_valid():
+        enterprise.region = form.cleaned_data["region"]
+        enterprise._audit_action, enterprise._audit_message = AuditAction.MOVE_REGION, form.cleaned_data["reason"]
+        if _save_in_scope(request, enterprise):
+            messages.success(request, f"属地已调整为 {enterprise.region.full_name}。")
+            return redirect(enterprise)
+        form.add_error("region", "新属地超出您的管辖范围。")
+    return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": "属地调整"})
+
+
+@login_required
+def enterprise_set_type(request, pk):
+    """类型设置: industry and competent department."""
+    enterprise = scoped_enterprise(request, pk)
+    require(permissions.can_manage_enterprise(request.user, enterprise))
+    form = SetTypeForm(request.POST or None, instance=enterprise)
+    if request.method == "POST" and form.is_valid():
+        enterprise._audit_action, enterprise._audit_message = AuditAction.SET_TYPE, form.cleaned_data["reason"]
+        if _save_in_scope(request, enterprise):
+            messages.success(request, "单位类型已调整。")
+            return redirect(enterprise)
+        form.add_error("industry", "调整后的行业不在您的监管范围内。")
+    return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": "类型设置"})
+
+
+@login_required
+@require_POST
+def enterprise_reset_password(request, pk):
+    """A new one-time password for the enterprise administrator (no shared default password exists)."""
+    enterprise = scoped_enterprise(request, pk)
+    require(permissions.can_manage_enterprise(request.user, enterprise))
+    with transaction.atomic():
+        account, _ = User.objects.get_or_create(
+            username=enterprise.uscc, defaults={"role": Role.ENTERPRISE_ADMIN, "enterprise": enterprise, "full_name": enterprise.name}
+        )
+        if account.enterprise_id != enterprise.pk:
+            raise PermissionDenied
+        password = issue_one_time_password(account)
+    messages.success(request, f"企业管理员 {account.username} 的新一次性密码：{password}（仅显示一次，首次登录须修改）")
+    return redirect(enterprise)
+
+
+def _child_form(request, enterprise, form_class, instance, title):
+    require(permissions.can_edit_archive(request.user, enterprise))
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj.enterprise = enterprise
+        with transaction.atomic():
+            obj.save()
+            _mark_for_review(enterprise, request.user)
+        messages.success(request, f"{title}已保存。")
+        return redirect(enterprise)
+    return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": title})
+
+
+def _child(request, model, pk):
+    """A secondary unit or key item, 404 unless its enterprise is in the user's reach."""
+    obj = get_object_or_404(model.objects.filter(enterprise__in=enterprises_for(request.user)), pk=pk)
+    return obj, scoped_enterprise(request, obj.enterprise_id)
+
+
+@login_required
+def unit_add(request, pk):
+    return _child_form(request, scoped_enterprise(request, pk), SecondaryUnitForm, None, "二级生产经营单位")
+
+
+@login_required
+def unit_edit(request, pk):
+    unit, enterprise = _child(request, SecondaryUnit, pk)
+    return _child_form(request, enterprise, SecondaryUnitForm, unit, "二级生产经营单位")
+
+
+@login_required
+def item_add(request, pk):
+    enterprise = scoped_enterprise(request, pk)
+    item = KeySupervisionItem(seq=enterprise.key_items.count() + 1)
+    return _child_form(request, enterprise, KeySupervisionItemForm, item, "重点监管信息")
+
+
+@login_required
+def item_edit(request, pk):
+    item, enterprise = _child(request, KeySupervisionItem, pk)
+    return _child_form(request, enterprise, KeySupervisionItemForm, item, "重点监管信息")
+
+
+@login_required
+@require_POST
+def child_delete(request, kind, pk):
+    model = {"unit": SecondaryUnit, "item": KeySupervisionItem}[kind]
+    obj, enterprise = _child(request, model, pk)
+    require(permissions.can_edit_archive(request.user, enterprise))
+    with transaction.atomic():
+        obj.delete()
+        _mark_for_review(enterprise, request.user)
+    messages.success(request, f"已删除 {obj}。")
+    return redirect(enterprise)
+
+
+@login_required
+def change_list(request):
+    """生产经营单位变更信息: changes to archives across the regulator's jurisdiction."""
+    regulator_only(request)
+    qs = ChangeRecord.objects.exclude(enterprise_id=None).select_related("content_type")
+    if not request.user.is_sysadmin:
+        qs = qs.filter(region_q(request.user.organization.region, "region_code"))
+    filterset = ChangeRecordFilter(request.GET, qs)
+    return render(request, "archive/change_list.html", {"filter": filterset, "page": paginate(request, filterset.qs)})

@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def enterprise_stats(request):
+    return HttpResponse(status=501)

@@ -1,0 +1,115 @@
+"""The audit trail: every change to a registered model becomes a ChangeRecord.
+
+Instances remember their field values when loaded (post_init); on save the difference is recorded with the
+acting user taken from the request context. Bulk writes (imports) bypass signals and call `record()` themselves.
+"""
+import contextvars
+import datetime
+import decimal
+import uuid
+from contextlib import contextmanager
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_delete, post_init, post_save
+
+_context = contextvars.ContextVar("audit_context", default=None)
+_registry = {}  # model -> (enterprise_of, excluded attnames)
+
+
+@contextmanager
+def acting_as(user, request_id=None):
+    """Attribute the changes made inside the block to `user`."""
+    token = _context.set((user, request_id or uuid.uuid4().hex))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current_user():
+    ctx = _context.get()
+    return ctx[0] if ctx else None
+
+
+def _json(value):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time, decimal.Decimal, uuid.UUID)):
+        return str(value)
+    return value
+
+
+def snapshot(obj):
+    """The audited field values of `obj`, JSON-ready."""
+    _, exclude = _registry[type(obj)]
+    return {
+        f.attname: _json(f.value_from_object(obj)) for f in obj._meta.concrete_fields if f.attname not in exclude
+    }
+
+
+def record(obj, action, before=None, after=None, message="", enterprise=None, user=None):
+    """Build (unsaved) and return the ChangeRecord for one change; callers bulk_create or save it."""
+    from .models import ChangeRecord
+
+    ctx = _context.get()
+    user = user or (ctx[0] if ctx else None)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    if enterprise is None:
+        enterprise = _registry.get(type(obj), (lambda o: None, ()))[0](obj)
+    return ChangeRecord(
+        user=user,
+        user_name=(user.get_username() if user else "系统"),
+        request_id=ctx[1] if ctx else "",
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        enterprise_id=enterprise.pk if enterprise else None,
+        region_code=enterprise.region_id if enterprise else "",
+        message=message[:500],
+        before=before,
+        after=after,
+    )
+
+
+def register(model, enterprise=lambda obj: None, exclude=()):
+    """Audit `model`; `enterprise(obj)` gives the Enterprise a change belongs to (or None)."""
+    _registry[model] = (enterprise, set(exclude))
+    post_init.connect(_remember, sender=model, weak=False)
+    post_save.connect(_saved, sender=model, weak=False)
+    post_delete.connect(_deleted, sender=model, weak=False)
+    return model
+
+
+def registered_models():
+    return list(_registry)
+
+
+def _remember(sender, instance, **kwargs):
+    instance._audit_before = snapshot(instance) if instance.pk else None
+
+
+def _saved(sender, instance, created, raw=False, **kwargs):
+    from .models import AuditAction
+
+    if raw:
+        return
+    after = snapshot(instance)
+    before = None if created else getattr(instance, "_audit_before", None)
+    action = getattr(instance, "_audit_action", None)
+    if before is not None:
+        changed = {k for k in after if before.get(k) != after[k]}
+        if not changed and not action:
+            return
+        before = {k: before.get(k) for k in changed}
+        after = {k: after[k] for k in changed}
+    action = action or (AuditAction.CREATE if created else AuditAction.UPDATE)
+    message = getattr(instance, "_audit_message", "")
+    record(instance, action, before, after, message).save()
+    instance._audit_before = snapshot(instance)
+    instance._audit_action = instance._audit_message = None
+
+
+def _deleted(sender, instance, **kwargs):
+    from .models import AuditAction
+
+    record(instance, AuditAction.DELETE, snapshot(instance), None).save()

@@ -1,0 +1,48 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+
+from .models import Role, User
+from .scoping import organizations_for
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    username = forms.CharField(label="用户名", help_text="企业用户请输入统一社会信用代码", widget=forms.TextInput(attrs={"autofocus": True}))
+    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput)
+
+    error_messages = {
+        "invalid_login": "用户名或密码错误。连续多次输错后账号将被临时锁定。",
+        "inactive": "该账号已停用。",
+    }
+
+    def clean_username(self):
+        # USCCs are printed in upper case; people type them in any case.
+        username = self.cleaned_data["username"].strip()
+        return username.upper() if len(username) == 18 else username
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def clean_new_password1(self):
+        new = self.cleaned_data.get("new_password1")
+        if new and self.user.check_password(new):
+            raise forms.ValidationError("新密码不能与当前密码相同。")
+        return new
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "mobile", "email"]
+
+
+class UserCreateForm(forms.ModelForm):
+    """A government account created by a regulator administrator; it gets a one-time password."""
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "mobile", "organization", "role"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations_for(actor)
+        self.fields["organization"].required = True
+        self.fields["role"].choices = [(Role.REGULATOR, Role.REGULATOR.label), (Role.REGULATOR_ADMIN, Role.REGULATOR_ADMIN.label)]

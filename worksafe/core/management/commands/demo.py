@@ -1,0 +1,89 @@
+"""worksafe demo: demo organisations, accounts with documented passwords, and N random enterprises."""
+import random
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from worksafe.archive.fake import make_enterprise
+from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
+from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
+
+DEMO_PASSWORD = "demo2026!"
+# username, full name, role, organisation (name, level, region) or enterprise region
+GOVERNMENT = [
+    ("admin", "系统管理员", Role.SYSADMIN, None),
+    ("henan", "省厅演示账号", Role.REGULATOR_ADMIN, ("河南省应急管理厅", OrgLevel.PROVINCE, "410000")),
+    ("zhengzhou", "郑州市演示账号", Role.REGULATOR_ADMIN, ("郑州市应急管理局", OrgLevel.CITY, "410100")),
+    ("jinshui", "金水区演示账号", Role.REGULATOR, ("金水区应急管理局", OrgLevel.COUNTY, "410105")),
+    ("erqi", "二七区演示账号", Role.REGULATOR, ("二七区应急管理局", OrgLevel.COUNTY, "410103")),
+]
+ENTERPRISE_COUNTIES = ["410105", "410103"]  # one demo enterprise administrator in each county above
+
+
+class Command(BaseCommand):
+    help = "生成演示数据：监管单位、演示账号（固定密码）和随机企业档案。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--enterprises", type=int, default=300, help="随机企业数量（默认 300）")
+        parser.add_argument("--seed", type=int, default=2020, help="随机种子（相同种子生成相同数据）")
+
+    @transaction.atomic
+    def handle(self, enterprises, seed, **options):
+        if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and not settings.DEBUG:
+            raise CommandError("演示数据含公开密码，只能写入嵌入式 SQLite 演示库（或 WORKSAFE_DEBUG=1 的开发库）。")
+        if User.objects.filter(username="henan").exists():
+            self.stdout.write("演示数据已存在，跳过生成。")
+            return self.print_accounts()
+        rng = random.Random(seed)
+        orgs = {}
+        for username, full_name, role, org in GOVERNMENT:
+            user = User(username=username, full_name=full_name, role=role)
+            if org:
+                name, level, region = org
+                parent = orgs.get({"city": "410000", "county": "410100"}.get(level))
+                orgs[region] = user.organization = Organization.objects.create(name=name, level=level, region_id=region, parent=parent)
+            user.is_staff = user.is_superuser = role == Role.SYSADMIN
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        # An industry department: the province's hazardous-chemicals division sees only chemical enterprises.
+        dept = Organization.objects.create(name="河南省应急管理厅危化处", level=OrgLevel.PROVINCE, region_id="410000", parent=orgs["410000"])
+        dept.industries.set(Industry.objects.filter(code="03"))
+
+        counties = list(Region.objects.filter(level=RegionLevel.COUNTY, code__startswith="41").select_related("parent"))
+        zhengzhou = [r for r in counties if r.code.startswith("4101")]
+        industries = list(Industry.objects.filter(children__isnull=True))
+        seen = set(Enterprise.objects.values_list("uscc", flat=True))
+        rows = []
+        for i in range(enterprises):
+            # Half of the demo enterprises in 郑州 so the city and county accounts have plenty to see.
+            region = rng.choice(zhengzhou if i % 2 else counties)
+            if i < len(ENTERPRISE_COUNTIES):
+                region = next(r for r in counties if r.code == ENTERPRISE_COUNTIES[i])
+            rows.append(make_enterprise(rng, region, rng.choice(industries), seen))
+        Enterprise.objects.bulk_create(rows, batch_size=500)
+        categories = list(AccidentCategory.objects.all())
+        for e in Enterprise.objects.order_by("pk")[: min(enterprises, 60)]:
+            for n in range(rng.randrange(1, 4)):
+                KeySupervisionItem.objects.create(
+                    enterprise=e, seq=n + 1, name=rng.choice(["液氨储罐区", "反应釜", "粉尘涉爆车间", "有限空间作业", "动火作业", "配电室"]),
+                    area=rng.choice(["一车间", "二车间", "罐区", "仓库"]), accident_category=rng.choice(categories),
+                    procedure=rng.choice(["", "加氢工艺", "聚合工艺"]), location="东侧", department="应急局",
+                    is_major_hazard_source=rng.random() < 0.2, has_emergency_plan=rng.random() < 0.8,
+                    monitoring="可燃气体报警、视频监控", reviewer="安全部长", responsible_contact="安环部 0371-66668888",
+                )
+            if rng.random() < 0.3:
+                SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department=e.competent_department)
+        for i, code in enumerate(ENTERPRISE_COUNTIES):
+            e = Enterprise.objects.filter(region_id=code).order_by("pk").first()
+            user = User(username=e.uscc, full_name=e.name, role=Role.ENTERPRISE_ADMIN, enterprise=e)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        self.print_accounts()
+
+    def print_accounts(self):
+        self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}，仅限演示数据）："))
+        for u in User.objects.filter(username__in=[g[0] for g in GOVERNMENT]).select_related("organization"):
+            self.stdout.write(f"  {u.username:<20} {u.get_role_display():<8} {u.organization or ''}")
+        for u in User.objects.filter(role=Role.ENTERPRISE_ADMIN, enterprise__region_id__in=ENTERPRISE_COUNTIES, password__isnull=False).select_related("enterprise__region").order_by("enterprise__region_id")[:2]:
+            self.stdout.write(f"  {u.username:<20} 企业管理员 {u.enterprise.name}（{u.enterprise.region.name}）")

@@ -1,0 +1,232 @@
+"""Reference data (regions, industries, accident categories), organisations, users and the audit trail."""
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", "省"
+    CITY = "city", "市"
+    COUNTY = "county", "县（区）"
+    TOWNSHIP = "township", "乡镇（街道）"
+
+
+class Region(models.Model):
+    """An administrative division, keyed by its GB/T 2260 code (9 digits for townships)."""
+
+    code = models.CharField("区划代码", max_length=12, primary_key=True)
+    name = models.CharField("名称", max_length=64)
+    level = models.CharField("级别", max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def prefix(self):
+        """The code prefix shared by this region and everything under it (41, 4101, 410102, 410102001)."""
+        if self.level == RegionLevel.PROVINCE:
+            return self.code[:2]
+        if self.level == RegionLevel.CITY and self.code.endswith("00"):
+            return self.code[:4]
+        return self.code
+
+    @property
+    def is_zone(self):
+        """Functional zones (高新区, 经开区 ...) carry 7x as their county digits."""
+        return self.level == RegionLevel.COUNTY and self.code[4] == "7"
+
+    @property
+    def full_name(self):
+        names, r = [], self
+        while r is not None:
+            names.append(r.name)
+            r = r.parent
+        return "".join(reversed(names))
+
+
+class Industry(models.Model):
+    """行业分类 from 表1: a two-level tree (非煤矿山 → 尾矿库 ...)."""
+
+    code = models.CharField("代码", max_length=16, primary_key=True)
+    name = models.CharField("名称", max_length=64)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级")
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行业分类"
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class AccidentCategory(models.Model):
+    """GB 6441-86 企业职工伤亡事故分类, codes 01–20."""
+
+    code = models.CharField("代码", max_length=2, primary_key=True)
+    name = models.CharField("名称", max_length=32)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事故类别（GB 6441）"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class CompetentDepartment(models.TextChoices):
+    EMERGENCY = "emergency", "应急局"
+    COAL = "coal", "煤炭局"
+    INDUSTRY = "industry", "工信局"
+    OTHER = "other", "其他"
+
+
+class OrgLevel(models.TextChoices):
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
+    TOWNSHIP = "township", "乡镇级"
+
+
+class Organization(models.Model):
+    """A government body: an 应急管理局 at some level, an industry department or a park administration."""
+
+    name = models.CharField("名称", max_length=128)
+    level = models.CharField("级别", max_length=10, choices=OrgLevel.choices)
+    region = models.ForeignKey(Region, models.PROTECT, verbose_name="管辖区域")
+    industries = models.ManyToManyField(
+        Industry, blank=True, verbose_name="监管行业", help_text="为空表示监管全部行业；选择上级行业包含其下级。"
+    )
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级单位")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "监管单位"
+        ordering = ["region_id", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    SYSADMIN = "sysadmin", "系统管理员"
+    REGULATOR_ADMIN = "regulator_admin", "监管管理员"
+    REGULATOR = "regulator", "监管人员"
+    ENTERPRISE_ADMIN = "enterprise_admin", "企业管理员"
+    ENTERPRISE_STAFF = "enterprise_staff", "企业人员"
+
+
+GOVERNMENT_ROLES = {Role.REGULATOR, Role.REGULATOR_ADMIN}
+ENTERPRISE_ROLES = {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF}
+
+
+class User(AbstractUser):
+    """A person. Enterprise administrators log in with their enterprise's 统一社会信用代码 as username."""
+
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.ENTERPRISE_STAFF)
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, null=True, blank=True, related_name="users", verbose_name="监管单位"
+    )
+    enterprise = models.ForeignKey(
+        "archive.Enterprise", models.CASCADE, null=True, blank=True, related_name="users", verbose_name="企业"
+    )
+    full_name = models.CharField("姓名", max_length=64, blank=True)
+    mobile = models.CharField("手机", max_length=20, blank=True)
+    must_change_password = models.BooleanField("首次登录须修改密码", default=False)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def is_regulator(self):
+        return self.role in GOVERNMENT_ROLES and self.organization_id is not None
+
+    @property
+    def is_enterprise_user(self):
+        return self.role in ENTERPRISE_ROLES and self.enterprise_id is not None
+
+    @property
+    def is_sysadmin(self):
+        return self.role == Role.SYSADMIN or self.is_superuser
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+    IMPORT = "import", "导入"
+    RESET_PASSWORD = "reset_password", "重置密码"
+    SUBMIT = "submit", "提交审核"
+    APPROVE = "approve", "审核通过"
+    RETURN = "return", "退回"
+    MOVE_REGION = "move_region", "属地调整"
+    SET_TYPE = "set_type", "类型设置"
+
+
+class ChangeRecord(models.Model):
+    """One change to one record: who, when, what, and the fields before and after.
+
+    `enterprise` is the archive the change belongs to; `region_code` its jurisdiction at the time, which scopes
+    the regulators' list of changes.
+    """
+
+    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="操作用户")
+    user_name = models.CharField("操作用户", max_length=150, blank=True)
+    request_id = models.CharField("请求", max_length=32, blank=True)
+    action = models.CharField("操作类型", max_length=20, choices=AuditAction.choices)
+    content_type = models.ForeignKey(ContentType, models.PROTECT, verbose_name="对象类型")
+    object_id = models.CharField("对象ID", max_length=64)
+    object = GenericForeignKey("content_type", "object_id")
+    object_repr = models.CharField("对象", max_length=200)
+    # No database constraint: the history of a deleted enterprise stays, still scoped by `region_code`.
+    enterprise = models.ForeignKey(
+        "archive.Enterprise", models.DO_NOTHING, null=True, blank=True, db_index=False, db_constraint=False,
+        related_name="changes", verbose_name="企业",
+    )
+    region_code = models.CharField("属地", max_length=12, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "变更记录"
+        ordering = ["-time", "-id"]
+        indexes = [
+            # The enterprise history tab: WHERE enterprise_id = ? ORDER BY time DESC
+            models.Index(fields=["enterprise", "-time"], name="change_enterprise_time"),
+            models.Index(fields=["content_type", "object_id"], name="change_object"),
+            # The regulator's change list: WHERE region_code BETWEEN ? AND ? ORDER BY time DESC
+            models.Index(fields=["region_code", "-time"], name="change_region_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    @property
+    def changed_fields(self):
+        """[(verbose name, before, after)] in readable form, for the fields that differ."""
+        from .display import display_value
+
+        before, after = self.before or {}, self.after or {}
+        model = self.content_type.model_class()
+        fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
+        rows = []
+        for key in [k for k in {**before, **after} if before.get(k) != after.get(k)]:
+            field = fields.get(key)
+            if field is None:
+                rows.append((key, before.get(key), after.get(key)))
+            else:
+                rows.append((field.verbose_name, display_value(field, before.get(key)), display_value(field, after.get(key))))
+        return rows

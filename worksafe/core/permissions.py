@@ -1,0 +1,44 @@
+"""Who may do what, beyond seeing (seeing is scoping.py). Each check takes the acting user and the object."""
+from .models import OrgLevel, Role
+from .scoping import enterprise_q
+
+
+def in_scope(user, enterprise):
+    """Whether `enterprise` lies in `user`'s jurisdiction (one indexed query)."""
+    from worksafe.archive.models import Enterprise
+
+    return Enterprise.objects.filter(enterprise_q(user), pk=enterprise.pk).exists()
+
+
+def can_edit_archive(user, enterprise):
+    if user.is_enterprise_user:
+        return user.enterprise_id == enterprise.pk
+    return (user.is_regulator or user.is_sysadmin) and in_scope(user, enterprise)
+
+
+def can_submit_archive(enterprise, user):
+    return user.is_enterprise_user and user.role == Role.ENTERPRISE_ADMIN and user.enterprise_id == enterprise.pk
+
+
+def can_review_archive(enterprise, user):
+    """Review is the county regulators' work (or any level above, for zones and 济源); township staff don't review."""
+    if user.is_sysadmin:
+        return True
+    return user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP and in_scope(user, enterprise)
+
+
+def can_manage_enterprise(user, enterprise=None):
+    """Add, move (属地调整), retype (类型设置), reset passwords: regulators in scope."""
+    if user.is_sysadmin:
+        return True
+    return user.is_regulator and (enterprise is None or in_scope(user, enterprise))
+
+
+def can_delete_enterprise(user, enterprise):
+    return user.is_sysadmin or (user.role == Role.REGULATOR_ADMIN and can_manage_enterprise(user, enterprise))
+
+
+def can_manage_users(user):
+    return user.is_sysadmin or (user.is_regulator and user.role == Role.REGULATOR_ADMIN) or (
+        user.is_enterprise_user and user.role == Role.ENTERPRISE_ADMIN
+    )

@@ -1,0 +1,100 @@
+"""Jurisdiction scoping, written once: who may see which enterprises, records and users.
+
+A regulator sees the enterprises whose region code lies under its organisation's region, narrowed to the
+industries its organisation supervises when any are set; an enterprise user sees only its own enterprise.
+Region codes share prefixes with their subtree, so a subtree is one index range scan on both databases.
+"""
+from django.db.models import Q
+
+from .models import Industry, Region
+
+
+def code_range(prefix):
+    """(low, high) such that low <= code < high holds exactly for the codes starting with `prefix`."""
+    return prefix, str(int(prefix) + 1).zfill(len(prefix))
+
+
+def region_q(region, field="region_id"):
+    """Q for rows whose `field` (a region code) lies in `region`'s subtree."""
+    prefix = region.prefix if isinstance(region, Region) else region
+    low, high = code_range(prefix)
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+
+
+def industry_codes(industries):
+    """The given industries and their sub-industries."""
+    codes = {i.code for i in industries}
+    codes |= set(Industry.objects.filter(parent_id__in=codes).values_list("code", flat=True))
+    return codes
+
+
+def enterprise_q(user, path=""):
+    """Q restricting a queryset to the enterprises `user` may see; `path` leads from the model to Enterprise."""
+    p = f"{path}__" if path else ""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_sysadmin:
+        return Q()
+    if user.is_enterprise_user:
+        return Q(**{f"{p}pk" if not path else f"{path}_id": user.enterprise_id})
+    if user.is_regulator:
+        org = user.organization
+        q = region_q(org.region, f"{p}region_id")
+        codes = getattr(org, "_industry_codes", None)
+        if codes is None:
+            codes = org._industry_codes = industry_codes(org.industries.all())
+        if codes:
+            q &= Q(**{f"{p}industry_id__in": sorted(codes)})
+        return q
+    return Q(pk__in=[])
+
+
+def scoped(queryset, user, path=""):
+    """`queryset` filtered to `user`'s jurisdiction."""
+    return queryset.filter(enterprise_q(user, path))
+
+
+def enterprises_for(user):
+    from worksafe.archive.models import Enterprise
+
+    return scoped(Enterprise.objects.all(), user)
+
+
+def regions_for(user):
+    """Regions a user may pick (for filters and forms): the subtree of their organisation's region."""
+    qs = Region.objects.all()
+    if user.is_sysadmin:
+        return qs
+    if user.is_regulator:
+        return qs.filter(region_q(user.organization.region, "code"))
+    if user.is_enterprise_user:
+        return qs.filter(code=user.enterprise.region_id)
+    return qs.none()
+
+
+def organizations_for(user):
+    """Government organisations a regulator administrator manages: its own and those under its region."""
+    from .models import Organization, Role
+
+    qs = Organization.objects.all()
+    if user.is_sysadmin:
+        return qs
+    if user.is_regulator and user.role == Role.REGULATOR_ADMIN:
+        org = user.organization
+        return qs.filter(Q(pk=org.pk) | (region_q(org.region) & ~Q(region_id=org.region_id)))
+    return qs.none()
+
+
+def users_for(user):
+    """Accounts `user` may manage: government users of managed organisations and users of in-scope enterprises."""
+    from .models import User
+
+    qs = User.objects.select_related("organization", "enterprise")
+    if user.is_sysadmin:
+        return qs
+    if user.is_regulator:
+        gov = Q(organization__in=organizations_for(user))
+        return qs.filter(gov | (Q(enterprise__isnull=False) & enterprise_q(user, "enterprise")))
+    if user.is_enterprise_user and user.role == "enterprise_admin":
+        return qs.filter(enterprise_id=user.enterprise_id)
+    return qs.none()
