@@ -144,6 +144,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
     "staticfiles": {
@@ -152,6 +153,8 @@ STORAGES = {
 }
 # Serve straight from the app folders when collectstatic has not run (demo, tests).
 WHITENOISE_USE_FINDERS = True
+
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 
 # Largest xlsx accepted by imports.
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", 10 * 1024 * 1024))

@@ -14,7 +14,7 @@ TRADES = {
     "0301": "化工", "0302": "化工贸易", "0303": "精细化工", "04": "钢铁", "05": "铝业", "06": "建材", "07": "机械",
     "08": "食品", "09": "纺织", "10": "卷烟", "11": "商贸",
 }
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗".split()
+SURNAMES = list("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗")
 GIVEN = "伟 芳 娜 敏 静 强 磊 军 洋 勇 艳 杰 涛 明 超 秀 霞 平 刚 华".split()
 DEPT_BY_INDUSTRY = {"01": CompetentDepartment.COAL, "07": CompetentDepartment.INDUSTRY, "09": CompetentDepartment.INDUSTRY}
 

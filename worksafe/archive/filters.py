@@ -7,7 +7,7 @@ from worksafe.core.scoping import industry_codes, region_q, regions_for
 
 from .models import Enterprise, ReviewState
 
-YES_NO = [("1", "是"), ("0", "否")]
+YES_NO = [("", "全部"), ("1", "是"), ("0", "否")]
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -19,7 +19,7 @@ class EnterpriseFilter(django_filters.FilterSet):
     competent_department = django_filters.ChoiceFilter(label="主管部门", choices=CompetentDepartment.choices)
     has_major_hazard_source = django_filters.TypedChoiceFilter(label="重大危险源", choices=YES_NO, coerce=lambda v: v == "1")
     risk_identified = django_filters.TypedChoiceFilter(label="风险辨识", choices=YES_NO, coerce=lambda v: v == "1")
-    review_state = django_filters.MultipleChoiceFilter(label="审核状态", choices=ReviewState.choices, widget=forms.SelectMultiple)
+    review_state = django_filters.ChoiceFilter(label="审核状态", choices=ReviewState.choices)
 
     class Meta:
         model = Enterprise

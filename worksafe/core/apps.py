@@ -9,5 +9,5 @@ class CoreConfig(AppConfig):
         from . import audit
         from .models import Organization, User
 
-        audit.register(User, enterprise=lambda u: u.enterprise, exclude={"password", "last_login"})
+        audit.register(User, enterprise=lambda u: u.enterprise, exclude={"password", "last_login", "date_joined", "is_superuser", "is_staff", "first_name", "last_name"})
         audit.register(Organization)

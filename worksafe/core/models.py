@@ -225,8 +225,12 @@ class ChangeRecord(models.Model):
         rows = []
         for key in [k for k in {**before, **after} if before.get(k) != after.get(k)]:
             field = fields.get(key)
+            if field is not None and field.primary_key:
+                continue
             if field is None:
                 rows.append((key, before.get(key), after.get(key)))
             else:
-                rows.append((field.verbose_name, display_value(field, before.get(key)), display_value(field, after.get(key))))
+                old, new = display_value(field, before.get(key)), display_value(field, after.get(key))
+                if old != new:
+                    rows.append((field.verbose_name, old, new))
         return rows
