@@ -83,3 +83,74 @@ def login(client):
         return client
 
     return _login
+
+
+# ---- helpers for the archive and core page tests ----
+
+TOWNSHIP = "410105001"  # 经八路街道, a township of 金水区
+
+
+def form_data(instance, **overrides):
+    """POST data reproducing `instance` as a ModelForm would receive it (unchecked boxes left out)."""
+    from django.forms.models import model_to_dict
+
+    data = {}
+    for key, value in {**model_to_dict(instance), **overrides}.items():
+        if value is None:
+            data[key] = ""
+        elif value is False:
+            continue
+        elif value is True:
+            data[key] = "on"
+        else:
+            data[key] = str(value)
+    return data
+
+
+def create_unit(enterprise, name="一号矿井", **fields):
+    from worksafe.archive.models import SecondaryUnit
+
+    fields = {"industry_id": enterprise.industry_id, "competent_department": "emergency", **fields}
+    return SecondaryUnit.objects.create(enterprise=enterprise, name=name, **fields)
+
+
+def create_item(enterprise, name="液氨储罐区", **fields):
+    from worksafe.archive.models import KeySupervisionItem
+
+    fields = {"area": "罐区", "accident_category_id": "09", **fields}
+    return KeySupervisionItem.objects.create(enterprise=enterprise, name=name, **fields)
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.fixture
+def county_admins(orgs):
+    """Regulator administrators of the two sibling counties."""
+    return {
+        "jinshui": create_user("jinshui_admin", Role.REGULATOR_ADMIN, orgs["jinshui"]),
+        "erqi": create_user("erqi_admin", Role.REGULATOR_ADMIN, orgs["erqi"]),
+    }
+
+
+@pytest.fixture
+def township_user(orgs):
+    """A regulator of a township (街道) in 金水区: sees its township's enterprises, does not review."""
+    org = create_org("经八路街道安监站", OrgLevel.TOWNSHIP, TOWNSHIP)
+    return create_user("jingba", Role.REGULATOR, org)
+
+
+def log_in(client, username, password):
+    """Log in through the login form (axes sees the attempt); returns the response."""
+    from django.urls import reverse
+
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def can_log_in(client, username, password):
+    client.logout()
+    response = log_in(client, username, password)
+    ok = response.status_code == 302 and "_auth_user_id" in client.session
+    client.logout()
+    return ok

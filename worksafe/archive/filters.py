@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from worksafe.core.models import CompetentDepartment, Industry, Region, RegionLevel
 from worksafe.core.scoping import industry_codes, region_q, regions_for
@@ -10,16 +12,33 @@ from .models import Enterprise, ReviewState
 YES_NO = [("", "全部"), ("1", "是"), ("0", "否")]
 
 
+class FastSelect(forms.Select):
+    """A <select> written out in Python instead of one template include per option.
+
+    Same markup as forms.Select; a province user's 属地 filter offers ~200 regions, which the template path
+    renders in ~20 ms, half the list page's time at 300,000 enterprises (bench/).
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((o["value"], " selected" if o["selected"] else "", o["label"])
+             for _, group, _ in widget["optgroups"] for o in group),
+        )
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
 class EnterpriseFilter(django_filters.FilterSet):
     """One filter set for the list page, its export and (later) the API."""
 
     q = django_filters.CharFilter(label="关键字", method="search", widget=forms.TextInput(attrs={"placeholder": "企业名称或统一社会信用代码"}))
-    region = django_filters.ModelChoiceFilter(label="属地", queryset=Region.objects.none(), method="in_region")
-    industry = django_filters.ModelChoiceFilter(label="行业分类", queryset=Industry.objects.select_related("parent"), method="in_industry")
-    competent_department = django_filters.ChoiceFilter(label="主管部门", choices=CompetentDepartment.choices)
-    has_major_hazard_source = django_filters.TypedChoiceFilter(label="重大危险源", choices=YES_NO, coerce=lambda v: v == "1")
-    risk_identified = django_filters.TypedChoiceFilter(label="风险辨识", choices=YES_NO, coerce=lambda v: v == "1")
-    review_state = django_filters.ChoiceFilter(label="审核状态", choices=ReviewState.choices)
+    region = django_filters.ModelChoiceFilter(label="属地", queryset=Region.objects.none(), method="in_region", widget=FastSelect)
+    industry = django_filters.ModelChoiceFilter(label="行业分类", queryset=Industry.objects.select_related("parent"), method="in_industry", widget=FastSelect)
+    competent_department = django_filters.ChoiceFilter(label="主管部门", choices=CompetentDepartment.choices, widget=FastSelect)
+    has_major_hazard_source = django_filters.TypedChoiceFilter(label="重大危险源", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)
+    risk_identified = django_filters.TypedChoiceFilter(label="风险辨识", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)
+    review_state = django_filters.ChoiceFilter(label="审核状态", choices=ReviewState.choices, widget=FastSelect)
 
     class Meta:
         model = Enterprise
@@ -35,7 +54,14 @@ class EnterpriseFilter(django_filters.FilterSet):
         value = value.strip()
         if len(value) == 18 and value.isalnum():
             return queryset.filter(uscc=value.upper())
-        return queryset.filter(Q(name__icontains=value) | Q(uscc__istartswith=value))
+        # Case matters only to a keyword with letters; PostgreSQL's case-blind UPPER(name) LIKE costs ~40% more per
+        # row than LIKE, and a Chinese keyword has no case (bench/).
+        q = Q(name__icontains=value) if value.lower() != value.upper() else Q(name__contains=value)
+        # Codes are digits and capital letters (stored normalised): only such a keyword can start one. Leaving the
+        # code out of a Chinese keyword's query lets the indexes answer it without reading the rows (bench/).
+        if value.isascii() and value.isalnum():
+            q |= Q(uscc__startswith=value.upper())
+        return queryset.filter(q)
 
     def in_region(self, queryset, name, region):
         return queryset.filter(region_q(region))

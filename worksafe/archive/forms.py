@@ -1,6 +1,7 @@
 from django import forms
+from django.db.models import Q
 
-from worksafe.core.models import Industry, Region, RegionLevel
+from worksafe.core.models import Industry, Region, RegionLevel, User
 from worksafe.core.scoping import regions_for
 from worksafe.core.validators import normalize_uscc
 
@@ -10,9 +11,14 @@ from .models import Enterprise, KeySupervisionItem, SecondaryUnit
 MANAGED_FIELDS = ("region", "industry", "competent_department")
 
 
-def county_regions(user):
-    """Regions an enterprise can be placed in: county-level divisions (zones included) and 济源示范区."""
-    qs = regions_for(user).filter(level__in=[RegionLevel.COUNTY, RegionLevel.CITY]).exclude(code__endswith="00")
+def county_regions(user, current=None):
+    """Regions an enterprise can be placed in: county-level divisions (zones included) and 济源示范区, plus
+    `current` (the enterprise's region, which 属地调整 may have set to a township). A township's regulators,
+    who have no county in reach, place enterprises in their township."""
+    county = Q(level__in=[RegionLevel.COUNTY, RegionLevel.CITY]) & ~Q(code__endswith="00")
+    if user.is_regulator and user.organization.region.level == RegionLevel.TOWNSHIP:
+        county |= Q(level=RegionLevel.TOWNSHIP)
+    qs = regions_for(user).filter(county | Q(code=current) if current else county)
     return qs.select_related("parent")
 
 
@@ -37,7 +43,7 @@ class EnterpriseForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = county_regions(user)
+        self.fields["region"].queryset = county_regions(user, self.instance.region_id)
         self.fields["industry"].queryset = Industry.objects.select_related("parent")
         if user.is_enterprise_user and self.instance.pk:
             for name in MANAGED_FIELDS:
@@ -45,7 +51,14 @@ class EnterpriseForm(forms.ModelForm):
             self.fields["uscc"].disabled = True
 
     def clean_uscc(self):
-        return normalize_uscc(self.cleaned_data["uscc"])
+        uscc = normalize_uscc(self.cleaned_data["uscc"])
+        # The code is the enterprise administrator's username, so no other account may hold it.
+        others = User.objects.filter(username=uscc).exclude(enterprise__uscc=uscc)  # a duplicate enterprise is reported below
+        if self.instance.pk:
+            others = others.exclude(enterprise_id=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("该统一社会信用代码已被其他账号用作用户名。")
+        return uscc
 
 
 class SecondaryUnitForm(forms.ModelForm):
@@ -57,6 +70,14 @@ class SecondaryUnitForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["industry"].queryset = Industry.objects.select_related("parent")
+
+    def clean_name(self):
+        # The (enterprise, name) constraint is skipped by model validation because `enterprise` is not a form field.
+        name = self.cleaned_data["name"]
+        others = SecondaryUnit.objects.filter(enterprise_id=self.instance.enterprise_id, name=name).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("该企业已有同名的二级生产经营单位。")
+        return name
 
 
 class KeySupervisionItemForm(forms.ModelForm):

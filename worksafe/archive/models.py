@@ -74,10 +74,16 @@ class Enterprise(models.Model):
         verbose_name = verbose_name_plural = "生产经营单位"
         ordering = ["region_id", "name"]
         indexes = [
-            # Jurisdiction scans: WHERE region_id >= ? AND region_id < ? [AND industry_id IN (...)] ORDER BY region_id, name
-            models.Index(fields=["region", "name"], name="enterprise_region_name"),
-            models.Index(fields=["industry", "region"], name="enterprise_industry_region"),
+            # Jurisdiction scans: WHERE region_id >= ? AND region_id < ? ORDER BY region_id, name, id. With id the
+            # index gives the list's whole order (and deep pages their ids, listing.Paginator); with uscc too, the
+            # COUNT of a keyword search (name LIKE / uscc LIKE) is answered from the index alone (bench/).
+            models.Index(fields=["region", "name", "id", "uscc"], name="enterprise_region_name"),
+            # ... AND industry_id IN (...) [AND name LIKE ?]: an industry department's list and its keyword search.
+            models.Index(fields=["industry", "region", "name"], name="enterprise_industry_region"),
             models.Index(fields=["review_state", "region"], name="enterprise_review_region"),
+            # 企业统计: GROUP BY region_id, industry_id / review_state, and the size bands' COUNT(staff_count)
+            # FILTER (...) GROUP BY region_id, all read from this index in its order (views_stats, bench/).
+            models.Index(fields=["region", "industry", "review_state", "staff_count"], name="enterprise_stats"),
         ]
 
     def __str__(self):

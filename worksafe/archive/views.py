@@ -7,13 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
-from worksafe.core import audit, permissions
-from worksafe.core.display import field_rows
+from worksafe.core import permissions
+from worksafe.core.display import field_rows, paginate_changes
 from worksafe.core.filters import ChangeRecordFilter
 from worksafe.core.listing import paginate, sort
 from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 from worksafe.core.passwords import issue_one_time_password
-from worksafe.core.scoping import enterprises_for, region_q
+from worksafe.core.scoping import change_q, enterprises_for
+from worksafe.core.views import redirect_next
 
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
@@ -60,7 +61,8 @@ def enterprise_list(request):
     filterset, qs, sort_key = filtered_enterprises(request)
     context = {
         "filter": filterset,
-        "page": paginate(request, qs),
+        # A keyword search reads its page by id first: a guard against PostgreSQL's join plans (listing.Paginator).
+        "page": paginate(request, qs, by_id=bool(request.GET.get("q", "").strip())),
         "sort": sort_key,
         "return_form": ReturnForm(),
         "can_add": permissions.can_manage_enterprise(request.user),
@@ -82,7 +84,7 @@ def enterprise_detail(request, pk):
         "units": enterprise.secondary_units.select_related("industry"),
         "items": enterprise.key_items.select_related("accident_category"),
         "reviews": enterprise.reviews.all()[:20],
-        "history": paginate(request, history),
+        "history": paginate_changes(request, history),
         "admin_account": enterprise.users.filter(role=Role.ENTERPRISE_ADMIN).first(),
         "can_edit": permissions.can_edit_archive(user, enterprise),
         "can_submit": can_proceed(enterprise.submit) and has_transition_perm(enterprise.submit, user),
@@ -132,15 +134,25 @@ def enterprise_edit(request, pk):
     enterprise = scoped_enterprise(request, pk)
     require(permissions.can_edit_archive(request.user, enterprise))
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
+    old_uscc = enterprise.uscc  # before validation copies the posted values onto the instance
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             if _save_in_scope(request, form.instance):
                 if form.has_changed():
                     _mark_for_review(enterprise, request.user)
+                if enterprise.uscc != old_uscc:
+                    _follow_uscc(enterprise, old_uscc)
                 messages.success(request, "企业基本信息已保存。")
                 return redirect(enterprise)
         form.add_error(None, "修改后的企业将超出您的管辖范围，未保存。")
     return render(request, "archive/enterprise_form.html", {"form": form, "e": enterprise})
+
+
+def _follow_uscc(enterprise, old_uscc):
+    """The enterprise administrator logs in with the USCC: when the code is corrected, so is the username."""
+    for account in enterprise.users.filter(username=old_uscc):
+        account.username = enterprise.uscc
+        account.save()
 
 
 @login_required
@@ -173,7 +185,10 @@ def enterprise_review(request, pk, action):
     enterprise = scoped_enterprise(request, pk)
     name = {"submit": "submit", "approve": "approve", "return": "return_"}[action]
     method = getattr(enterprise, name)
-    require(has_transition_perm(method, request.user))
+    # Who may act does not depend on the state (has_transition_perm is False in a wrong state too): a
+    # reviewer who arrives after a colleague gets the state message below, not a 403.
+    allowed = permissions.can_submit_archive if name == "submit" else permissions.can_review_archive
+    require(allowed(enterprise, request.user))
     if not can_proceed(method):
         messages.error(request, f"当前状态“{enterprise.get_review_state_display()}”下不能执行此操作。")
         return redirect(enterprise)
@@ -203,7 +218,7 @@ def enterprise_bulk_review(request):
         form = ReturnForm(request.POST)
         if not form.is_valid():
             messages.error(request, "批量退回须填写原因。")
-            return redirect(request.POST.get("next") or "archive:enterprise_list")
+            return redirect_next(request, "archive:enterprise_list")
         reason = form.cleaned_data["reason"]
     ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
     done = skipped = 0
@@ -218,7 +233,7 @@ def enterprise_bulk_review(request):
                 skipped += 1
     label = "审核通过" if action == "approve" else "退回"
     messages.success(request, f"已{label} {done} 家企业" + (f"，{skipped} 家不是待审核状态或无权审核，已跳过。" if skipped else "。"))
-    return redirect(request.POST.get("next") or "archive:enterprise_list")
+    return redirect_next(request, "archive:enterprise_list")
 
 
 @login_required
@@ -259,9 +274,11 @@ def enterprise_reset_password(request, pk):
     enterprise = scoped_enterprise(request, pk)
     require(permissions.can_manage_enterprise(request.user, enterprise))
     with transaction.atomic():
-        account, _ = User.objects.get_or_create(
-            username=enterprise.uscc, defaults={"role": Role.ENTERPRISE_ADMIN, "enterprise": enterprise, "full_name": enterprise.name}
-        )
+        account = enterprise.users.filter(role=Role.ENTERPRISE_ADMIN).order_by("pk").first()
+        if account is None:
+            account, _ = User.objects.get_or_create(
+                username=enterprise.uscc, defaults={"role": Role.ENTERPRISE_ADMIN, "enterprise": enterprise, "full_name": enterprise.name}
+            )
         if account.enterprise_id != enterprise.pk:
             raise PermissionDenied
         password = issue_one_time_password(account)
@@ -291,7 +308,8 @@ def _child(request, model, pk):
 
 @login_required
 def unit_add(request, pk):
-    return _child_form(request, scoped_enterprise(request, pk), SecondaryUnitForm, None, "二级生产经营单位")
+    enterprise = scoped_enterprise(request, pk)
+    return _child_form(request, enterprise, SecondaryUnitForm, SecondaryUnit(enterprise=enterprise), "二级生产经营单位")
 
 
 @login_required
@@ -330,8 +348,6 @@ def child_delete(request, kind, pk):
 def change_list(request):
     """生产经营单位变更信息: changes to archives across the regulator's jurisdiction."""
     regulator_only(request)
-    qs = ChangeRecord.objects.exclude(enterprise_id=None).select_related("content_type")
-    if not request.user.is_sysadmin:
-        qs = qs.filter(region_q(request.user.organization.region, "region_code"))
+    qs = ChangeRecord.objects.exclude(enterprise_id=None).filter(change_q(request.user)).select_related("content_type")
     filterset = ChangeRecordFilter(request.GET, qs)
-    return render(request, "archive/change_list.html", {"filter": filterset, "page": paginate(request, filterset.qs)})
+    return render(request, "archive/change_list.html", {"filter": filterset, "page": paginate_changes(request, filterset.qs)})

@@ -1,14 +1,66 @@
-"""xlsx export and import of enterprises (filled in by the import/export work)."""
-from django.http import HttpResponse
+"""xlsx export and import of enterprises: the pages around worksafe.archive.io."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods
+
+from worksafe.core import permissions
+from worksafe.core.views import redirect_next
+from worksafe.core.xlsx import RowError, xlsx_response
+
+from .io import ENTERPRISE_SPEC, import_enterprises
+from .views import filtered_enterprises, regulator_only, require
+
+ERRORS_SHOWN = 200
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
 def enterprise_export(request):
-    return HttpResponse(status=501)
+    """GET: the list page's whole filtered list; POST with selected=1: the ticked rows (still within scope)."""
+    regulator_only(request)
+    _, qs, _ = filtered_enterprises(request)
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
+        if request.POST.get("selected") != "1" or not ids:
+            messages.warning(request, "请先勾选要导出的企业。")
+            return redirect_next(request, "archive:enterprise_list")
+        qs = qs.filter(pk__in=ids)
+    workbook = ENTERPRISE_SPEC.export(qs.iterator(chunk_size=2000))
+    stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
+    return xlsx_response(workbook, f"生产经营单位_{stamp}.xlsx", f"enterprises_{stamp}.xlsx")
 
 
-def enterprise_import(request):
-    return HttpResponse(status=501)
-
-
+@login_required
 def enterprise_import_template(request):
-    return HttpResponse(status=501)
+    require(permissions.can_manage_enterprise(request.user))
+    workbook = ENTERPRISE_SPEC.template({"user": request.user})
+    return xlsx_response(workbook, "生产经营单位导入模板.xlsx", "enterprise_import_template.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_import(request):
+    """Upload form; on success a result page showing the new accounts' one-time passwords, once."""
+    require(permissions.can_manage_enterprise(request.user))
+    errors = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = [RowError(None, "", "请选择要导入的 xlsx 文件")]
+        else:
+            result = import_enterprises(upload, request.user)
+            if result.ok:
+                response = render(request, "archive/enterprise_import_result.html", {"result": result, "filename": upload.name})
+                add_never_cache_headers(response)  # the passwords must not come back from a cache
+                return response
+            errors = result.errors
+    context = {
+        "errors": errors[:ERRORS_SHOWN],
+        "error_count": len(errors),
+        "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
+        "columns": ENTERPRISE_SPEC.import_columns,
+    }
+    return render(request, "archive/enterprise_import.html", context)

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django_fsm import can_proceed, has_transition_perm
 
+from worksafe.core.display import fetch_related_names
 from worksafe.core.models import ChangeRecord
 
 
@@ -16,7 +17,7 @@ def index(request):
         "e": e,
         "unit_count": e.secondary_units.count(),
         "item_count": e.key_items.count(),
-        "recent": ChangeRecord.objects.filter(enterprise_id=e.pk).select_related("content_type")[:8],
+        "recent": fetch_related_names(list(ChangeRecord.objects.filter(enterprise_id=e.pk).select_related("content_type")[:8])),
         "last_review": e.reviews.first(),
         "can_submit": can_proceed(e.submit) and has_transition_perm(e.submit, user),
     }

@@ -10,7 +10,7 @@ import uuid
 from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models.signals import post_delete, post_init, post_save
+from django.db.models.signals import post_delete, post_init, post_save, pre_delete
 
 _context = contextvars.ContextVar("audit_context", default=None)
 _registry = {}  # model -> (enterprise_of, excluded attnames)
@@ -31,7 +31,10 @@ def current_user():
     return ctx[0] if ctx else None
 
 
-def _json(value):
+def _json(field, value):
+    if isinstance(value, decimal.Decimal) and getattr(field, "decimal_places", None) is not None:
+        # As stored: 46631.7 typed into a 2-place field is 46631.70, not a change.
+        value = value.quantize(decimal.Decimal(1).scaleb(-field.decimal_places))
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time, decimal.Decimal, uuid.UUID)):
         return str(value)
     return value
@@ -41,7 +44,7 @@ def snapshot(obj):
     """The audited field values of `obj`, JSON-ready."""
     _, exclude = _registry[type(obj)]
     return {
-        f.attname: _json(f.value_from_object(obj)) for f in obj._meta.concrete_fields if f.attname not in exclude
+        f.attname: _json(f, f.value_from_object(obj)) for f in obj._meta.concrete_fields if f.attname not in exclude
     }
 
 
@@ -71,11 +74,21 @@ def record(obj, action, before=None, after=None, message="", enterprise=None, us
     )
 
 
+def follow_region(enterprise_pk, region_code):
+    """After 属地调整 an archive's history moves to the new jurisdiction (regulators' change lists scope on
+    `region_code`): the old one no longer sees it, the new one sees all of it. Bulk writes that change an
+    enterprise's region call this themselves."""
+    from .models import ChangeRecord
+
+    ChangeRecord.objects.filter(enterprise_id=enterprise_pk).exclude(region_code=region_code).update(region_code=region_code)
+
+
 def register(model, enterprise=lambda obj: None, exclude=()):
     """Audit `model`; `enterprise(obj)` gives the Enterprise a change belongs to (or None)."""
     _registry[model] = (enterprise, set(exclude))
     post_init.connect(_remember, sender=model, weak=False)
     post_save.connect(_saved, sender=model, weak=False)
+    pre_delete.connect(_deleting, sender=model, weak=False)
     post_delete.connect(_deleted, sender=model, weak=False)
     return model
 
@@ -103,13 +116,23 @@ def _saved(sender, instance, created, raw=False, **kwargs):
         before = {k: before.get(k) for k in changed}
         after = {k: after[k] for k in changed}
     action = action or (AuditAction.CREATE if created else AuditAction.UPDATE)
-    message = getattr(instance, "_audit_message", "")
-    record(instance, action, before, after, message).save()
+    message = getattr(instance, "_audit_message", None) or ""
+    change = record(instance, action, before, after, message)
+    change.save()
+    if before is not None and "region_id" in after and _registry[type(instance)][0](instance) is instance:
+        follow_region(instance.pk, change.region_code)
     instance._audit_before = snapshot(instance)
     instance._audit_action = instance._audit_message = None
+
+
+def _deleting(sender, instance, **kwargs):
+    # Resolve the enterprise while it still exists: in a cascade (deleting an enterprise deletes its units and
+    # accounts) every pre_delete runs before the first row goes, the post_deletes only after.
+    instance._audit_enterprise = _registry[sender][0](instance)
 
 
 def _deleted(sender, instance, **kwargs):
     from .models import AuditAction
 
-    record(instance, AuditAction.DELETE, snapshot(instance), None).save()
+    enterprise = getattr(instance, "_audit_enterprise", None)
+    record(instance, AuditAction.DELETE, snapshot(instance), None, enterprise=enterprise).save()

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from stdnum.cn import uscc
 
 from .models import Role, User
 from .scoping import organizations_for
+from .validators import validate_mobile
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -15,9 +17,9 @@ class LoginForm(auth_forms.AuthenticationForm):
     }
 
     def clean_username(self):
-        # USCCs are printed in upper case; people type them in any case.
+        # USCCs are printed in upper case; people type them in any case (other usernames are left as typed).
         username = self.cleaned_data["username"].strip()
-        return username.upper() if len(username) == 18 else username
+        return uscc.compact(username) if uscc.is_valid(username) else username
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
@@ -33,6 +35,10 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["full_name", "mobile", "email"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mobile"].validators.append(validate_mobile)
+
 
 class UserCreateForm(forms.ModelForm):
     """A government account created by a regulator administrator; it gets a one-time password."""
@@ -44,5 +50,6 @@ class UserCreateForm(forms.ModelForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations_for(actor)
+        self.fields["mobile"].validators.append(validate_mobile)
         self.fields["organization"].required = True
         self.fields["role"].choices = [(Role.REGULATOR, Role.REGULATOR.label), (Role.REGULATOR_ADMIN, Role.REGULATOR_ADMIN.label)]

@@ -1,16 +1,49 @@
 """List pages: sorting from ?sort=, pagination from ?page= / ?per_page=, the same for every list."""
-from django.core.paginator import Paginator
+from django.core import paginator
+from django.db.models import QuerySet
 
 PER_PAGE_CHOICES = (20, 50, 100)
 
 
-def paginate(request, queryset, per_page=20):
+class Paginator(paginator.Paginator):
+    """Django's paginator, reading deep pages (or, with `by_id`, every page) by primary key first.
+
+    OFFSET makes the database step over every earlier row. Selecting only the ids of the page lets it step over
+    index entries (the list orderings have covering indexes), and the page's rows are then read by id: page 7,500
+    of 300,000 enterprises takes ~10 ms instead of ~350 ms (bench/). Shallow pages keep the single query, unless
+    `by_id`: PostgreSQL misjudges how many rows a `LIKE '%…%'` keeps and may then join the page's tables in a
+    nested loop (~470 ms instead of ~1 ms for 金水 in 金水区); the id-only query has no join to get wrong.
+    """
+
+    deferred_from = 1000  # offset from which the two-step read pays off
+
+    def __init__(self, *args, by_id=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if by_id:
+            self.deferred_from = 0
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        if bottom < self.deferred_from or not isinstance(rows, QuerySet):
+            return self._get_page(rows[bottom:top], number, self)
+        pks = list(rows.values_list("pk", flat=True)[bottom:top])
+        by_pk = {obj.pk: obj for obj in rows.filter(pk__in=pks)}
+        return self._get_page([by_pk[pk] for pk in pks if pk in by_pk], number, self)
+
+
+def paginate(request, queryset, per_page=20, by_id=False):
+    """The requested page of `queryset`; `by_id` reads it by primary key first (see Paginator)."""
     try:
         per_page = int(request.GET.get("per_page", per_page))
     except ValueError:
         pass
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return Paginator(queryset, per_page, by_id=by_id).get_page(request.GET.get("page"))
 
 
 def sort(request, queryset, columns, default):

@@ -177,8 +177,8 @@ class AuditAction(models.TextChoices):
 class ChangeRecord(models.Model):
     """One change to one record: who, when, what, and the fields before and after.
 
-    `enterprise` is the archive the change belongs to; `region_code` its jurisdiction at the time, which scopes
-    the regulators' list of changes.
+    `enterprise` is the archive the change belongs to; `region_code` its jurisdiction, which scopes the regulators'
+    list of changes (kept current when the archive moves, see audit._saved; the last one once it is deleted).
     """
 
     time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
@@ -230,7 +230,8 @@ class ChangeRecord(models.Model):
             if field is None:
                 rows.append((key, before.get(key), after.get(key)))
             else:
-                old, new = display_value(field, before.get(key)), display_value(field, after.get(key))
+                related = getattr(self, "related_names", None)
+                old, new = display_value(field, before.get(key), related), display_value(field, after.get(key), related)
                 if old != new:
                     rows.append((field.verbose_name, old, new))
         return rows

@@ -1,7 +1,8 @@
 """One-time passwords: the only way accounts are handed out. They must be changed at first login."""
 import secrets
 
-from . import audit
+from django.contrib.auth import password_validation
+
 from .models import AuditAction
 
 # No look-alikes (0/O, 1/l/I) so a password read over the phone is typed right.
@@ -27,3 +28,10 @@ def issue_one_time_password(user, by=None):
     user.save()
     reset(username=user.username)
     return password
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with a Chinese message (Django 5.2's message id is missing from its zh_Hans catalogue)."""
+
+    def get_error_message(self):
+        return f"密码太短，至少需要 {self.min_length} 个字符。"

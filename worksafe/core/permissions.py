@@ -39,6 +39,6 @@ def can_delete_enterprise(user, enterprise):
 
 
 def can_manage_users(user):
-    return user.is_sysadmin or (user.is_regulator and user.role == Role.REGULATOR_ADMIN) or (
-        user.is_enterprise_user and user.role == Role.ENTERPRISE_ADMIN
-    )
+    """User management and the login / operation logs: system and regulator administrators, not enterprises
+    (their accounts are issued and reset by the regulators, see archive's reset-password)."""
+    return user.is_sysadmin or (user.is_regulator and user.role == Role.REGULATOR_ADMIN)

@@ -15,14 +15,34 @@ def read_csv(path):
 @transaction.atomic
 def load_regions(path, Region=None):
     """Insert or update the regions of a CSV with columns code,name,level,parent (parents listed first)."""
+    from .models import RegionLevel
+
     if Region is None:
         from .models import Region
     rows = read_csv(path)
     existing = set(Region.objects.values_list("code", flat=True))
+    check_regions(rows, existing, set(RegionLevel.values))
     new = [Region(code=r["code"], name=r["name"], level=r["level"], parent_id=r["parent"] or None) for r in rows]
     Region.objects.bulk_create([r for r in new if r.code not in existing], batch_size=1000)
     Region.objects.bulk_update([r for r in new if r.code in existing], ["name", "level", "parent"], batch_size=1000)
     return len(rows)
+
+
+def check_regions(rows, existing, levels):
+    """Raise ValueError (第N行 字段: 原因) unless every row is a region whose parent exists or comes before it."""
+    columns = ("code", "name", "level", "parent")
+    missing = [c for c in columns if rows and c not in rows[0]]
+    if missing or not rows:
+        raise ValueError(f"缺少列：{', '.join(missing)}（应为 {','.join(columns)}）" if missing else "文件中没有行政区划。")
+    known = set(existing)
+    for n, r in enumerate(rows, start=2):
+        if not (r["code"] or "").isdigit() or len(r["code"]) not in (6, 9, 12):
+            raise ValueError(f"第{n}行 code: 区划代码应为6、9或12位数字，而不是“{r['code']}”。")
+        if r["level"] not in levels:
+            raise ValueError(f"第{n}行 level: 级别应为 {'/'.join(sorted(levels))} 之一，而不是“{r['level']}”。")
+        if r["parent"] and r["parent"] not in known:
+            raise ValueError(f"第{n}行 parent: 上级 {r['parent']} 不存在（上级须已载入或在本文件中排在前面）。")
+        known.add(r["code"])
 
 
 @transaction.atomic

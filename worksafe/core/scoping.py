@@ -40,11 +40,38 @@ def enterprise_q(user, path=""):
     if user.is_regulator:
         org = user.organization
         q = region_q(org.region, f"{p}region_id")
-        codes = getattr(org, "_industry_codes", None)
-        if codes is None:
-            codes = org._industry_codes = industry_codes(org.industries.all())
+        codes = supervised_industries(org)
         if codes:
             q &= Q(**{f"{p}industry_id__in": sorted(codes)})
+        return q
+    return Q(pk__in=[])
+
+
+def supervised_industries(org):
+    """The industry codes `org` is narrowed to (empty: all industries); cached on the organisation."""
+    codes = getattr(org, "_industry_codes", None)
+    if codes is None:
+        codes = org._industry_codes = industry_codes(org.industries.all())
+    return codes
+
+
+def change_q(user):
+    """Q restricting ChangeRecords to the archives `user` may see.
+
+    Regulators match on the record's `region_code` (the archive's jurisdiction, which follows it when it moves and
+    stays after it is deleted), narrowed to the enterprises they see when their organisation supervises
+    particular industries; enterprise users see their own archive's records.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_sysadmin:
+        return Q()
+    if user.is_enterprise_user:
+        return Q(enterprise_id=user.enterprise_id)
+    if user.is_regulator:
+        q = Q(enterprise_id__isnull=False) & region_q(user.organization.region, "region_code")
+        if supervised_industries(user.organization):
+            q &= Q(enterprise_id__in=enterprises_for(user).values("pk"))
         return q
     return Q(pk__in=[])
 

@@ -8,15 +8,25 @@ from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import permissions
+from .display import paginate_changes
 from .filters import ChangeRecordFilter
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, UserCreateForm
 from .listing import paginate
 from .models import ChangeRecord
 from .passwords import issue_one_time_password
-from .scoping import region_q, users_for
+from .scoping import change_q, users_for
+
+
+def redirect_next(request, default):
+    """Redirect to the posted `next` when it is a page of this site (never off-site), else to `default`."""
+    url = request.POST.get("next")
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(url)
+    return redirect(default)
 
 
 @login_required
@@ -94,7 +104,7 @@ def user_reset_password(request, pk):
     with transaction.atomic():
         password = issue_one_time_password(user)
     messages.success(request, f"账号 {user.username} 的新一次性密码：{password}（仅显示一次，首次登录须修改）")
-    return redirect(request.POST.get("next") or "core:user_list")
+    return redirect_next(request, "core:user_list")
 
 
 def _managed_usernames(user):
@@ -123,9 +133,8 @@ def operation_log(request):
     qs = ChangeRecord.objects.select_related("content_type")
     user = request.user
     if user.is_regulator:
-        managed = users_for(user).values("pk")
-        qs = qs.filter(region_q(user.organization.region, "region_code") | Q(user_id__in=managed))
-    elif not user.is_sysadmin:
-        qs = qs.filter(enterprise_id=user.enterprise_id)
-    filterset = ChangeRecordFilter(request.GET, qs, user=user)
-    return render(request, "core/operation_log.html", {"filter": filterset, "page": paginate(request, filterset.qs)})
+        qs = qs.filter(change_q(user) | Q(user_id__in=users_for(user).values("pk")))
+    else:
+        qs = qs.filter(change_q(user))
+    filterset = ChangeRecordFilter(request.GET, qs)
+    return render(request, "core/operation_log.html", {"filter": filterset, "page": paginate_changes(request, filterset.qs)})

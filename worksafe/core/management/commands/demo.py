@@ -74,8 +74,9 @@ class Command(BaseCommand):
                 )
             if rng.random() < 0.3:
                 SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department=e.competent_department)
-        for i, code in enumerate(ENTERPRISE_COUNTIES):
-            e = Enterprise.objects.filter(region_id=code).order_by("pk").first()
+        # The first enterprises generated are the demo counties' (fewer when fewer enterprises were asked for).
+        for row in rows[: len(ENTERPRISE_COUNTIES)]:
+            e = Enterprise.objects.get(uscc=row.uscc)
             user = User(username=e.uscc, full_name=e.name, role=Role.ENTERPRISE_ADMIN, enterprise=e)
             user.set_password(DEMO_PASSWORD)
             user.save()

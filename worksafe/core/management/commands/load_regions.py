@@ -12,6 +12,6 @@ class Command(BaseCommand):
     def handle(self, path, **options):
         try:
             n = load_regions(path)
-        except (OSError, KeyError) as e:
+        except (OSError, ValueError) as e:
             raise CommandError(f"无法载入 {path}：{e}")
         self.stdout.write(f"已载入 {n} 个行政区划。")

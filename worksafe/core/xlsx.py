@@ -1,0 +1,548 @@
+"""xlsx import and export, driven by one column spec per importable model.
+
+A `Spec` is a list of `Column`s plus the natural key. From it come:
+
+- `template()`: the workbook users download and fill in. Sheet 1 carries the headers (drop-down lists on
+  choice columns; long lists live on a hidden sheet), sheet 2 ("填写说明") explains every column.
+- `export(objects)`: the same columns filled from objects (write-only mode, so tens of thousands of rows
+  stay cheap), which can be edited and imported again.
+- `read(uploaded_file)`: the checked, parsed rows of an uploaded file and the errors found, each error
+  with the row number the user sees in Excel, the column header and the reason (第N行 字段: 原因).
+
+`read` only parses cells; what needs the database or the user (lookups, scope, uniqueness, model
+validation, writing) belongs to the app's importer, which reports its own errors through `Spec.error`.
+"""
+import datetime
+import decimal
+import logging
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import FileResponse
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+logger = logging.getLogger(__name__)
+
+MIME_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HELP_SHEET = "填写说明"
+CHOICES_SHEET = "选项"
+INVALID_FILE = "文件不是有效的 xlsx 文件"
+# A zip bomb guard: the unpacked parts of an accepted file may be at most this many times the upload limit.
+MAX_UNPACKED_RATIO = 20
+# Excel refuses inline list formulas longer than 255 characters; longer lists go to the hidden sheet.
+INLINE_LIST_MAX = 255
+
+HEADER_FONT = Font(bold=True)
+REQUIRED_FONT = Font(bold=True, color="C00000")
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+class RowError:
+    """One problem found in an uploaded file: `row` is the Excel row number (None for the whole file)."""
+
+    __slots__ = ("row", "field", "message", "position")
+
+    def __init__(self, row, field, message, position=0):
+        self.row, self.field, self.message, self.position = row, field, message, position
+
+    def __str__(self):
+        if self.row is None:
+            return f"{self.field}: {self.message}" if self.field else self.message
+        return f"第{self.row}行 {self.field}: {self.message}"
+
+    def __repr__(self):
+        return f"<RowError {self}>"
+
+    @property
+    def sort_key(self):
+        return (self.row or 0, self.position)
+
+
+class Row(dict):
+    """The parsed values of one data row keyed by field name.
+
+    `number` is the Excel row number; `failed` holds the fields whose cells could not be parsed (their
+    values are missing from the dict, and later checks should skip them rather than report them twice).
+    """
+
+    def __init__(self, number):
+        super().__init__()
+        self.number = number
+        self.failed = set()
+
+
+# Cell parsers: take a non-blank cell value (str already stripped), return the Python value or raise
+# ValueError / ValidationError with a Chinese message.
+
+
+def cell_text(value):
+    """A cell as text: 13800000000.0 typed as a number becomes "13800000000", a date "2020-01-31"."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_integer(value):
+    if isinstance(value, bool):
+        raise ValueError("应为整数")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError("应为整数")
+    text = cell_text(value).replace(",", "")
+    if not re.fullmatch(r"[+-]?\d+(\.0*)?", text):
+        raise ValueError("应为整数")
+    return int(text.split(".")[0])
+
+
+def decimal_parser(places=None):
+    """Decimals, rounded half-up to `places` digits after the point (the model field's precision)."""
+    quantum = decimal.Decimal(1).scaleb(-places) if places is not None else None
+
+    def parse(value):
+        if isinstance(value, bool):
+            raise ValueError("应为数字")
+        try:
+            number = decimal.Decimal(str(value) if isinstance(value, float) else cell_text(value).replace(",", ""))
+        except decimal.InvalidOperation:
+            raise ValueError("应为数字") from None
+        if not number.is_finite():
+            raise ValueError("应为数字")
+        return number.quantize(quantum, decimal.ROUND_HALF_UP) if quantum is not None else number
+
+    return parse
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+def parse_date(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = cell_text(value)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("日期格式错误，应为 YYYY-MM-DD，例如 2020-01-31")
+
+
+def choice_parser(choices):
+    """Map a label (or the stored value itself) to the stored value."""
+    lookup = {}
+    for value, label in choices:
+        lookup[str(label)] = value
+        lookup.setdefault(str(value), value)
+    labels = "、".join(str(label) for _, label in choices)
+
+    def parse(value):
+        if isinstance(value, bool) and value in lookup.values():
+            return value
+        text = cell_text(value)
+        if text in lookup:
+            return lookup[text]
+        raise ValueError(f"应为以下之一：{labels}")
+
+    return parse
+
+
+@dataclass
+class Column:
+    """One spreadsheet column.
+
+    header       the Chinese header, exactly as in the template
+    field        the key of the parsed value in each row (usually the model field name)
+    required     a blank cell is an error; otherwise it gives `default`
+    choices      (value, label) pairs, or a callable(context) returning them when they depend on the user;
+                 labels become the drop-down list and are accepted on import
+    strict       the drop-down refuses other entries (False where codes may also be typed)
+    parse        cell value → Python value (raise ValueError/ValidationError); defaults to the choices or text
+    format       object → cell value for exports; defaults to the attribute named `field`
+    help         the explanation on the 填写说明 sheet; `format_help` describes the expected format
+    export_only  written by exports, ignored (and optional) on import
+    """
+
+    header: str
+    field: str
+    required: bool = False
+    choices: Any = None
+    strict: bool = True
+    parse: Callable | None = None
+    format: Callable | None = None
+    help: str = ""
+    format_help: str = ""
+    example: str = ""
+    default: Any = ""
+    width: int = 16
+    number_format: str = "@"
+    export_only: bool = False
+
+    def __post_init__(self):
+        if self.parse is None:
+            if self.choices is not None and not callable(self.choices):
+                self.parse = choice_parser(self.choices)
+            else:
+                self.parse = cell_text
+        if self.format is None:
+            if self.choices is not None and not callable(self.choices):
+                labels = {value: label for value, label in self.choices}
+                self.format = lambda obj, f=self.field: labels.get(getattr(obj, f), getattr(obj, f))
+            else:
+                self.format = lambda obj, f=self.field: getattr(obj, f)
+
+    def choice_list(self, context=None):
+        if self.choices is None:
+            return []
+        return list(self.choices(context) if callable(self.choices) else self.choices)
+
+    def blank_value(self):
+        return self.default() if callable(self.default) else self.default
+
+    @classmethod
+    def for_field(cls, model, name, **overrides):
+        """A column for model field `name`: header, requiredness, choices, parsing and help from the field."""
+        f = model._meta.get_field(name)
+        kw = {
+            "header": str(f.verbose_name), "field": name, "help": str(f.help_text or ""),
+            "required": not f.blank and not f.has_default() and not isinstance(f, models.BooleanField),
+        }
+        if f.has_default():
+            kw["default"] = f.get_default()
+        elif f.null:
+            kw["default"] = None
+        if isinstance(f, models.BooleanField):
+            kw.update(choices=[(True, "是"), (False, "否")], format_help="是 / 否", width=10, number_format="General")
+            kw.setdefault("default", False)
+        elif f.choices:
+            kw.update(choices=list(f.flatchoices), format_help="从下拉列表选择", width=12)
+        elif isinstance(f, (models.IntegerField,)):
+            kw.update(parse=parse_integer, format_help="整数", width=10, number_format="0")
+        elif isinstance(f, models.DecimalField):
+            kw.update(parse=decimal_parser(f.decimal_places), format_help=f"数字，保留 {f.decimal_places} 位小数",
+                      number_format="General")
+        elif isinstance(f, models.DateField):
+            kw.update(parse=parse_date, format_help="日期，如 2020-01-31", width=12, number_format="yyyy-mm-dd")
+        elif isinstance(f, models.CharField):
+            kw.update(format_help=f"文本，最多 {f.max_length} 字" if f.max_length else "文本", width=min(40, max(12, (f.max_length or 20) // 4)))
+        if isinstance(f, models.ForeignKey):
+            kw["format"] = lambda obj, n=name: str(getattr(obj, n) or "")
+        kw.update(overrides)
+        return cls(**kw)
+
+
+def human_size(n):
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} 字节"
+
+
+def normalize_header(value):
+    return re.sub(r"\s+", "", cell_text(value)).rstrip("*＊") if value is not None else ""
+
+
+class Spec:
+    """The columns of one importable model, its natural key, and the template, export and read built on them.
+
+    `notes` are the general instructions at the top of the 填写说明 sheet (strings, or callables for text
+    that depends on settings). `context` (e.g. {"user": ...}) is passed to callable column choices.
+    """
+
+    def __init__(self, columns, key, title="数据", notes=()):
+        self.columns = list(columns)
+        self.key = key
+        self.title = title
+        self.notes = list(notes)
+        self.import_columns = [c for c in self.columns if not c.export_only]
+        self.by_field = {c.field: c for c in self.columns}
+        self._position = {c.field: i for i, c in enumerate(self.columns)}
+        assert key in self.by_field, "the key must be a column"
+
+    def error(self, row, field, message):
+        """A RowError for `field` (a field name) in Excel row `row`."""
+        column = self.by_field.get(field)
+        return RowError(row, column.header if column else field, message, self._position.get(field, -1))
+
+    def check_duplicates(self, rows, errors):
+        """Report rows repeating an earlier row's natural key (and mark their key as failed)."""
+        first = {}
+        for row in rows:
+            value = row.get(self.key)
+            if self.key in row.failed or value in (None, ""):
+                continue
+            if value in first:
+                errors.append(self.error(row.number, self.key, f"与第{first[value]}行重复"))
+                row.failed.add(self.key)
+            else:
+                first[value] = row.number
+        return first
+
+    # Template -----------------------------------------------------------------------------------------
+
+    def template(self, context=None):
+        """The workbook users fill in: headers and drop-downs, 填写说明, and a hidden sheet of long lists."""
+        wb = Workbook()
+        ws = wb.active
+        ws.title = self.title
+        last_row = settings.IMPORT_MAX_ROWS + 1
+        lists = None
+        for i, col in enumerate(self.import_columns, 1):
+            letter = get_column_letter(i)
+            cell = ws.cell(row=1, column=i, value=col.header)
+            cell.font = REQUIRED_FONT if col.required else HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.comment = Comment(self._describe(col, context), "worksafe", width=260, height=120)
+            dim = ws.column_dimensions[letter]
+            dim.width = max(col.width, len(col.header) * 2 + 2)
+            dim.number_format = col.number_format
+            labels = [str(label) for _, label in col.choice_list(context)]
+            if not labels:
+                continue
+            inline = '"' + ",".join(labels) + '"'
+            if len(inline) <= INLINE_LIST_MAX and not any("," in x or '"' in x for x in labels):
+                formula = inline
+            else:
+                if lists is None:
+                    lists = wb.create_sheet(CHOICES_SHEET)
+                    lists.sheet_state = "hidden"
+                    lists_col = 0
+                lists_col += 1
+                list_letter = get_column_letter(lists_col)
+                lists.cell(row=1, column=lists_col, value=col.header)
+                for r, label in enumerate(labels, 2):
+                    lists.cell(row=r, column=lists_col, value=label).data_type = "s"
+                formula = f"'{CHOICES_SHEET}'!${list_letter}$2:${list_letter}${len(labels) + 1}"
+            dv = DataValidation(
+                type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                errorStyle="stop" if col.strict else "warning", errorTitle="输入值不在列表中",
+                error=f"请从下拉列表中选择“{col.header}”" + ("" if col.strict else "，或按填写说明填写代码"),
+                showInputMessage=False,
+            )
+            dv.add(f"{letter}2:{letter}{last_row}")
+            ws.add_data_validation(dv)
+        ws.freeze_panes = "A2"
+        ws.row_dimensions[1].height = 30
+        self._help_sheet(wb.create_sheet(HELP_SHEET, 1), context)
+        return wb
+
+    def _describe(self, col, context):
+        parts = ["必填" if col.required else "选填"]
+        if col.format_help:
+            parts.append(col.format_help)
+        if col.help:
+            parts.append(col.help)
+        return "；".join(parts)
+
+    def _help_sheet(self, ws, context):
+        ws.append(["填写说明"])
+        ws["A1"].font = Font(bold=True, size=14)
+        for i, note in enumerate(self.notes, 1):
+            ws.append([f"{i}. {note() if callable(note) else note}"])
+        ws.append([])
+        ws.append(["列名", "是否必填", "格式", "可选值", "说明", "示例"])
+        header_row = ws.max_row
+        for cell in ws[header_row]:
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        for col in self.import_columns:
+            labels = [str(label) for _, label in col.choice_list(context)]
+            if len(labels) > 20:
+                allowed = f"见下拉列表（共 {len(labels)} 项）"
+            else:
+                allowed = "、".join(labels)
+            blank = col.blank_value()
+            required = "必填" if col.required else "选填" + (
+                f"，留空为“{dict(col.choice_list()).get(blank, blank)}”" if blank not in ("", None) and not callable(col.choices) else ""
+            )
+            ws.append([col.header, required, col.format_help, allowed, col.help, col.example])
+        for letter, width in zip("ABCDEF", (24, 18, 24, 40, 60, 24)):
+            ws.column_dimensions[letter].width = width
+        for row in ws.iter_rows(min_row=header_row + 1):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    # Export ------------------------------------------------------------------------------------------
+
+    def export(self, objects, context=None):
+        """A write-only workbook with a header row and one row per object (any iterable, consumed once)."""
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(self.title)
+        for i, col in enumerate(self.columns, 1):
+            ws.column_dimensions[get_column_letter(i)].width = max(col.width, len(col.header) * 2 + 2)
+        ws.freeze_panes = "A2"
+        header = []
+        for col in self.columns:
+            cell = WriteOnlyCell(ws, value=col.header)
+            cell.font = REQUIRED_FONT if col.required else HEADER_FONT
+            cell.fill = HEADER_FILL
+            header.append(cell)
+        ws.append(header)
+        formats = [col.format for col in self.columns]
+        for obj in objects:
+            ws.append([_safe(ws, fmt(obj)) for fmt in formats])
+        return wb
+
+    # Import ------------------------------------------------------------------------------------------
+
+    def read(self, uploaded_file, parsers=None):
+        """Check and parse an uploaded xlsx: (rows, errors).
+
+        Errors about the whole file (not an xlsx, too large, wrong headers, too many rows) come alone, with
+        no rows. Otherwise every non-empty row is returned as a `Row`, together with the errors of all
+        cells that could not be parsed. `parsers` overrides column parsers by field name for this call
+        (lookups that depend on the database or the user).
+        """
+        max_bytes = settings.IMPORT_MAX_BYTES
+        size = getattr(uploaded_file, "size", None)
+        if size is None:
+            uploaded_file.seek(0, 2)
+            size = uploaded_file.tell()
+        if size > max_bytes:
+            return [], [RowError(None, "", f"文件过大（最大 {human_size(max_bytes)}）")]
+        raw, error = self._raw_rows(uploaded_file, max_bytes)
+        if error:
+            return [], [error]
+        if not raw:
+            return [], [RowError(None, "", "文件中没有数据：第一个工作表为空")]
+
+        index, errors = self._match_headers(raw[0])
+        if errors:
+            return [], errors
+        data = [(n, values) for n, values in enumerate(raw[1:], start=2) if any(_filled(v) for v in values)]
+        if not data:
+            return [], [RowError(None, "", "文件中没有数据行（第2行起填写，每行一条）")]
+        if len(data) > settings.IMPORT_MAX_ROWS:
+            return [], [RowError(None, "", f"数据行数过多（{len(data)} 行，最多 {settings.IMPORT_MAX_ROWS} 行），请拆分后分批导入")]
+
+        parsers = parsers or {}
+        plan = [(col, index.get(col.header), parsers.get(col.field, col.parse), self._position[col.field])
+                for col in self.import_columns]
+        rows = []
+        for number, values in data:
+            row = Row(number)
+            for col, i, parse, position in plan:
+                value = values[i] if i is not None and i < len(values) else None
+                if isinstance(value, str):
+                    value = value.strip()
+                if value is None or value == "":
+                    if col.required:
+                        errors.append(RowError(number, col.header, "不能为空", position))
+                        row.failed.add(col.field)
+                    else:
+                        row[col.field] = col.blank_value()
+                    continue
+                try:
+                    row[col.field] = parse(value)
+                except ValidationError as e:
+                    errors.append(RowError(number, col.header, "；".join(e.messages), position))
+                    row.failed.add(col.field)
+                except (ValueError, TypeError, ArithmeticError) as e:
+                    errors.append(RowError(number, col.header, str(e) or "格式错误", position))
+                    row.failed.add(col.field)
+            rows.append(row)
+        return rows, errors
+
+    def _raw_rows(self, uploaded_file, max_bytes):
+        """The cell values of the first worksheet, or an error for files that are not a sound xlsx."""
+        try:
+            uploaded_file.seek(0)
+            with zipfile.ZipFile(uploaded_file) as archive:
+                names = set(archive.namelist())
+                if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+                    return None, RowError(None, "", INVALID_FILE)
+                if sum(i.file_size for i in archive.infolist()) > max_bytes * MAX_UNPACKED_RATIO:
+                    return None, RowError(None, "", f"文件过大（解压后超过 {human_size(max_bytes * MAX_UNPACKED_RATIO)}），请拆分后分批导入")
+            uploaded_file.seek(0)
+            wb = load_workbook(uploaded_file, read_only=True, data_only=True, keep_links=False)
+            try:
+                if not wb.worksheets:
+                    return None, RowError(None, "", INVALID_FILE)
+                ws = wb.worksheets[0]
+                if not hasattr(ws, "iter_rows"):  # a chart sheet first
+                    return None, RowError(None, "", "第一个工作表不是数据表，请使用导入模板")
+                ws.reset_dimensions()  # don't trust the stored dimension: read every row present
+                rows = [tuple(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+            finally:
+                wb.close()
+        except Exception:  # a broken or foreign file: zipfile, XML and openpyxl errors of every kind
+            logger.info("unreadable xlsx upload", exc_info=True)
+            return None, RowError(None, "", INVALID_FILE)
+        while rows and not any(_filled(v) for v in rows[-1]):
+            rows.pop()
+        return rows, None
+
+    def _match_headers(self, header_row):
+        known = {c.header: c for c in self.columns}
+        index, unknown, duplicate = {}, [], []
+        for i, value in enumerate(header_row):
+            name = normalize_header(value)
+            if not name:
+                continue
+            if name in index:
+                duplicate.append(name)
+            elif name in known:
+                index[name] = i
+            else:
+                unknown.append(name)
+        missing = [c.header for c in self.import_columns if c.header not in index]
+        errors = []
+        if missing:
+            errors.append(RowError(1, "表头", f"缺少列：{'、'.join(missing)}（请使用导入模板）"))
+        if unknown:
+            errors.append(RowError(1, "表头", f"无法识别的列：{'、'.join(unknown)}（请使用导入模板，勿修改表头）"))
+        if duplicate:
+            errors.append(RowError(1, "表头", f"列重复：{'、'.join(duplicate)}"))
+        return index, errors
+
+
+def _filled(value):
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _safe(ws, value):
+    """Text that starts with "=" stays text: exports must not turn user data into formulas."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def content_disposition(filename, fallback="download.xlsx"):
+    """An attachment header with the UTF-8 (Chinese) filename and an ASCII fallback for old clients."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def xlsx_response(workbook, filename, fallback="download.xlsx"):
+    """Save `workbook` to a temporary file and send it as a download named `filename`."""
+    tmp = tempfile.TemporaryFile()
+    workbook.save(tmp)
+    tmp.seek(0)
+    response = FileResponse(tmp, content_type=MIME_TYPE)
+    response["Content-Disposition"] = content_disposition(filename, fallback)
+    response["Cache-Control"] = "no-store"
+    return response
