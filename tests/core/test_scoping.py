@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from worksafe.core.scoping import code_range, enterprises_for
 
@@ -35,3 +37,16 @@ def test_inactive_and_roleless_users_see_nothing(users, django_user_model):
     assert not enterprises_for(users["jinshui"]).exists()
     nobody = django_user_model.objects.create(username="nobody", role="regulator")
     assert not enterprises_for(nobody).exists()
+
+
+def test_an_in_scope_mark_holds_only_for_that_user_and_place(users, enterprise, other_enterprise, django_assert_num_queries):
+    from worksafe.core.permissions import in_scope, mark_in_scope
+
+    mark_in_scope(users["jinshui"], enterprise)
+    with django_assert_num_queries(0):
+        assert in_scope(users["jinshui"], enterprise)
+    assert not in_scope(users["erqi"], enterprise)  # another user: the database answers
+    enterprise.region_id = other_enterprise.region_id  # moved in memory: the mark no longer applies
+    with CaptureQueriesContext(connection) as ctx:
+        in_scope(users["jinshui"], enterprise)
+    assert ctx.captured_queries, "a moved enterprise must be checked against the database again"

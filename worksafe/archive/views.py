@@ -35,7 +35,8 @@ LIST_COLUMNS = {
 
 def scoped_enterprise(request, pk):
     """The enterprise if the user may see it; 404 otherwise, whether or not it exists."""
-    return get_object_or_404(enterprises_for(request.user).select_related("industry__parent", "region__parent"), pk=pk)
+    qs = enterprises_for(request.user).select_related("industry__parent", "region__parent__parent")
+    return permissions.mark_in_scope(request.user, get_object_or_404(qs, pk=pk))
 
 
 def require(allowed):

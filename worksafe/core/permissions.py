@@ -4,10 +4,23 @@ from .scoping import enterprise_q
 
 
 def in_scope(user, enterprise):
-    """Whether `enterprise` lies in `user`'s jurisdiction (one indexed query)."""
+    """Whether `enterprise` lies in `user`'s jurisdiction (one indexed query, none if it was just fetched in scope)."""
     from worksafe.archive.models import Enterprise
 
+    if getattr(enterprise, "_scoped_for", None) == scope_key(user, enterprise):
+        return True
     return Enterprise.objects.filter(enterprise_q(user), pk=enterprise.pk).exists()
+
+
+def scope_key(user, enterprise):
+    """What an in-scope check depends on: who asks, and where the enterprise is (a move invalidates it)."""
+    return (user.pk, enterprise.region_id, enterprise.industry_id)
+
+
+def mark_in_scope(user, enterprise):
+    """Note that `enterprise` was loaded through `user`'s scope, so permission checks need not ask again."""
+    enterprise._scoped_for = scope_key(user, enterprise)
+    return enterprise
 
 
 def can_edit_archive(user, enterprise):
