@@ -469,12 +469,12 @@ def test_import_function_refuses_users_without_manage_rights(users):
         import_enterprises(SimpleUploadedFile("f.xlsx", export_bytes(new_enterprises(1))), users["owner"])
 
 
-def test_long_names_fit_the_account_name(users):
+def test_long_names_become_the_account_name_in_full(users):
     [e] = new_enterprises(1)
     e.name = "河南" + "长" * 100 + "有限公司"
     result = import_enterprises(SimpleUploadedFile("f.xlsx", export_bytes([e])), users["jinshui"])
     assert result.created == 1
-    assert User.objects.get(username=e.uscc).full_name == e.name[:64]
+    assert User.objects.get(username=e.uscc).full_name == e.name
 
 
 def test_a_row_created_by_someone_else_meanwhile_rolls_everything_back(users, monkeypatch):

@@ -1,10 +1,12 @@
 """User management and the login / operation logs, each within the manager's reach."""
+import random
 import re
 
 import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
 
+from worksafe.archive.fake import make_uscc
 from worksafe.core.models import OrgLevel, Role, User
 from tests.factories import LUOYANG, PASSWORD, create_org, create_user, form_data, log_in
 
@@ -63,10 +65,11 @@ def test_usernames_are_unique(login, users, orgs):
     assert "已存在" in response.content.decode()
 
 
-@pytest.mark.parametrize("who", ["owner", "outsider", "jinshui"])
-def test_enterprise_users_and_plain_regulators_cannot_create_users(login, users, orgs, who):
-    assert login(users[who]).get(reverse("core:user_add")).status_code == 403
-    assert add_user(login(users[who]), orgs["jinshui"]).status_code == 403
+def test_plain_regulators_and_enterprise_staff_cannot_create_users(login, users, orgs, enterprise):
+    staff = create_user("staff1", Role.ENTERPRISE_STAFF, enterprise=enterprise)
+    for user in (users["jinshui"], staff):
+        assert login(user).get(reverse("core:user_add")).status_code == 403
+        assert add_user(login(user), orgs["jinshui"]).status_code == 403
     assert not User.objects.filter(username="newbie").exists()
 
 
@@ -92,15 +95,35 @@ def test_the_user_list_shows_the_managed_accounts(login, users, county_admins, l
     assert "<td>erqi</td>" in found and "<td>jinshui</td>" not in found
 
 
-def test_enterprise_administrators_do_not_manage_users(login, users, enterprise):
-    staff = create_user("staff1", Role.ENTERPRISE_STAFF, enterprise=enterprise)
+def test_enterprise_administrators_manage_their_own_staff(login, users, enterprise, other_enterprise):
+    theirs = create_user("staff_erqi", Role.ENTERPRISE_STAFF, enterprise=other_enterprise)
     client = login(users["owner"])
-    for name in ["core:user_list", "core:user_add", "core:login_log", "core:operation_log"]:
-        assert client.get(reverse(name)).status_code == 403, name
-    assert client.post(reverse("core:user_reset_password", args=[staff.pk])).status_code == 403
+    response = client.post(reverse("core:user_add"), {"username": "zhangsan", "full_name": "张三", "mobile": "13800138000",
+                                                     "organization": "", "role": Role.REGULATOR_ADMIN}, follow=True)
+    password = re.search(r"一次性密码：(\w+)", response.content.decode()).group(1)
+    staff = User.objects.get(username="zhangsan")
+    # Whatever is posted, the account is staff of the administrator's own enterprise, with a one-time password.
+    assert (staff.role, staff.enterprise, staff.organization) == (Role.ENTERPRISE_STAFF, enterprise, None)
+    assert staff.must_change_password and staff.check_password(password)
+    page = client.get(reverse("core:user_list")).content.decode()
+    assert "<td>zhangsan</td>" in page and "<td>staff_erqi</td>" not in page
+    assert client.post(reverse("core:user_reset_password", args=[staff.pk])).status_code == 302
     staff.refresh_from_db()
-    assert staff.check_password(PASSWORD)
-    assert "系统管理" not in client.get(reverse("workbench:index")).content.decode()
+    assert not staff.check_password(password)
+    assert client.post(reverse("core:user_reset_password", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.check_password(PASSWORD)
+    for name in ["core:login_log", "core:operation_log"]:
+        assert client.get(reverse(name)).status_code == 403, name
+    menu = client.get(reverse("workbench:index")).content.decode()
+    assert "用户管理" in menu and "操作日志" not in menu
+
+
+def test_staff_usernames_cannot_look_like_a_credit_code(login, users, enterprise):
+    code = make_uscc(random.Random(3), "410105")
+    response = login(users["owner"]).post(reverse("core:user_add"), {"username": code, "full_name": "李四"})
+    assert "员工账号不能使用统一社会信用代码" in response.content.decode()
+    assert not User.objects.filter(username=code).exists()
 
 
 def test_reset_password_within_reach(login, users, county_admins):

@@ -350,7 +350,7 @@ def _write(creates, updates, user, result):
     accounts = []
     for obj in creates:
         password = passwords.generate()
-        accounts.append(User(username=obj.uscc, role=Role.ENTERPRISE_ADMIN, enterprise=obj, full_name=obj.name[:64],
+        accounts.append(User(username=obj.uscc, role=Role.ENTERPRISE_ADMIN, enterprise=obj, full_name=obj.name,
                              must_change_password=True, password=hash_password(password)))
         result.accounts.append((obj.uscc, password))
         result.names[obj.uscc] = obj.name

@@ -53,3 +53,29 @@ class UserCreateForm(forms.ModelForm):
         self.fields["mobile"].validators.append(validate_mobile)
         self.fields["organization"].required = True
         self.fields["role"].choices = [(Role.REGULATOR, Role.REGULATOR.label), (Role.REGULATOR_ADMIN, Role.REGULATOR_ADMIN.label)]
+
+
+class StaffCreateForm(forms.ModelForm):
+    """An enterprise staff account, created by the enterprise's administrator; it gets a one-time password."""
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "mobile"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["full_name"].required = True
+        self.fields["mobile"].validators.append(validate_mobile)
+
+    def clean_username(self):
+        # 18-character codes are how enterprise administrators log in; a staff name must not look like one.
+        username = self.cleaned_data["username"]
+        if uscc.is_valid(username):
+            raise forms.ValidationError("员工账号不能使用统一社会信用代码，请另取用户名。")
+        return username
+
+    def save(self, commit=True):
+        self.instance.role = Role.ENTERPRISE_STAFF
+        self.instance.enterprise = self.actor.enterprise
+        return super().save(commit)

@@ -136,7 +136,7 @@ class User(AbstractUser):
     enterprise = models.ForeignKey(
         "archive.Enterprise", models.CASCADE, null=True, blank=True, related_name="users", verbose_name="企业"
     )
-    full_name = models.CharField("姓名", max_length=64, blank=True)
+    full_name = models.CharField("姓名", max_length=128, blank=True)
     mobile = models.CharField("手机", max_length=20, blank=True)
     must_change_password = models.BooleanField("首次登录须修改密码", default=False)
 

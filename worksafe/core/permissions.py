@@ -52,6 +52,11 @@ def can_delete_enterprise(user, enterprise):
 
 
 def can_manage_users(user):
-    """User management and the login / operation logs: system and regulator administrators, not enterprises
-    (their accounts are issued and reset by the regulators, see archive's reset-password)."""
+    """User management: system and regulator administrators (government accounts and the enterprises in scope),
+    enterprise administrators (their own enterprise's staff)."""
+    return can_view_logs(user) or (user.is_enterprise_user and user.role == Role.ENTERPRISE_ADMIN)
+
+
+def can_view_logs(user):
+    """Login and operation logs are the government side's oversight: system and regulator administrators."""
     return user.is_sysadmin or (user.is_regulator and user.role == Role.REGULATOR_ADMIN)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from . import permissions
 from .display import paginate_changes
 from .filters import ChangeRecordFilter
-from .forms import LoginForm, PasswordChangeForm, ProfileForm, UserCreateForm
+from .forms import LoginForm, PasswordChangeForm, ProfileForm, StaffCreateForm, UserCreateForm
 from .listing import paginate
 from .models import ChangeRecord
 from .passwords import issue_one_time_password
@@ -64,6 +64,11 @@ def profile(request):
     return render(request, "core/profile.html", {"form": form})
 
 
+def _require_log_viewer(user):
+    if not permissions.can_view_logs(user):
+        raise PermissionDenied
+
+
 def _require_user_manager(user):
     if not permissions.can_manage_users(user):
         raise PermissionDenied
@@ -82,16 +87,16 @@ def user_list(request):
 @login_required
 def user_add(request):
     _require_user_manager(request.user)
-    if not request.user.is_regulator and not request.user.is_sysadmin:
-        raise PermissionDenied
-    form = UserCreateForm(request.POST or None, actor=request.user)
+    form_class = StaffCreateForm if request.user.is_enterprise_user else UserCreateForm
+    form = form_class(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()
             password = issue_one_time_password(user)
         messages.success(request, f"已创建账号 {user.username}，一次性密码：{password}（仅显示一次，首次登录须修改）")
         return redirect("core:user_list")
-    return render(request, "core/user_form.html", {"form": form})
+    title = "添加员工账号" if request.user.is_enterprise_user else "添加监管用户"
+    return render(request, "core/user_form.html", {"form": form, "title": title})
 
 
 @login_required
@@ -114,7 +119,7 @@ def _managed_usernames(user):
 @login_required
 def login_log(request):
     """Successful logins and current lock-outs of the accounts the user manages."""
-    _require_user_manager(request.user)
+    _require_log_viewer(request.user)
     logs = AccessLog.objects.order_by("-attempt_time")
     attempts = AccessAttempt.objects.order_by("-attempt_time")
     if not request.user.is_sysadmin:
@@ -129,7 +134,7 @@ def login_log(request):
 @login_required
 def operation_log(request):
     """Every recorded change made within the user's reach: in their jurisdiction or by accounts they manage."""
-    _require_user_manager(request.user)
+    _require_log_viewer(request.user)
     qs = ChangeRecord.objects.select_related("content_type")
     user = request.user
     if user.is_regulator:
