@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from tests.factories import ERQI, JINSHUI, create_enterprise
 from worksafe.archive.fake import make_enterprise
-from worksafe.archive.io import ENTERPRISE_SPEC, ONE_TIME_PASSWORD_ITERATIONS, import_enterprises
+from worksafe.archive.io import ENTERPRISE_SPEC, import_enterprises
+from worksafe.core.passwords import ONE_TIME_PASSWORD_ITERATIONS
 from worksafe.archive.models import ArchiveReview, Enterprise, ReviewState
 from worksafe.core.models import AuditAction, ChangeRecord, Industry, Region, Role, User
 

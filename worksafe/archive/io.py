@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hashers, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -286,31 +285,6 @@ def _validate(rows, user, errors):
     return creates, updates, unchanged
 
 
-# Hashing the one-time passwords of imported accounts.
-#
-# With the configured PBKDF2 cost (1,000,000 iterations in Django 5.2, about 0.3 s each) 10,000 new accounts
-# would take close to an hour. A slow hash protects passwords people choose, which are guessable. These are
-# not: 12 characters drawn with `secrets` from a 56-symbol alphabet, about 69 bits. Against random secrets
-# of that size the work factor is not what protects the hash (tokens and API keys are commonly stored under
-# a single fast hash): an attacker holding these hashes needs around 2^68 guesses per account, i.e. some
-# 2^75 SHA-256 PBKDF2 rounds at the count used here: over a hundred thousand GPU-years. So they are
-# hashed with PBKDF2 at a low iteration count: an ordinary Django hash (the count is stored in it) that
-# `check_password` verifies as is. Online guessing stays slow: Django pads failed checks against such a hash
-# to the full configured cost (harden_runtime) and axes locks the account after a few failures. At the
-# first successful login Django re-hashes the password at the full configured cost (the hasher's
-# must_update), and the user must replace it there anyway. Measured cost: well under 0.1 ms per account
-# (1,000 iterations would be ~0.35 ms, ~3.5 s for 10,000 accounts: a third of the whole import).
-# Without a PBKDF2 hasher in PASSWORD_HASHERS the default hasher is used at its configured cost.
-ONE_TIME_PASSWORD_ITERATIONS = 100
-
-
-def _one_time_hasher():
-    pbkdf2 = next((h for h in get_hashers() if isinstance(h, PBKDF2PasswordHasher)), None)
-    if pbkdf2 is None:
-        return make_password
-    return lambda password: pbkdf2.encode(password, pbkdf2.salt(), iterations=ONE_TIME_PASSWORD_ITERATIONS)
-
-
 def _fill_pks(objs, model, key):
     """Primary keys after bulk_create on databases that cannot return them."""
     missing = [o for o in objs if o.pk is None]
@@ -346,7 +320,7 @@ def _write(creates, updates, user, result):
     if updates:
         Enterprise.objects.bulk_update([u[0] for u in updates], sorted(fields))
 
-    hash_password = _one_time_hasher()
+    hash_password = passwords.bulk_hasher()
     accounts = []
     for obj in creates:
         password = passwords.generate()

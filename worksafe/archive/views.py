@@ -18,7 +18,7 @@ from worksafe.core.views import redirect_next
 
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
-from .models import ArchiveReview, Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit
+from .models import ArchiveReview, KeySupervisionItem, ReviewState, SecondaryUnit
 
 ARCHIVE_SECTIONS = []
 
