@@ -45,6 +45,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Base URL of the public site, used in QR codes and e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# What anyone scanning an enterprise's QR code sees (allowed keys: worksafe/codes/targets.py PUBLIC_FIELDS).
+CODE_PUBLIC_FIELDS = env_list("CODE_PUBLIC_FIELDS", "name,address,industry,risk_level,safety_office_phone")
+# Most placards one batch PDF may hold (about 12 s per 1,000 pages).
+CODE_PLACARD_BATCH_MAX = int(env("CODE_PLACARD_BATCH_MAX", 2000))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +64,7 @@ INSTALLED_APPS = [
     "axes",
     "worksafe.core",
     "worksafe.archive",
+    "worksafe.codes",
 ]
 
 MIDDLEWARE = [

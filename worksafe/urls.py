@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from worksafe.codes import views as code_views
 from worksafe.core import views as core_views
 
 urlpatterns = [
@@ -9,5 +10,8 @@ urlpatterns = [
     path("system/", include("worksafe.core.urls")),
     path("archive/", include("worksafe.archive.urls")),
     path("workbench/", include("worksafe.archive.urls_workbench")),
+    path("codes/", include("worksafe.codes.urls")),
+    # What the QR codes encode: keep it short (a smaller, easier-to-scan symbol) and never change it.
+    path("q/<str:signed>", code_views.scan, name="scan"),
     path("admin/", admin.site.urls),
 ]

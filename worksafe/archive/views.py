@@ -16,11 +16,10 @@ from worksafe.core.passwords import issue_one_time_password
 from worksafe.core.scoping import change_q, enterprises_for
 from worksafe.core.views import redirect_next
 
+from . import sections
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
 from .models import ArchiveReview, KeySupervisionItem, ReviewState, SecondaryUnit
-
-ARCHIVE_SECTIONS = []
 
 LIST_COLUMNS = {
     "name": "name",
@@ -56,6 +55,14 @@ def filtered_enterprises(request):
     return filterset, qs, sort_key
 
 
+def selected_rows(request, qs):
+    """The ticked rows (POST selected=1 with pk=…) of `qs`, or None when none were ticked."""
+    ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
+    if request.POST.get("selected") != "1" or not ids:
+        return None
+    return qs.filter(pk__in=ids)
+
+
 @login_required
 def enterprise_list(request):
     regulator_only(request)
@@ -80,8 +87,8 @@ def enterprise_detail(request, pk):
     context = {
         "e": enterprise,
         "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason"}),
-        # Later features (risks, hazards, ledgers, the QR code) add their section templates here.
-        "sections": ARCHIVE_SECTIONS,
+        # Later features (risks, hazards, ledgers, the QR code) add their cards through sections.py.
+        "sections": sections.render(sections.ARCHIVE, request, enterprise),
         "units": enterprise.secondary_units.select_related("industry"),
         "items": enterprise.key_items.select_related("accident_category"),
         "reviews": enterprise.reviews.all()[:20],

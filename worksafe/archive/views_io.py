@@ -11,7 +11,7 @@ from worksafe.core.views import redirect_next
 from worksafe.core.xlsx import RowError, xlsx_response
 
 from .io import ENTERPRISE_SPEC, import_enterprises
-from .views import filtered_enterprises, regulator_only, require
+from .views import filtered_enterprises, regulator_only, require, selected_rows
 
 ERRORS_SHOWN = 200
 
@@ -23,11 +23,10 @@ def enterprise_export(request):
     regulator_only(request)
     _, qs, _ = filtered_enterprises(request)
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
-        if request.POST.get("selected") != "1" or not ids:
+        qs = selected_rows(request, qs)
+        if qs is None:
             messages.warning(request, "请先勾选要导出的企业。")
             return redirect_next(request, "archive:enterprise_list")
-        qs = qs.filter(pk__in=ids)
     workbook = ENTERPRISE_SPEC.export(qs.iterator(chunk_size=2000))
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
     return xlsx_response(workbook, f"生产经营单位_{stamp}.xlsx", f"enterprises_{stamp}.xlsx")

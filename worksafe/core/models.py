@@ -172,6 +172,7 @@ class AuditAction(models.TextChoices):
     RETURN = "return", "退回"
     MOVE_REGION = "move_region", "属地调整"
     SET_TYPE = "set_type", "类型设置"
+    REVOKE_CODE = "revoke_code", "二维码作废"
 
 
 class ChangeRecord(models.Model):

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CodesConfig(AppConfig):
+    name = "worksafe.codes"
+    verbose_name = "一码"
+
+    def ready(self):
+        from . import checks, targets  # noqa: F401  (system check; the enterprise and unit targets register themselves)
+        from .sections import register_sections
+
+        register_sections()

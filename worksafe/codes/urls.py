@@ -1,0 +1,12 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "codes"
+urlpatterns = [
+    path("placards/enterprises/", views.enterprise_placards, name="enterprise_placards"),
+    path("<slug:key>/<int:pk>/", views.code_detail, name="detail"),
+    re_path(r"^(?P<key>[\w-]+)/(?P<pk>\d+)/qr\.(?P<kind>png|svg)$", views.code_image, name="image"),
+    path("<slug:key>/<int:pk>/placard.pdf", views.placard, name="placard"),
+    path("<slug:key>/<int:pk>/regenerate/", views.regenerate, name="regenerate"),
+]

@@ -1,0 +1,158 @@
+"""Scan pages (anyone with the code), and the code's management: card, downloads, placards, regeneration."""
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from worksafe.archive.views import filtered_enterprises, regulator_only, require, selected_rows
+from worksafe.archive.views_workbench import actions
+from worksafe.core import audit
+from worksafe.core.models import AuditAction
+from worksafe.core.views import redirect_next
+
+from . import render as draw
+from . import targets
+from .models import Code, Scan, Tier
+from .stats import scan_stats
+
+
+@never_cache
+def scan(request, signed):
+    """What a scanned code shows depends on who scans: see targets.Target.tier."""
+    try:
+        code = Code.from_signed(signed)
+    except signing.BadSignature:
+        code = None
+    if code is None:
+        return render(request, "codes/scan_invalid.html", status=404)
+    if code.revoked_at:
+        return render(request, "codes/scan_revoked.html", {"code": code}, status=410)
+    target = targets.for_model(code.content_type.model_class())
+    obj = target.objects().filter(pk=code.object_id).first() if target else None
+    if obj is None:
+        return render(request, "codes/scan_invalid.html", status=404)
+    user = request.user
+    tier = target.tier(user, obj)
+    Scan.objects.create(code=code, tier=tier, user=user if user.is_authenticated else None)
+    if tier == Tier.REGULATOR:
+        return redirect(target.archive_url(obj))
+    context = {
+        "target": target, "obj": obj, "tier": tier,
+        "title": target.title(obj), "subtitle": target.subtitle(obj),
+        "rows": target.public_rows(obj),
+        "actions": actions(user, target.enterprise(obj)) if tier == Tier.ENTERPRISE else [],
+    }
+    response = render(request, "codes/scan.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def scoped_target(request, key, pk):
+    """(target, object) if the user may see the object; 404 otherwise."""
+    target = targets.get(key)
+    if target is None:
+        raise Http404
+    return target, get_object_or_404(target.queryset(request.user), pk=pk)
+
+
+def card_context(request, target, obj):
+    """What the code card needs (the archive page, the workbench, the code page)."""
+    code = Code.active(obj)
+    return {
+        "target": target, "obj": obj, "code": code, "svg": draw.svg_inline(code),
+        "stats": scan_stats(obj), "can_regenerate": target.can_regenerate(request.user, obj),
+    }
+
+
+@login_required
+def code_detail(request, key, pk):
+    target, obj = scoped_target(request, key, pk)
+    card = card_context(request, target, obj)
+    revoked = Code.objects.filter(content_type=card["code"].content_type_id, object_id=obj.pk, revoked_at__isnull=False)
+    context = {
+        "section": card, **card, "archive_url": target.archive_url(obj),
+        "revoked": revoked.select_related("revoked_by").order_by("-revoked_at"),
+    }
+    return render(request, "codes/code_detail.html", context)
+
+
+def download(data, content_type, filename):
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+def code_image(request, key, pk, kind):
+    target, obj = scoped_target(request, key, pk)
+    code = Code.active(obj)
+    if kind == "png":
+        return download(draw.png(code), "image/png", f"{target.title(obj)}-二维码.png")
+    return download(draw.svg(code), "image/svg+xml", f"{target.title(obj)}-二维码.svg")
+
+
+def placard_size(request):
+    size = request.GET.get("size", request.POST.get("size", "A4")).upper()
+    return size if size in draw.SIZES else "A4"
+
+
+@login_required
+def placard(request, key, pk):
+    target, obj = scoped_target(request, key, pk)
+    size = placard_size(request)
+    pdf = draw.placards_pdf([(target, obj, Code.active(obj))], size)
+    return download(pdf, "application/pdf", f"{target.title(obj)}-二维码牌-{size}.pdf")
+
+
+@login_required
+@require_POST
+def regenerate(request, key, pk):
+    target, obj = scoped_target(request, key, pk)
+    require(target.can_regenerate(request.user, obj))
+    old = Code.active(obj)
+    reason = request.POST.get("reason", "").strip()[:200]
+    new = old.regenerate(request.user, reason)
+    old.refresh_from_db()
+    audit.record(
+        old, AuditAction.REVOKE_CODE,
+        before={"revoked_at": None, "revoke_reason": ""},
+        after={"revoked_at": str(old.revoked_at), "revoke_reason": reason},
+        message=f"{target.noun}“{target.title(obj)}”的二维码作废并重新生成" + (f"：{reason}" if reason else ""),
+        enterprise=target.enterprise(obj),
+    ).save()
+    messages.success(request, f"已生成新二维码（{timezone.localtime(new.created_at):%Y-%m-%d %H:%M}），原二维码及已印制的二维码牌即刻失效。")
+    return redirect_next(request, reverse("codes:detail", args=[key, pk]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_placards(request):
+    """Placards for the enterprise list's filtered rows (GET) or ticked rows (POST selected=1), as one PDF."""
+    regulator_only(request)
+    _, qs, _ = filtered_enterprises(request)
+    back = reverse("archive:enterprise_list") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if request.method == "POST":
+        qs = selected_rows(request, qs)
+        if qs is None:
+            messages.warning(request, "请先勾选要打印二维码牌的企业。")
+            return redirect_next(request, back)
+    limit = settings.CODE_PLACARD_BATCH_MAX
+    enterprises = list(qs[: limit + 1])
+    if len(enterprises) > limit:
+        messages.error(request, f"一次最多打印 {limit} 家企业的二维码牌，请先用筛选条件缩小范围。")
+        return redirect_next(request, back)
+    if not enterprises:
+        messages.warning(request, "没有符合条件的企业。")
+        return redirect_next(request, back)
+    codes = Code.active_for(enterprises)
+    size = placard_size(request)
+    pdf = draw.placards_pdf([(targets.ENTERPRISE, e, codes[e.pk]) for e in enterprises], size)
+    stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
+    return download(pdf, "application/pdf", f"二维码牌_{len(enterprises)}家_{size}_{stamp}.pdf")
