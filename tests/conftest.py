@@ -40,6 +40,32 @@ def django_db_modify_db_settings():
         server.stop()
 
 
+_serialized = {}  # alias -> the test database's contents as serialized at creation
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    from django.db import connections
+
+    for alias in connections:
+        if hasattr(connections[alias], "_test_serialized_contents"):
+            _serialized[alias] = connections[alias]._test_serialized_contents
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    # Django keeps the serialized contents on the connection object, and connection objects are per context:
+    # Playwright's sync API runs browser tests in another one, whose fresh connection would lack them, so their
+    # serialized_rollback would flush the reference data away instead of restoring it.
+    if fixturedef.argname == "_django_db_helper" and _serialized:
+        from django.db import connections
+
+        for alias, contents in _serialized.items():
+            if not hasattr(connections[alias], "_test_serialized_contents"):
+                connections[alias]._test_serialized_contents = contents
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -41,13 +41,15 @@ if not SECRET_KEY:
         key_file.chmod(0o600)
     SECRET_KEY = key_file.read_text().strip()
 
+# Old keys still accepted for signatures (QR codes on printed placards survive a key rotation).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Base URL of the public site, used in QR codes and e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # What anyone scanning an enterprise's QR code sees (allowed keys: worksafe/codes/targets.py PUBLIC_FIELDS).
 CODE_PUBLIC_FIELDS = env_list("CODE_PUBLIC_FIELDS", "name,address,industry,risk_level,safety_office_phone")
-# Most placards one batch PDF may hold (about 12 s per 1,000 pages).
+# Most placards one batch PDF may hold (about 30 s per 1,000 on two cores: bench/placards.py).
 CODE_PLACARD_BATCH_MAX = int(env("CODE_PLACARD_BATCH_MAX", 2000))
 
 INSTALLED_APPS = [

@@ -1,5 +1,6 @@
 """Browser tests: Playwright's sync API driving Debian's chromium against pytest-django's live_server."""
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -24,14 +25,23 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page that collects console errors and uncaught exceptions in `page.errors`."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+@contextmanager
+def open_page(browser, **options):
+    """A fresh page in its own context that collects console errors and uncaught exceptions in `page.errors`."""
+    context = browser.new_context(**options)
     page = context.new_page()
     page.errors = []
     page.on("console", lambda m: page.errors.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(f"pageerror: {e}"))
     page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        page.goto("about:blank")  # nothing in flight on the live server when the test's data is flushed
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    with open_page(browser, viewport={"width": 1366, "height": 900}, locale="zh-CN") as page:
+        yield page

@@ -30,6 +30,11 @@ def svg_inline(code, scale=4):
     return qr(code).svg_inline(scale=scale, border=2, title="二维码")
 
 
+def fit(title):
+    """A smaller title for long names, so every placard stays one page (names run to 128 characters)."""
+    return "" if len(title) <= 20 else "long" if len(title) <= 40 else "xlong"
+
+
 def placard_pages(items):
     """Context for placard.html: one page per (target, obj, code)."""
     pages = []
@@ -37,6 +42,7 @@ def placard_pages(items):
         enterprise = target.enterprise(obj)
         pages.append({
             "title": target.title(obj),
+            "fit": fit(target.title(obj)),
             "lines": target.placard_lines(obj),
             # One pixel per module, drawn unsmoothed (image-rendering: pixelated): sharp at any size, and about 5×
             # faster for WeasyPrint than the same code as SVG. The 4-module quiet zone is part of the picture.

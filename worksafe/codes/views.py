@@ -144,7 +144,7 @@ def enterprise_placards(request):
             messages.warning(request, "请先勾选要打印二维码牌的企业。")
             return redirect_next(request, back)
     limit = settings.CODE_PLACARD_BATCH_MAX
-    enterprises = list(qs[: limit + 1])
+    enterprises = list(qs.select_related("region__parent__parent")[: limit + 1])
     if len(enterprises) > limit:
         messages.error(request, f"一次最多打印 {limit} 家企业的二维码牌，请先用筛选条件缩小范围。")
         return redirect_next(request, back)

@@ -1,5 +1,7 @@
 """Turning stored values into what people read: choice labels, related names, 是/否, dates."""
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 def display_value(field, value, related=None):
@@ -14,6 +16,10 @@ def display_value(field, value, related=None):
         return dict(field.flatchoices).get(value, value)
     if isinstance(field, models.BooleanField):
         return "是" if value else "否"
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        # Audit snapshots keep ISO strings in UTC: show local time to the minute, as everywhere else.
+        parsed = parse_datetime(value)
+        return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
     if isinstance(field, models.ForeignKey):
         if related is not None:
             return related.get((field.related_model, str(value)), value)
