@@ -1,0 +1,79 @@
+"""Risk grading (安全风险分级): LEC (D = L × E × C) and the LS matrix (R = L × S), bands, levels.
+
+The seeds name the LEC model but give no scales (seed 003 item 6); these are the common ones (作业条件危险性评价法,
+and the 5 × 5 risk matrix used by provincial 双重预防 guides). Bands are settings (RISK_LEC_BANDS, RISK_LS_BANDS):
+a list of (lower bound, level), highest first; a value belongs to the first band whose lower bound it reaches, so
+every boundary value has exactly one level (D = 320 is 重大, D = 319.99 较大).
+"""
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+
+class Level(models.TextChoices):
+    """GB/T 33000 / 国家安监总局 four levels, with their map colours (Tabler colour names)."""
+
+    MAJOR = "major", "重大风险"
+    LARGE = "large", "较大风险"
+    GENERAL = "general", "一般风险"
+    LOW = "low", "低风险"
+
+
+COLORS = {Level.MAJOR: "red", Level.LARGE: "orange", Level.GENERAL: "yellow", Level.LOW: "blue"}
+ORDER = [Level.MAJOR, Level.LARGE, Level.GENERAL, Level.LOW]  # most severe first
+
+D = Decimal
+LEC_L = [(D("10"), "完全可以预料"), (D("6"), "相当可能"), (D("3"), "可能，但不经常"), (D("1"), "可能性小，完全意外"),
+         (D("0.5"), "很不可能，可以设想"), (D("0.2"), "极不可能"), (D("0.1"), "实际不可能")]
+LEC_E = [(D("10"), "连续暴露"), (D("6"), "每天工作时间内暴露"), (D("3"), "每周一次或偶然暴露"), (D("2"), "每月一次暴露"),
+         (D("1"), "每年几次暴露"), (D("0.5"), "非常罕见地暴露")]
+LEC_C = [(D("100"), "大灾难，10人以上死亡"), (D("40"), "灾难，3～9人死亡"), (D("15"), "非常严重，1～2人死亡"),
+         (D("7"), "严重，重伤"), (D("3"), "重大，致残"), (D("1"), "引人注目，不利于基本的安全卫生要求")]
+LS_L = [(5, "在正常情况下经常发生"), (4, "很可能发生"), (3, "可能发生"), (2, "较不可能发生"), (1, "基本不可能发生")]
+LS_S = [(5, "死亡3人以上或重大财产损失"), (4, "死亡1～2人或较大财产损失"), (3, "重伤或一般财产损失"), (2, "轻伤"), (1, "无伤亡")]
+
+DEFAULT_LEC_BANDS = [(D("320"), Level.MAJOR), (D("160"), Level.LARGE), (D("70"), Level.GENERAL), (D("0"), Level.LOW)]
+DEFAULT_LS_BANDS = [(20, Level.MAJOR), (15, Level.LARGE), (9, Level.GENERAL), (0, Level.LOW)]
+
+
+class GradingError(ValueError):
+    """A factor outside its scale; the message is the user's (Chinese)."""
+
+
+def band(value, bands):
+    for lower, level in bands:
+        if value >= lower:
+            return Level(level)
+    return Level(bands[-1][1])
+
+
+def _factor(value, scale, name):
+    allowed = [v for v, _ in scale]
+    try:
+        number = type(allowed[0])(str(value))
+    except (ArithmeticError, ValueError, TypeError):
+        number = None
+    if number not in allowed:
+        raise GradingError(f"{name}须取 {'、'.join(str(v) for v in allowed)} 之一，而不是“{value}”")
+    return number
+
+
+def lec(l_value, e_value, c_value):
+    """(D, level) for an LEC assessment."""
+    d = _factor(l_value, LEC_L, "L（事故发生的可能性）") * _factor(e_value, LEC_E, "E（暴露于危险环境的频繁程度）") * _factor(
+        c_value, LEC_C, "C（事故后果）"
+    )
+    return d, band(d, getattr(settings, "RISK_LEC_BANDS", DEFAULT_LEC_BANDS))
+
+
+def ls(l_value, s_value):
+    """(R, level) for an LS matrix assessment."""
+    r = _factor(l_value, LS_L, "L（可能性）") * _factor(s_value, LS_S, "S（严重性）")
+    return r, band(r, getattr(settings, "RISK_LS_BANDS", DEFAULT_LS_BANDS))
+
+
+def overall(levels):
+    """The most severe of `levels` (an enterprise's, a unit's), or None when there are none."""
+    present = set(levels)
+    return next((level for level in ORDER if level in present), None)
