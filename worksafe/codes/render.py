@@ -5,6 +5,8 @@ import segno
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .targets import risk_level
+
 # Placard sizes: page size and the printed side of the QR code.
 SIZES = {"A4": "A4", "A5": "A5"}
 
@@ -47,7 +49,7 @@ def placard_pages(items):
             # One pixel per module, drawn unsmoothed (image-rendering: pixelated): sharp at any size, and about 5×
             # faster for WeasyPrint than the same code as SVG. The 4-module quiet zone is part of the picture.
             "qr": qr(code).png_data_uri(scale=1, border=4),
-            "risk": getattr(enterprise, "risk_level", None),
+            "risk": risk_level(enterprise),
             "issued": timezone.localtime(code.created_at),
         })
     return pages
