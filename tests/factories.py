@@ -154,3 +154,36 @@ def can_log_in(client, username, password):
     ok = response.status_code == 302 and "_auth_user_id" in client.session
     client.logout()
     return ok
+
+
+# ---- risk lists (风险分级管控) ----
+
+
+def create_risk_list(enterprise, prefix=""):
+    """A small known risk list: {"object", "unit", "source", "event" (LEC 3×6×40 = 720, 重大), "measures" (2),
+    "unit2", "event2" (LEC 1×3×15 = 45, 低风险)}; names start with `prefix`."""
+    from decimal import Decimal
+
+    from worksafe.risks.models import ControlMeasure, HazardSource, RiskEvent, RiskObject, RiskUnit
+
+    def event(source, name, l_value, e_value, c_value, **fields):
+        ev = RiskEvent(source=source, enterprise=enterprise, name=name, method="lec",
+                       lec_l=Decimal(l_value), lec_e=Decimal(e_value), lec_c=Decimal(c_value), **fields)
+        ev.full_clean(exclude=["enterprise", "source"])
+        ev.save()
+        return ev
+
+    obj = RiskObject.objects.create(enterprise=enterprise, name=f"{prefix}甲醇罐区", department="安环部", person="张三")
+    unit = RiskUnit.objects.create(object=obj, name=f"{prefix}甲醇罐区微单元")
+    source = HazardSource.objects.create(unit=unit, name=f"{prefix}甲醇储罐")
+    ev = event(source, f"{prefix}泄漏造成火灾", 3, 6, 40, consequence="爆炸、火灾", accident_category_id="08", key_control=True)
+    measures = [
+        ControlMeasure.objects.create(event=ev, enterprise=enterprise, category="engineering", content=f"{prefix}对液位进行巡检",
+                                      tier="company", post="操作工", person="李四", frequency_value=1, frequency_unit="day"),
+        ControlMeasure.objects.create(event=ev, enterprise=enterprise, category="ppe", content=f"{prefix}佩戴防毒口罩",
+                                      tier="post", post="操作工", person="李四", frequency_value=1, frequency_unit="shift"),
+    ]
+    unit2 = RiskUnit.objects.create(object=obj, name=f"{prefix}检修平台")
+    source2 = HazardSource.objects.create(unit=unit2, name=f"{prefix}检修作业")
+    ev2 = event(source2, f"{prefix}检修作业高空坠落", 1, 3, 15, consequence="高处坠落", accident_category_id="09")
+    return {"object": obj, "unit": unit, "source": source, "event": ev, "measures": measures, "unit2": unit2, "event2": ev2}

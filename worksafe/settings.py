@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "worksafe.core",
     "worksafe.archive",
     "worksafe.codes",
+    "worksafe.risks",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,10 @@ FILTERS_EMPTY_CHOICE_LABEL = "全部"
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", 20000))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
+# Largest photo, site plan or map file accepted (checked by content: worksafe.core.uploads).
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+# 风险分级管控: a patrol shift (班) in hours; band limits of LEC and LS (see worksafe/risks/grading.py).
+RISK_SHIFT_HOURS = int(env("RISK_SHIFT_HOURS", 8))
 
 
 LOGGING = {

@@ -8,8 +8,8 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit
 
-        from .models import Enterprise, KeySupervisionItem, SecondaryUnit
+        from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
-        audit.register(Enterprise, enterprise=lambda e: e, exclude={"updated_at"})
+        audit.register(Enterprise, enterprise=lambda e: e, exclude={"updated_at", *RISK_SUMMARY_FIELDS})
         audit.register(SecondaryUnit, enterprise=lambda u: u.enterprise)
         audit.register(KeySupervisionItem, enterprise=lambda i: i.enterprise)

@@ -7,8 +7,11 @@ from django.utils.html import format_html, format_html_join
 from worksafe.core.models import CompetentDepartment, Industry, Region, RegionLevel
 from worksafe.core.scoping import industry_codes, region_q, regions_for
 
+from worksafe.risks.grading import RiskLevel
+
 from .models import Enterprise, ReviewState
 
+UNGRADED = "none"
 YES_NO = [("", "全部"), ("1", "是"), ("0", "否")]
 
 
@@ -39,6 +42,9 @@ class EnterpriseFilter(django_filters.FilterSet):
     has_major_hazard_source = django_filters.TypedChoiceFilter(label="重大危险源", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)
     risk_identified = django_filters.TypedChoiceFilter(label="风险辨识", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)
     review_state = django_filters.ChoiceFilter(label="审核状态", choices=ReviewState.choices, widget=FastSelect)
+    risk_grade = django_filters.ChoiceFilter(
+        label="安全风险等级", choices=[*RiskLevel.choices, (UNGRADED, "未评定")], method="graded", widget=FastSelect
+    )
 
     class Meta:
         model = Enterprise
@@ -62,6 +68,9 @@ class EnterpriseFilter(django_filters.FilterSet):
         if value.isascii() and value.isalnum():
             q |= Q(uscc__startswith=value.upper())
         return queryset.filter(q)
+
+    def graded(self, queryset, name, value):
+        return queryset.filter(risk_grade="" if value == UNGRADED else value)
 
     def in_region(self, queryset, name, region):
         return queryset.filter(region_q(region))

@@ -5,7 +5,7 @@ from worksafe.core.models import Industry, Region, RegionLevel, User
 from worksafe.core.scoping import regions_for
 from worksafe.core.validators import normalize_uscc
 
-from .models import Enterprise, KeySupervisionItem, SecondaryUnit
+from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
 # Fields only regulators change, through their own actions (属地调整, 类型设置) or on creation.
 MANAGED_FIELDS = ("region", "industry", "competent_department")
@@ -37,7 +37,7 @@ class EnterpriseForm(forms.ModelForm):
 
     class Meta:
         model = Enterprise
-        exclude = ["review_state", "review_reason"]
+        exclude = ["review_state", "review_reason", *RISK_SUMMARY_FIELDS]
         widgets = {"founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         field_classes = {"region": RegionChoiceField, "industry": IndustryChoiceField}
 

@@ -7,6 +7,7 @@ from django_fsm import FSMField, transition
 from worksafe.core import permissions
 from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region
 from worksafe.core.validators import validate_mobile, validate_phone, validate_uscc
+from worksafe.risks.grading import ORDER, RiskLevel, grade
 
 
 class YesNoNA(models.TextChoices):
@@ -23,6 +24,9 @@ class ReviewState(models.TextChoices):
 
 
 REVIEW_COLORS = {"draft": "secondary", "submitted": "orange", "approved": "green", "returned": "red"}
+
+
+RISK_SUMMARY_FIELDS = ("risk_grade", "risk_major", "risk_high", "risk_medium", "risk_low")
 
 
 class Enterprise(models.Model):
@@ -65,6 +69,13 @@ class Enterprise(models.Model):
         "纬度", max_digits=8, decimal_places=6, null=True, blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
+    # 风险分级管控 in one row: the most severe level of the enterprise's risk events and the count per level, kept
+    # by risks.summary whenever events change (derived, so neither edited nor audited), for lists, filters, stats.
+    risk_grade = models.CharField("安全风险等级", max_length=8, choices=RiskLevel.choices, blank=True)
+    risk_major = models.PositiveIntegerField("重大风险数", default=0)
+    risk_high = models.PositiveIntegerField("较大风险数", default=0)
+    risk_medium = models.PositiveIntegerField("一般风险数", default=0)
+    risk_low = models.PositiveIntegerField("低风险数", default=0)
     review_state = FSMField("审核状态", max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT, protected=False)
     review_reason = models.CharField("退回原因", max_length=500, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -84,6 +95,8 @@ class Enterprise(models.Model):
             # 企业统计: GROUP BY region_id, industry_id / review_state, and the size bands' COUNT(staff_count)
             # FILTER (...) GROUP BY region_id, all read from this index in its order (views_stats, bench/).
             models.Index(fields=["region", "industry", "review_state", "staff_count"], name="enterprise_stats"),
+            # 按风险等级筛选: WHERE risk_grade = ? AND region_id in a jurisdiction.
+            models.Index(fields=["risk_grade", "region"], name="enterprise_risk_region"),
         ]
 
     def __str__(self):
@@ -91,6 +104,16 @@ class Enterprise(models.Model):
 
     def get_absolute_url(self):
         return reverse("archive:enterprise_detail", args=[self.pk])
+
+    @property
+    def risk_level(self):
+        """The overall risk level as pages, the QR code's public tier and placards show it (None: not graded)."""
+        return grade(self.risk_grade)
+
+    @property
+    def risk_counts(self):
+        """[(Grade, count)] from 重大 to 低."""
+        return [(grade(level), getattr(self, f"risk_{level}")) for level in ORDER]
 
     @property
     def review_color(self):

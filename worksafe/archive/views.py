@@ -19,7 +19,7 @@ from worksafe.core.views import redirect_next
 from . import sections
 from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
-from .models import ArchiveReview, KeySupervisionItem, ReviewState, SecondaryUnit
+from .models import RISK_SUMMARY_FIELDS, ArchiveReview, KeySupervisionItem, ReviewState, SecondaryUnit
 
 LIST_COLUMNS = {
     "name": "name",
@@ -86,7 +86,7 @@ def enterprise_detail(request, pk):
     history = ChangeRecord.objects.filter(enterprise_id=enterprise.pk).select_related("content_type")
     context = {
         "e": enterprise,
-        "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason"}),
+        "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason", *RISK_SUMMARY_FIELDS}),
         # Later features (risks, hazards, ledgers, the QR code) add their cards through sections.py.
         "sections": sections.render(sections.ARCHIVE, request, enterprise),
         "units": enterprise.secondary_units.select_related("industry"),

@@ -29,6 +29,11 @@ def can_edit_archive(user, enterprise):
     return (user.is_regulator or user.is_sysadmin) and in_scope(user, enterprise)
 
 
+def can_edit_risks(user, enterprise):
+    """The risk list, site plan and patrols are the enterprise's own work; regulators see them."""
+    return user.is_enterprise_user and user.enterprise_id == enterprise.pk
+
+
 def can_submit_archive(enterprise, user):
     return user.is_enterprise_user and user.role == Role.ENTERPRISE_ADMIN and user.enterprise_id == enterprise.pk
 

@@ -6,22 +6,23 @@ a list of (lower bound, level), highest first; a value belongs to the first band
 every boundary value has exactly one level (D = 320 is 重大, D = 319.99 较大).
 """
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
 
 
-class Level(models.TextChoices):
+class RiskLevel(models.TextChoices):
     """GB/T 33000 / 国家安监总局 four levels, with their map colours (Tabler colour names)."""
 
     MAJOR = "major", "重大风险"
-    LARGE = "large", "较大风险"
-    GENERAL = "general", "一般风险"
+    HIGH = "high", "较大风险"
+    MEDIUM = "medium", "一般风险"
     LOW = "low", "低风险"
 
 
-COLORS = {Level.MAJOR: "red", Level.LARGE: "orange", Level.GENERAL: "yellow", Level.LOW: "blue"}
-ORDER = [Level.MAJOR, Level.LARGE, Level.GENERAL, Level.LOW]  # most severe first
+COLORS = {RiskLevel.MAJOR: "red", RiskLevel.HIGH: "orange", RiskLevel.MEDIUM: "yellow", RiskLevel.LOW: "blue"}
+ORDER = [RiskLevel.MAJOR, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW]  # most severe first
 
 D = Decimal
 LEC_L = [(D("10"), "完全可以预料"), (D("6"), "相当可能"), (D("3"), "可能，但不经常"), (D("1"), "可能性小，完全意外"),
@@ -33,8 +34,34 @@ LEC_C = [(D("100"), "大灾难，10人以上死亡"), (D("40"), "灾难，3～9�
 LS_L = [(5, "在正常情况下经常发生"), (4, "很可能发生"), (3, "可能发生"), (2, "较不可能发生"), (1, "基本不可能发生")]
 LS_S = [(5, "死亡3人以上或重大财产损失"), (4, "死亡1～2人或较大财产损失"), (3, "重伤或一般财产损失"), (2, "轻伤"), (1, "无伤亡")]
 
-DEFAULT_LEC_BANDS = [(D("320"), Level.MAJOR), (D("160"), Level.LARGE), (D("70"), Level.GENERAL), (D("0"), Level.LOW)]
-DEFAULT_LS_BANDS = [(20, Level.MAJOR), (15, Level.LARGE), (9, Level.GENERAL), (0, Level.LOW)]
+
+
+def _choices(scale, places=None):
+    """Model/form choices for a scale; decimals carry the field's one place, so "10.0" from the database matches."""
+    return [(v.quantize(D("0.1")) if places else v, f"{v}：{text}") for v, text in scale]
+
+
+LEC_L_CHOICES, LEC_E_CHOICES, LEC_C_CHOICES = (_choices(s, 1) for s in (LEC_L, LEC_E, LEC_C))
+LS_L_CHOICES, LS_S_CHOICES = _choices(LS_L), _choices(LS_S)
+
+DEFAULT_LEC_BANDS = [(D("320"), RiskLevel.MAJOR), (D("160"), RiskLevel.HIGH), (D("70"), RiskLevel.MEDIUM), (D("0"), RiskLevel.LOW)]
+DEFAULT_LS_BANDS = [(20, RiskLevel.MAJOR), (15, RiskLevel.HIGH), (9, RiskLevel.MEDIUM), (0, RiskLevel.LOW)]
+
+
+class Grade(NamedTuple):
+    """A level as pages show it: value, label (重大风险 ...) and colour."""
+
+    value: str
+    label: str
+    color: str
+
+
+def grade(level):
+    """The Grade of `level` (a RiskLevel or its value), or None for no level."""
+    if not level:
+        return None
+    level = RiskLevel(level)
+    return Grade(level.value, level.label, COLORS[level])
 
 
 class GradingError(ValueError):
@@ -44,8 +71,8 @@ class GradingError(ValueError):
 def band(value, bands):
     for lower, level in bands:
         if value >= lower:
-            return Level(level)
-    return Level(bands[-1][1])
+            return RiskLevel(level)
+    return RiskLevel(bands[-1][1])
 
 
 def _factor(value, scale, name):

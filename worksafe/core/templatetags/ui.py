@@ -1,6 +1,7 @@
 """Template helpers shared by every page: Bootstrap classes on widgets, sortable headers, value display."""
 from django import forms, template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -43,3 +44,14 @@ def yesno_cn(value):
 @register.filter
 def dash(value):
     return "—" if value in (None, "") else value
+
+
+@register.filter
+def risk_badge(level):
+    """A risk level (value or Grade) as its coloured badge; a dash when not graded."""
+    from worksafe.risks.grading import grade
+
+    g = grade(getattr(level, "value", level))
+    if g is None:
+        return mark_safe('<span class="text-secondary">—</span>')
+    return format_html('<span class="badge bg-{0} text-{0}-fg" data-level="{1}">{2}</span>', g.color, g.value, g.label)

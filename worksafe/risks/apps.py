@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class RisksConfig(AppConfig):
+    name = "worksafe.risks"
+    verbose_name = "风险分级管控"
+
+    def ready(self):
+        from worksafe.core import audit
+
+        from . import signals  # noqa: F401  (derived data: the enterprise's risk summary, patrol deadlines)
+        from .models import ControlMeasure, FourColourMap, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
+        from .sections import register_sections
+
+        for model in (RiskObject, RiskUnit, HazardSource, RiskEvent, ControlMeasure, FourColourMap, Patrol):
+            audit.register(model, enterprise=lambda obj: obj.enterprise, exclude={"next_due_at", "last_checked_at", "updated_at"})
+        audit.register(PatrolItem, enterprise=lambda item: item.patrol.enterprise)
+        register_sections()

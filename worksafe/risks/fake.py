@@ -1,0 +1,80 @@
+"""Plausible risk lists (安全风险辨识清单) for the demo, tests and benchmarks, reproducible from a seed."""
+from decimal import Decimal as D
+
+from worksafe.archive.fake import person
+
+from . import grading
+from .models import ControlMeasure, HazardSource, Method, RiskEvent, RiskObject, RiskUnit
+
+# (object, kind, department, [(unit, [(hazard source, [(event, GB 6441 code, consequence, factors, procedure)])])])
+# factors: (L, E, C) for LEC, (L, S) for LS, or (level, reason) for a direct judgement.
+CATALOGUE = [
+    ("甲醇罐区", "place", "安环部", [
+        ("甲醇储罐微单元", [
+            ("甲醇储罐", [("泄漏造成火灾", "08", "爆炸、火灾", (D(3), D(6), D(40)), ""),
+                          ("储罐超压爆炸", "17", "爆炸", ("major", "构成危险化学品重大危险源的储罐区，直接判定为重大风险"), "")]),
+            ("装卸鹤管", [("装卸作业静电引燃", "08", "火灾", (3, 4), "")]),
+        ]),
+        ("罐区检修区", [("检修平台", [("检修作业高空坠落", "09", "高处坠落", (D(1), D(3), D(15)), "")])]),
+    ]),
+    ("配电室", "facility", "设备部", [
+        ("高低压配电柜", [("配电柜", [("带电作业触电", "05", "触电", (2, 4), ""), ("电缆过热起火", "08", "火灾", (D(1), D(6), D(7)), "")])]),
+    ]),
+    ("机加工车间", "place", "生产部", [
+        ("车床区", [("车床旋转部件", [("卷入造成机械伤害", "03", "机械伤害", (D(3), D(6), D(3)), "")])]),
+        ("行车作业区", [("桥式起重机", [("吊物坠落", "04", "起重伤害", (2, 3), "吊装作业")])]),
+    ]),
+    ("有限空间作业", "activity", "安环部", [
+        ("污水池", [("污水池内部", [("硫化氢中毒", "19", "中毒、窒息", ("major", "有限空间作业未落实通风检测，直接判定为重大风险"), "有限空间作业")])]),
+    ]),
+    ("反应釜", "facility", "生产部", [
+        ("加氢反应单元", [("加氢反应釜", [("反应失控爆炸", "18", "爆炸、火灾", (4, 5), "加氢工艺"), ("物料泄漏灼烫", "07", "灼烫", (2, 3), "")])]),
+    ]),
+    ("厂内运输", "activity", "物流部", [
+        ("叉车作业区", [("叉车", [("叉车撞人", "02", "车辆伤害", (D(1), D(6), D(7)), "")])]),
+    ]),
+]
+MEASURES = [
+    ("engineering", "设置可燃气体报警仪并与紧急切断联锁", "company", "中控室", ("1", "shift")),
+    ("maintenance", "每月校验安全阀、压力表", "workshop", "设备员", ("1", "month")),
+    ("operation", "严格执行操作规程，巡检液位、压力", "team", "操作工", ("1", "day")),
+    ("emergency", "配备应急物资并定期演练", "company", "安全员", ("1", "quarter")),
+    ("ppe", "作业人员佩戴防护用品", "post", "作业人员", ("1", "shift")),
+    ("management", "作业前办理作业票并进行安全交底", "workshop", "班组长", ("1", "week")),
+]
+
+
+def grade_event(event, factors):
+    if isinstance(factors[0], str):
+        event.method, (event.level, event.reason) = Method.DIRECT, factors
+    elif len(factors) == 3:
+        event.method, (event.lec_l, event.lec_e, event.lec_c) = Method.LEC, factors
+        event.value, event.level = grading.lec(*factors)
+    else:
+        event.method, (event.ls_l, event.ls_s) = Method.LS, factors
+        event.value, event.level = grading.ls(*factors)
+
+
+def make_risk_list(rng, enterprise, objects=None):
+    """Create a risk list for `enterprise`: `objects` catalogue entries (2–4 by default)."""
+    chosen = rng.sample(CATALOGUE, objects or rng.randrange(2, 5))
+    for name, kind, dept, units in chosen:
+        obj = RiskObject.objects.create(enterprise=enterprise, name=name, kind=kind, department=dept, person=person(rng))
+        for unit_name, sources in units:
+            unit = RiskUnit(object=obj, name=unit_name, enterprise=enterprise)
+            if rng.random() < 0.8:
+                unit.map_x, unit.map_y = round(rng.uniform(0.1, 0.9), 3), round(rng.uniform(0.15, 0.85), 3)
+            unit.save()
+            for source_name, events in sources:
+                source = HazardSource.objects.create(unit=unit, name=source_name, enterprise=enterprise)
+                for event_name, category, consequence, factors, procedure in events:
+                    event = RiskEvent(source=source, enterprise=enterprise, name=event_name, accident_category_id=category,
+                                      consequence=consequence, procedure=procedure)
+                    grade_event(event, factors)
+                    event.key_control = event.level == "major" and any(w in consequence for w in ("爆炸", "火灾", "中毒"))
+                    event.save()
+                    for category_, content, tier, post, (value, unit_) in rng.sample(MEASURES, rng.randrange(1, 4)):
+                        ControlMeasure.objects.create(
+                            event=event, enterprise=enterprise, category=category_, content=content, tier=tier, post=post,
+                            person=person(rng), frequency_value=int(value), frequency_unit=unit_,
+                        )

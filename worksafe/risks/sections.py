@@ -1,0 +1,30 @@
+"""The risk card (风险分级管控) on the one-page archive and on the workbench."""
+from django.urls import reverse
+
+from worksafe.archive import sections
+from worksafe.core import permissions
+
+from .models import RiskEvent
+
+
+def risk_card(request, enterprise):
+    links = [("安全风险辨识清单", reverse("risks:register", args=[enterprise.pk]))]
+    links += [(label, reverse(name, args=[enterprise.pk])) for label, name in EXTRA_LINKS]
+    return {
+        "e": enterprise,
+        "level": enterprise.risk_level,
+        "counts": enterprise.risk_counts,
+        "total": sum(n for _, n in enterprise.risk_counts),
+        "key_control": RiskEvent.objects.filter(enterprise_id=enterprise.pk, key_control=True).count(),
+        "links": links,
+        "can_edit": permissions.can_edit_risks(request.user, enterprise),
+    }
+
+
+# Pages of this app that take the enterprise's id, shown as links on the card: (label, URL name).
+EXTRA_LINKS = []
+
+
+def register_sections():
+    sections.add(sections.ARCHIVE, "risks/card.html", risk_card)
+    sections.add(sections.WORKBENCH, "risks/card.html", risk_card)
