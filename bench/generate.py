@@ -115,8 +115,14 @@ def enterprise_row(e, now):
     return row
 
 
-def generate(n=300_000, seed=2020, log=print, accounts=True):
-    """Insert `n` enterprises with their child rows into the default database; returns the seconds it took."""
+def generate(n=300_000, seed=2020, log=print, accounts=True, extra=None):
+    """Insert `n` enterprises with their child rows into the default database; returns the seconds it took.
+
+    `extra(loader, enterprises, rows)`, when given, is called for each batch before it is written (the enterprises
+    have their ids): it may change the enterprise rows (dicts of attname → value) and returns [(model, rows)] to
+    insert in the same transaction, in that order, with their ids (from `loader.ids`). Without it the data are the
+    same as before: it draws from its own random numbers, not from `seed`'s.
+    """
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
     from django.utils import timezone
@@ -140,6 +146,7 @@ def generate(n=300_000, seed=2020, log=print, accounts=True):
     seen = set(Enterprise.objects.values_list("uscc", flat=True))
     now = timezone.now()
     made = 0
+    extra_models = []
     while made < n:
         size = min(BATCH, n - made)
         regions = rng.choices(places, place_weights, k=size)
@@ -150,6 +157,7 @@ def generate(n=300_000, seed=2020, log=print, accounts=True):
             e.pk = pk
             rows.append(enterprise_row(e, now))
         children = _children(rng, enterprises, context)
+        more = extra(loader, enterprises, rows) if extra else []
         with transaction.atomic():
             loader.insert(Enterprise, rows)
             for model, key in ((KeySupervisionItem, "items"), (SecondaryUnit, "units"), (ArchiveReview, "reviews"),
@@ -162,9 +170,13 @@ def generate(n=300_000, seed=2020, log=print, accounts=True):
                           "enterprise_id": e.pk, "full_name": e.name[:64], "date_joined": now}
                          for pk, e in zip(loader.ids(User, size), enterprises)]
                 loader.insert(User, users)
+            for model, model_rows in more:
+                loader.insert(model, model_rows)
+                if model not in extra_models:
+                    extra_models.append(model)
         made += size
         log(f"  {made:>8} 家企业  {time.perf_counter() - started:6.1f} s")
-    loader.reset_sequences([Enterprise, KeySupervisionItem, SecondaryUnit, ArchiveReview, ChangeRecord, User])
+    loader.reset_sequences([Enterprise, KeySupervisionItem, SecondaryUnit, ArchiveReview, ChangeRecord, User, *extra_models])
     return time.perf_counter() - started
 
 

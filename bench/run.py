@@ -70,17 +70,27 @@ def create_database(server, name="worksafe"):
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def run_backend(backend, args):
-    result = OUT / f"results-{backend}.json"
+def child_argv(args):
+    """bench.run's options, as its child process gets them."""
+    argv = ["--enterprises", str(args.enterprises), "--repeat", str(args.repeat), "--seed", str(args.seed),
+            "--import-rows", str(args.import_rows), "--import-repeat", str(args.import_repeat)]
+    return argv + (["--skip-import"] if args.skip_import else [])
+
+
+def run_backend(backend, args, module="bench.run", name="results", argv=None):
+    """Run `module`'s child for `backend` in a process of its own and return the report it wrote.
+
+    The database: SQLite bench/out/bench.sqlite3 (<name>.sqlite3 for another `name`), deleted first unless
+    args.reuse; PostgreSQL a throwaway server. The child gets `--child backend --result <name>-<backend>.json`
+    and `argv` (default: bench.run's options).
+    """
+    result = OUT / f"{name}-{backend}.json"
     result.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "bench.run", "--child", backend, "--result", str(result),
-           "--enterprises", str(args.enterprises), "--repeat", str(args.repeat), "--seed", str(args.seed),
-           "--import-rows", str(args.import_rows), "--import-repeat", str(args.import_repeat)]
-    if args.skip_import:
-        cmd.append("--skip-import")
+    cmd = [sys.executable, "-m", module, "--child", backend, "--result", str(result),
+           *(child_argv(args) if argv is None else argv)]
     server = None
     if backend == "sqlite":
-        db = OUT / "bench.sqlite3"
+        db = OUT / ("bench.sqlite3" if name == "results" else f"{name}.sqlite3")
         if not args.reuse:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -247,7 +257,9 @@ class Bench:
         else:
             ok = None
         row = {"scenario": name, "n": len(times), "median_ms": ms(median), "p95_ms": ms(percentile(times, 0.95)),
-               "bare_median_ms": ms(bare) if bare is not None else None, "ratio": ratio, "queries": queries, "ok": ok}
+               "bare_median_ms": ms(bare) if bare is not None else None, "ratio": ratio, "queries": queries, "ok": ok,
+               "p90_ms": ms(percentile(times, 0.9)),
+               "bare_p90_ms": ms(percentile(bare_times, 0.9)) if bare_times else None}
         self.results.append(row)
         bare_text = f"  裸 SQL {ms(bare):8.1f} ms  {ratio:5.1f}×" if bare else ""
         log(f"  {name:<34} {ms(median):8.1f} ms  p95 {row['p95_ms']:8.1f} ms{bare_text}"

@@ -170,8 +170,10 @@ IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", 20000))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 # Largest photo, site plan or map file accepted (checked by content: worksafe.core.uploads).
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
-# 风险分级管控: a patrol shift (班) in hours; band limits of LEC and LS (see worksafe/risks/grading.py).
+# 风险分级管控: a patrol shift (班) in hours; the band limits of LEC and LS (worksafe/risks/grading.py).
 RISK_SHIFT_HOURS = int(env("RISK_SHIFT_HOURS", 8))
+RISK_LEC_BANDS = env_list("RISK_LEC_BANDS", "320,160,70")  # lower bounds of D for 重大, 较大, 一般
+RISK_LS_BANDS = env_list("RISK_LS_BANDS", "20,15,9")  # lower bounds of R for 重大, 较大, 一般
 
 
 LOGGING = {

@@ -1,13 +1,10 @@
 """Placards (二维码牌): a printable PDF per code, and batches for the enterprise list's filters or ticked rows."""
-from types import SimpleNamespace
-
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
 from tests.codes.helpers import PRIVATE, decode_pdf, pdf_fonts, pdf_page_size, pdf_pages, pdf_text, write
-from tests.factories import ERQI, JINSHUI, create_enterprise, create_unit, messages_of
-from worksafe.archive.models import Enterprise
+from tests.factories import ERQI, JINSHUI, create_enterprise, create_risk_list, create_unit, messages_of
 from worksafe.codes.models import Code
 
 pytestmark = pytest.mark.django_db
@@ -74,9 +71,11 @@ def test_a_units_placard(login, users, enterprise, tmp_path):
     assert decoded == Code.active(unit).url != Code.active(enterprise).url
 
 
-def test_a_placard_prints_the_graded_risk_level(login, users, enterprise, tmp_path, monkeypatch):
-    monkeypatch.setattr(Enterprise, "risk_level", SimpleNamespace(label="重大风险", color="red"), raising=False)
-    path = pdf_of(login(users["jinshui"]).get(placard_url("enterprise", enterprise.pk)), tmp_path)
+def test_a_placard_prints_the_graded_risk_level(login, users, enterprise, tmp_path):
+    client = login(users["jinshui"])
+    assert "安全风险等级：未评定" in pdf_text(pdf_of(client.get(placard_url("enterprise", enterprise.pk)), tmp_path))
+    create_risk_list(enterprise)  # its most severe event: LEC 3×6×40 = 720, 重大风险
+    path = pdf_of(client.get(placard_url("enterprise", enterprise.pk)), tmp_path)
     assert "安全风险等级：重大风险" in pdf_text(path)
 
 

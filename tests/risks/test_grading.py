@@ -51,7 +51,7 @@ def test_ls_refuses_factors_off_the_scale(args):
         ls(*args)
 
 
-@override_settings(RISK_LS_BANDS=[(16, "major"), (10, "high"), (5, "medium"), (0, "low")])
+@override_settings(RISK_LS_BANDS=["16", "10", "5"])
 def test_bands_are_configuration():
     assert ls(4, 4)[1] == RiskLevel.MAJOR and ls(2, 5)[1] == RiskLevel.HIGH and ls(1, 5)[1] == RiskLevel.MEDIUM and ls(2, 2)[1] == RiskLevel.LOW
 
@@ -60,3 +60,21 @@ def test_overall_is_the_most_severe():
     assert overall([RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.LOW]) == RiskLevel.MEDIUM
     assert overall([RiskLevel.LOW, RiskLevel.MAJOR]) == RiskLevel.MAJOR
     assert overall([]) is None
+
+
+@override_settings(RISK_LEC_BANDS=["320", "160", "70"], RISK_LS_BANDS=["20", "15", "9"])
+def test_the_configured_defaults_are_the_common_bands():
+    from worksafe.risks.grading import DEFAULT_LEC_BANDS, DEFAULT_LS_BANDS, configured_bands
+
+    assert configured_bands("lec") == DEFAULT_LEC_BANDS and configured_bands("ls") == DEFAULT_LS_BANDS
+
+
+@pytest.mark.parametrize("limits", [["320", "160"], ["160", "320", "70"], ["320", "160", "160"], ["320", "160", "0"], ["a", "b", "c"]])
+def test_ambiguous_band_limits_stop_the_start(limits):
+    from worksafe.risks.checks import bands_check
+
+    with override_settings(RISK_LEC_BANDS=limits):
+        [error] = bands_check(None)
+    assert error.id == "worksafe.risks.E001" and "WORKSAFE_RISK_LEC_BANDS" in error.msg
+    with override_settings(RISK_LEC_BANDS=["400", "200", "100"]):
+        assert bands_check(None) == []

@@ -10,6 +10,7 @@ import uuid
 from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete
 
 _context = contextvars.ContextVar("audit_context", default=None)
@@ -32,6 +33,8 @@ def current_user():
 
 
 def _json(field, value):
+    if isinstance(value, FieldFile):
+        return value.name or ""  # a file field records the stored file's name
     if isinstance(value, decimal.Decimal) and getattr(field, "decimal_places", None) is not None:
         # As stored: 46631.7 typed into a 2-place field is 46631.70, not a change.
         value = value.quantize(decimal.Decimal(1).scaleb(-field.decimal_places))

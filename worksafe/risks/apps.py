@@ -8,7 +8,7 @@ class RisksConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit
 
-        from . import signals  # noqa: F401  (derived data: the enterprise's risk summary, patrol deadlines)
+        from . import checks, signals  # noqa: F401  (the bands check; derived data: the enterprise's risk summary, patrol deadlines)
         from .models import ControlMeasure, FourColourMap, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
         from .sections import register_sections
 

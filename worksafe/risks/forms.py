@@ -1,6 +1,5 @@
 """Forms for the risk list: one per level of the hierarchy."""
 from django import forms
-from django.conf import settings
 
 from . import grading
 from .models import ControlMeasure, HazardSource, RiskEvent, RiskObject, RiskUnit
@@ -65,8 +64,8 @@ class RiskEventForm(UniqueNameMixin, forms.ModelForm):
     def bands():
         """The bands for the form's live preview (the server computes the stored value)."""
         return {
-            "lec": [[float(lower), str(level)] for lower, level in getattr(settings, "RISK_LEC_BANDS", grading.DEFAULT_LEC_BANDS)],
-            "ls": [[float(lower), str(level)] for lower, level in getattr(settings, "RISK_LS_BANDS", grading.DEFAULT_LS_BANDS)],
+            method: [[float(lower), str(level)] for lower, level in grading.configured_bands(method)] for method in ("lec", "ls")
+        } | {
             "labels": {level.value: level.label for level in grading.ORDER},
             "colors": {level.value: color for level, color in grading.COLORS.items()},
         }

@@ -1,9 +1,10 @@
 """Risk grading (安全风险分级): LEC (D = L × E × C) and the LS matrix (R = L × S), bands, levels.
 
 The seeds name the LEC model but give no scales (seed 003 item 6); these are the common ones (作业条件危险性评价法,
-and the 5 × 5 risk matrix used by provincial 双重预防 guides). Bands are settings (RISK_LEC_BANDS, RISK_LS_BANDS):
-a list of (lower bound, level), highest first; a value belongs to the first band whose lower bound it reaches, so
-every boundary value has exactly one level (D = 320 is 重大, D = 319.99 较大).
+and the 5 × 5 risk matrix used by provincial 双重预防 guides). The band limits are settings (WORKSAFE_RISK_LEC_BANDS,
+WORKSAFE_RISK_LS_BANDS): the lower bounds of 重大, 较大 and 一般, e.g. "320,160,70"; below the last is 低风险. A value
+belongs to the first band whose lower bound it reaches, so every boundary value has exactly one level (D = 320 is
+重大, D = 319.99 较大).
 """
 from decimal import Decimal
 from typing import NamedTuple
@@ -64,6 +65,28 @@ def grade(level):
     return Grade(level.value, level.label, COLORS[level])
 
 
+def parse_bands(limits):
+    """[(lower bound, level)] from the lower bounds of 重大, 较大, 一般 ("320,160,70" or a list); ValueError unless
+    they are three numbers, strictly decreasing, above zero."""
+    if isinstance(limits, str):
+        limits = limits.split(",")
+    try:
+        bounds = [D(str(x).strip()) for x in limits]
+    except ArithmeticError:
+        raise ValueError("须为三个数字") from None
+    if len(bounds) != 3 or not bounds[0] > bounds[1] > bounds[2] > 0:
+        raise ValueError("须为三个从大到小、大于 0 的数字（重大、较大、一般风险的下限）")
+    return [*zip(bounds, ORDER[:3]), (D(0), RiskLevel.LOW)]
+
+
+def configured_bands(method):
+    """The bands in force for "lec" or "ls" (settings RISK_LEC_BANDS / RISK_LS_BANDS, checked at start-up)."""
+    limits = getattr(settings, f"RISK_{method.upper()}_BANDS", None)
+    if limits is None:
+        return DEFAULT_LEC_BANDS if method == "lec" else DEFAULT_LS_BANDS
+    return parse_bands(limits)
+
+
 class GradingError(ValueError):
     """A factor outside its scale; the message is the user's (Chinese)."""
 
@@ -91,13 +114,13 @@ def lec(l_value, e_value, c_value):
     d = _factor(l_value, LEC_L, "L（事故发生的可能性）") * _factor(e_value, LEC_E, "E（暴露于危险环境的频繁程度）") * _factor(
         c_value, LEC_C, "C（事故后果）"
     )
-    return d, band(d, getattr(settings, "RISK_LEC_BANDS", DEFAULT_LEC_BANDS))
+    return d, band(d, configured_bands("lec"))
 
 
 def ls(l_value, s_value):
     """(R, level) for an LS matrix assessment."""
     r = _factor(l_value, LS_L, "L（可能性）") * _factor(s_value, LS_S, "S（严重性）")
-    return r, band(r, getattr(settings, "RISK_LS_BANDS", DEFAULT_LS_BANDS))
+    return r, band(r, configured_bands("ls"))
 
 
 def overall(levels):
