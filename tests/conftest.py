@@ -78,4 +78,11 @@ def _no_collected_static(settings):
     settings.STATIC_ROOT = None
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded files of each test go to its own temporary folder."""
+    default = {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path / "media"}}
+    settings.STORAGES = {**settings.STORAGES, "default": default}
+
+
 from tests.factories import *  # noqa: E402,F401,F403  (the shared fixtures)

@@ -1,10 +1,14 @@
 """Plausible risk lists (安全风险辨识清单) for the demo, tests and benchmarks, reproducible from a seed."""
+import io
 from decimal import Decimal as D
+
+from django.core.files.base import ContentFile
+from PIL import Image, ImageDraw
 
 from worksafe.archive.fake import person
 
 from . import grading
-from .models import ControlMeasure, HazardSource, Method, RiskEvent, RiskObject, RiskUnit
+from .models import ControlMeasure, FourColourMap, HazardSource, Method, RiskEvent, RiskObject, RiskUnit
 
 # (object, kind, department, [(unit, [(hazard source, [(event, GB 6441 code, consequence, factors, procedure)])])])
 # factors: (L, E, C) for LEC, (L, S) for LS, or (level, reason) for a direct judgement.
@@ -78,3 +82,25 @@ def make_risk_list(rng, enterprise, objects=None):
                             event=event, enterprise=enterprise, category=category_, content=content, tier=tier, post=post,
                             person=person(rng), frequency_value=int(value), frequency_unit=unit_,
                         )
+
+
+def make_site_plan(rng, enterprise, size=(1200, 800)):
+    """A drawn site plan (ground, roads, buildings, tanks) as the enterprise's four-colour map base."""
+    width, height = size
+    img = Image.new("RGB", size, (241, 243, 245))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, height // 2 - 25, width, height // 2 + 25), fill=(206, 212, 218))  # the main road
+    draw.rectangle((width // 3 - 20, 0, width // 3 + 20, height), fill=(206, 212, 218))
+    for _ in range(rng.randrange(5, 9)):
+        x, y = rng.randrange(40, width - 260), rng.randrange(40, height - 200)
+        draw.rectangle((x, y, x + rng.randrange(120, 240), y + rng.randrange(80, 160)), fill=(173, 181, 189), outline=(73, 80, 87), width=3)
+    for _ in range(rng.randrange(2, 5)):
+        x, y, r = rng.randrange(80, width - 80), rng.randrange(80, height - 80), rng.randrange(25, 45)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(222, 226, 230), outline=(73, 80, 87), width=3)
+    draw.rectangle((0, 0, width - 1, height - 1), outline=(52, 58, 64), width=6)
+    out = io.BytesIO()
+    img.save(out, "PNG", optimize=True)
+    site_map = FourColourMap(enterprise=enterprise, plan_width=width, plan_height=height)
+    site_map.plan.save("plan.png", ContentFile(out.getvalue()), save=False)
+    site_map.save()
+    return site_map

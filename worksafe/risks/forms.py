@@ -58,7 +58,8 @@ class RiskEventForm(UniqueNameMixin, forms.ModelForm):
         fields = ["name", "description", "accident_category", "consequence", "tense", "state", "procedure",
                   "method", "lec_l", "lec_e", "lec_c", "ls_l", "ls_s", "level", "reason", "key_control", "note"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}), "method": forms.RadioSelect}
-        labels = {"level": "安全风险等级（直接判定时选择）"}
+        labels = {"level": "安全风险等级（直接判定时选择）", "lec_l": "L 事故发生的可能性", "lec_e": "E 暴露于危险环境的频繁程度",
+                  "lec_c": "C 事故后果", "ls_l": "L 可能性（风险矩阵）", "ls_s": "S 严重性（风险矩阵）"}
 
     @staticmethod
     def bands():

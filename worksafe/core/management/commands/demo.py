@@ -8,7 +8,7 @@ from django.db import transaction
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
-from worksafe.risks.fake import make_risk_list
+from worksafe.risks.fake import make_risk_list, make_site_plan
 
 DEMO_PASSWORD = "demo2026!"
 # username, full name, role, organisation (name, level, region) or enterprise region
@@ -74,6 +74,7 @@ class Command(BaseCommand):
                     monitoring="可燃气体报警、视频监控", reviewer="安全部长", responsible_contact="安环部 0371-66668888",
                 )
             make_risk_list(rng, e)
+            make_site_plan(rng, e)
             if rng.random() < 0.3:
                 SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department=e.competent_department)
         # The first enterprises generated are the demo counties' (fewer when fewer enterprises were asked for).
