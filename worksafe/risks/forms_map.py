@@ -10,17 +10,11 @@ COORDINATE_MESSAGE = "坐标须为 0 到 1 之间的数字（占平面图宽、�
 
 
 class PlanForm(forms.Form):
-    plan = UploadField(label="厂区平面图", kinds=("image", "pdf"))
-
-    def clean_plan(self):
-        plan = self.cleaned_data["plan"]
-        if not plan:
-            raise forms.ValidationError("请选择厂区平面图文件")
-        return plan
+    plan = UploadField(label="厂区平面图", kinds=("image", "pdf"), error_messages={"required": "请选择厂区平面图文件"})
 
 
 class ReadyMapForm(forms.Form):
-    ready_map = UploadField(label="风险四色图文件", kinds=("image", "pdf"))
+    ready_map = UploadField(label="风险四色图文件", kinds=("image", "pdf"), error_messages={"required": "请选择风险四色图文件"})
 
 
 class PlaceForm(forms.Form):

@@ -4,12 +4,16 @@ from django.urls import reverse
 from worksafe.archive import sections
 from worksafe.core import permissions
 
+from . import patrols
 from .models import RiskEvent
 
 
 def risk_card(request, enterprise):
     links = [("安全风险辨识清单", reverse("risks:register", args=[enterprise.pk]))]
     links += [(label, reverse(name, args=[enterprise.pk])) for label, name in EXTRA_LINKS]
+    can_edit = permissions.can_edit_risks(request.user, enterprise)
+    if can_edit:
+        links.append(("记录巡检", reverse("risks:patrol_add", args=[enterprise.pk])))
     return {
         "e": enterprise,
         "level": enterprise.risk_level,
@@ -17,12 +21,13 @@ def risk_card(request, enterprise):
         "total": sum(n for _, n in enterprise.risk_counts),
         "key_control": RiskEvent.objects.filter(enterprise_id=enterprise.pk, key_control=True).count(),
         "links": links,
-        "can_edit": permissions.can_edit_risks(request.user, enterprise),
+        "patrol": patrols.status_counts(enterprise.pk),
+        "can_edit": can_edit,
     }
 
 
 # Pages of this app that take the enterprise's id, shown as links on the card: (label, URL name).
-EXTRA_LINKS = []
+EXTRA_LINKS = [("表3 登记表", "risks:table3"), ("风险四色图", "risks:map"), ("风险巡检", "risks:patrol_due")]
 
 
 def register_sections():

@@ -82,7 +82,12 @@ def _form_page(request, kind, instance, enterprise):
     form = KINDS[kind].form(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            obj = form.save()
+            obj = form.save(commit=False)
+            if isinstance(obj, ControlMeasure) and obj.pk:
+                # A patrol recorded while the form was open moved these: never write the form's stale copy back.
+                obj.last_checked_at, obj.next_due_at = (
+                    ControlMeasure.objects.select_for_update().values_list("last_checked_at", "next_due_at").get(pk=obj.pk))
+            obj.save()
         messages.success(request, f"{obj._meta.verbose_name}“{obj}”已保存。")
         return redirect(_back(enterprise, obj))
     context = {

@@ -1,2 +1,105 @@
-"""(in progress)"""
-urlpatterns = []
+"""The risk list as xlsx (export, template, import) and 表3 风险辨识分级管控登记表 (page, xlsx, PDF).
+
+Everything is scoped to an enterprise the user may see (404 otherwise); only the enterprise itself imports (403).
+"""
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods
+
+from worksafe.archive.views import require, scoped_enterprise
+from worksafe.core import permissions
+from worksafe.core.xlsx import RowError, xlsx_response
+
+from . import io
+
+ERRORS_SHOWN = 200
+
+
+def _stamp():
+    return timezone.localtime().strftime("%Y%m%d_%H%M")
+
+
+@login_required
+@require_GET
+def list_export(request, pk):
+    """The whole list in the 附件2 layout, with the trailing columns that make it importable without loss."""
+    e = scoped_enterprise(request, pk)
+    stamp = _stamp()
+    return xlsx_response(io.export_list(e), f"{e.name}_安全风险分级管控清单_{stamp}.xlsx", f"risk_list_{e.pk}_{stamp}.xlsx")
+
+
+@login_required
+@require_GET
+def list_template(request, pk):
+    scoped_enterprise(request, pk)
+    return xlsx_response(io.template(), "安全风险分级管控清单导入模板.xlsx", "risk_list_template.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def list_import(request, pk):
+    """Upload form; a file with any error changes nothing and lists the errors, a clean one shows what changed."""
+    e = scoped_enterprise(request, pk)
+    require(permissions.can_edit_risks(request.user, e))
+    errors, replace = [], False
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        replace = request.POST.get("replace") == "on"
+        if upload is None:
+            errors = [RowError(None, "", "请选择要导入的 xlsx 文件")]
+        else:
+            result = io.import_list(upload, e, request.user, replace=replace)
+            if result.ok:
+                return render(request, "risks/io_result.html", {"e": e, "result": result, "filename": upload.name})
+            errors = result.errors
+    context = {
+        "e": e,
+        "errors": errors[:ERRORS_SHOWN],
+        "error_count": len(errors),
+        "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
+        "replace": replace,
+        "columns": io.COLUMNS,
+        "needed": io.NEEDED,
+        "core": io.CORE,
+    }
+    return render(request, "risks/io_import.html", context)
+
+
+@login_required
+@require_GET
+def table3(request, pk):
+    e = scoped_enterprise(request, pk)
+    context = {"e": e, "events": io.table3_events(e), "headers": io.TABLE3_HEADERS, "notes": io.TABLE3_NOTES}
+    return render(request, "risks/table3.html", context)
+
+
+@login_required
+@require_GET
+def table3_xlsx(request, pk):
+    e = scoped_enterprise(request, pk)
+    workbook = io.table3_workbook(e, io.table3_events(e))
+    return xlsx_response(workbook, f"{e.name}_{io.TABLE3_TITLE}.xlsx", f"table3_{e.pk}.xlsx")
+
+
+@login_required
+@require_GET
+def table3_pdf(request, pk):
+    e = scoped_enterprise(request, pk)
+    response = HttpResponse(io.table3_pdf(e, io.table3_events(e)), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, f"{e.name}_{io.TABLE3_TITLE}.pdf")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+urlpatterns = [
+    path("enterprises/<int:pk>/list/export/", list_export, name="list_export"),
+    path("enterprises/<int:pk>/list/template/", list_template, name="list_template"),
+    path("enterprises/<int:pk>/list/import/", list_import, name="list_import"),
+    path("enterprises/<int:pk>/table3/", table3, name="table3"),
+    path("enterprises/<int:pk>/table3/xlsx/", table3_xlsx, name="table3_xlsx"),
+    path("enterprises/<int:pk>/table3/pdf/", table3_pdf, name="table3_pdf"),
+]

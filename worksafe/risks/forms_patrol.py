@@ -1,0 +1,72 @@
+"""Forms of a patrol (风险巡检): the patrol itself, and one small form per control measure checked."""
+from django import forms
+from django.utils import timezone
+
+from worksafe.core.uploads import UploadField
+
+from .patrols import BACKDATE_LIMIT, CLOCK_SKEW, Check
+
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+
+
+class PatrolForm(forms.Form):
+    patrolled_at = forms.DateTimeField(
+        label="巡检时间", input_formats=[LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
+        error_messages={"required": "请填写巡检时间", "invalid": "巡检时间格式不正确"},
+    )
+    patroller_name = forms.CharField(label="巡检人", max_length=64, error_messages={"required": "请填写巡检人"})
+    note = forms.CharField(label="备注", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        # No "max": a page opened a while ago would refuse the current time; the server checks it (clean).
+        self.fields["patrolled_at"].widget.attrs["min"] = timezone.localtime(self.now - BACKDATE_LIMIT).strftime(LOCAL_INPUT)
+        self.fields["patroller_name"].widget.attrs["autocomplete"] = "name"
+
+    def clean_patrolled_at(self):
+        value = self.cleaned_data["patrolled_at"]
+        if value > self.now + CLOCK_SKEW:
+            raise forms.ValidationError("巡检时间不能晚于当前时间")
+        if value < self.now - BACKDATE_LIMIT:
+            raise forms.ValidationError(f"巡检时间不能早于 {BACKDATE_LIMIT.days} 天前")
+        return value
+
+    def clean_patroller_name(self):
+        return self.cleaned_data["patroller_name"].strip()
+
+
+class PatrolItemForm(forms.Form):
+    """One control measure: 落实 / 未落实 (or left unchecked: not part of this patrol), a note, a photo."""
+
+    IN_PLACE, NOT_IN_PLACE = "yes", "no"
+
+    result = forms.ChoiceField(label="落实情况", required=False, widget=forms.RadioSelect,
+                               choices=[(IN_PLACE, "落实"), (NOT_IN_PLACE, "未落实")])
+    note = forms.CharField(label="说明", max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2, "placeholder": "未落实时必填：发现的问题"}))
+    photo = UploadField(label="照片", kinds=("image",), required=False)
+
+    def __init__(self, *args, measure, status=None, **kwargs):
+        kwargs.setdefault("prefix", f"m{measure.pk}")
+        super().__init__(*args, **kwargs)
+        self.measure, self.status = measure, status
+
+    def clean(self):
+        data = super().clean()
+        result, note = data.get("result"), data.get("note", "").strip()
+        data["note"] = note
+        if result == self.NOT_IN_PLACE and not note and "note" not in self.errors:
+            self.add_error("note", "措施未落实，请填写说明（发现的问题）")
+        if not result and (note or data.get("photo")):
+            self.add_error("result", "请选择“落实”或“未落实”")
+        return data
+
+    @property
+    def checked(self):
+        return self.is_valid() and bool(self.cleaned_data.get("result"))
+
+    def check(self):
+        d = self.cleaned_data
+        return Check(self.measure, d["result"] == self.IN_PLACE, d["note"], d.get("photo"))
