@@ -2,8 +2,9 @@
 from io import BytesIO
 
 import segno
-from django.template.loader import render_to_string
 from django.utils import timezone
+
+from worksafe.core.pdf import render_pdf
 
 from .targets import risk_level
 
@@ -57,7 +58,4 @@ def placard_pages(items):
 
 def placards_pdf(items, size="A4"):
     """One PDF, one page per placard."""
-    from weasyprint import HTML
-
-    html = render_to_string("codes/placard.html", {"pages": placard_pages(items), "size": SIZES.get(size, "A4")})
-    return HTML(string=html).write_pdf()
+    return render_pdf("codes/placard.html", {"pages": placard_pages(items), "size": SIZES.get(size, "A4")})

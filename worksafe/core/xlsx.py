@@ -183,6 +183,8 @@ class Column:
     format       object → cell value for exports; defaults to the attribute named `field`
     help         the explanation on the 填写说明 sheet; `format_help` describes the expected format
     export_only  written by exports, ignored (and optional) on import
+    optional     the column may be left out of a file; a file without it gives rows without the field (so the
+                 importer can keep what it holds), a blank cell in it gives `default` as usual
     """
 
     header: str
@@ -199,6 +201,7 @@ class Column:
     width: int = 16
     number_format: str = "@"
     export_only: bool = False
+    optional: bool = False
 
     def __post_init__(self):
         if self.parse is None:
@@ -261,8 +264,12 @@ def human_size(n):
     return f"{n} 字节"
 
 
+FULL_WIDTH = str.maketrans({"（": "(", "）": ")"})
+
+
 def normalize_header(value):
-    return re.sub(r"\s+", "", cell_text(value)).rstrip("*＊") if value is not None else ""
+    """A header as typed, without spaces, the required-marker "*" and full-width parentheses."""
+    return re.sub(r"\s+", "", cell_text(value)).rstrip("*＊").translate(FULL_WIDTH) if value is not None else ""
 
 
 class Spec:
@@ -440,7 +447,7 @@ class Spec:
 
         parsers = parsers or {}
         plan = [(col, index.get(col.header), parsers.get(col.field, col.parse), self._position[col.field])
-                for col in self.import_columns]
+                for col in self.import_columns if col.header in index or not col.optional]
         rows = []
         for number, values in data:
             row = Row(number)
@@ -496,19 +503,20 @@ class Spec:
         return rows, None
 
     def _match_headers(self, header_row):
-        known = {c.header: c for c in self.columns}
-        index, unknown, duplicate = {}, [], []
+        known = {normalize_header(c.header): c for c in self.columns}
+        index, unknown, duplicate = {}, [], []  # index: column header → position in the file
         for i, value in enumerate(header_row):
             name = normalize_header(value)
             if not name:
                 continue
-            if name in index:
-                duplicate.append(name)
-            elif name in known:
-                index[name] = i
-            else:
+            column = known.get(name)
+            if column is None:
                 unknown.append(name)
-        missing = [c.header for c in self.import_columns if c.header not in index]
+            elif column.header in index:
+                duplicate.append(column.header)
+            else:
+                index[column.header] = i
+        missing = [c.header for c in self.import_columns if c.header not in index and not c.optional]
         errors = []
         if missing:
             errors.append(RowError(1, "表头", f"缺少列：{'、'.join(missing)}（请使用导入模板）"))

@@ -16,7 +16,6 @@ summary follow through the signals). Nodes are matched on their path (object by 
 source by unit and name, event by source and name, measure by event and content); nodes absent from the file are
 kept, or deleted when the user asks for a replacing import.
 """
-import copy
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -33,6 +31,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from worksafe.core import permissions
 from worksafe.core.models import AccidentCategory, AuditAction
+from worksafe.core.pdf import render_pdf
 from worksafe.core.xlsx import HEADER_FILL, HELP_SHEET, REQUIRED_FONT, Column, RowError, Spec, cell_text, decimal_parser, human_size
 
 from . import grading
@@ -59,7 +58,6 @@ FREQUENCY_UNITS = {"班": FrequencyUnit.SHIFT, "天": FrequencyUnit.DAY, "日": 
 FREQUENCY_RE = re.compile(r"(每)?(\d*)(个)?(班|天|日|周|星期|月|季度|季|年)(一次|1次)?")
 FREQUENCY_HELP = "应为“数字+单位”，如 1天、2周、1班、每班、1个月、1季度、1年（单位：班、天、周、月、季度、年）"
 POST_PERSON_RE = re.compile(r"(.*?)\s*[（(]\s*(.*?)\s*[）)]")
-WIDE_PARENS = str.maketrans({"（": "(", "）": ")"})
 
 
 def _squeeze(text):
@@ -180,6 +178,8 @@ COLUMNS = [
     _col("分析对象类型", "kind", choices=ObjectKind.choices, width=12, format_help="从下拉列表选择"),
 ]
 CORE = [c.field for c in COLUMNS[:14]]  # the sample list's columns: every file has them
+for _column in COLUMNS[len(CORE):]:
+    _column.optional = True  # the trailing columns: a file may leave them out
 PATH_FIELDS = CORE[:9]  # blank in a continuation row
 MEASURE_FIELDS = ("category", "measure", "tier", "post_person", "frequency")
 EVENT_FIELDS = ("level", "consequence", "accident_category", "tense", "state", "procedure", "method", "l", "e", "c", "s",
@@ -214,25 +214,7 @@ NOTES = [
 ]
 
 
-class RiskListSpec(Spec):
-    """The 附件2 layout: the 14 sample columns must be there, the trailing ones may be left out (and full-width
-    parentheses in headers are read as half-width). After `read`, `present` holds the fields whose columns the file
-    has: a column left out keeps what the system holds, a column left blank clears it."""
-
-    present = frozenset()
-
-    def _match_headers(self, header_row):
-        header_row = [v.translate(WIDE_PARENS) if isinstance(v, str) else v for v in header_row]
-        index, errors = super()._match_headers(header_row)
-        errors = [e for e in errors if not e.message.startswith("缺少列")]
-        missing = [c.header for c in self.columns if c.field in CORE and c.header not in index]
-        if missing:
-            errors.insert(0, RowError(1, "表头", f"缺少列：{'、'.join(missing)}（请使用导入模板）"))
-        self.present = frozenset(c.field for c in self.columns if c.header in index)
-        return index, errors
-
-
-LIST_SPEC = RiskListSpec(COLUMNS, key="event", title="安全风险分级管控清单", notes=NOTES)
+LIST_SPEC = Spec(COLUMNS, key="event", title="安全风险分级管控清单", notes=NOTES)
 SAMPLE = [  # seed 004, 附件2, with its blank cells (merged in the original) and a second hazard source filled in
     [1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险", "爆炸、火灾", "工程技术", "对液位进行巡检", "厂级", "李XX", "1天"],
     [None] * 9 + ["个体防护", "带口罩", None, "李XX", None],
@@ -674,7 +656,7 @@ def import_list(uploaded_file, enterprise, user, replace=False):
     """Import an uploaded risk list into `enterprise`; nothing is written unless the whole file is valid."""
     if not permissions.can_edit_risks(user, enterprise):
         raise PermissionDenied
-    spec = copy.copy(LIST_SPEC)
+    spec = LIST_SPEC
     categories = {}
     for c in AccidentCategory.objects.all():
         categories[c.code] = categories[c.name] = categories[str(c)] = c
@@ -691,7 +673,8 @@ def import_list(uploaded_file, enterprise, user, replace=False):
     result = ImportResult(errors=errors, replace=replace)
     if rows:
         root = build_tree(rows, errors)
-        absent = resolve(root, enterprise, spec.present, errors)
+        present = {c.field for c in LIST_SPEC.columns if c.field in rows[0]}  # optional columns left out keep our values
+        absent = resolve(root, enterprise, present, errors)
         if not errors:
             try:
                 _write(root, absent, enterprise, replace, result)
@@ -809,10 +792,7 @@ def table3_workbook(enterprise, events):
 
 def table3_pdf(enterprise, events):
     """表3 as an A4 landscape PDF (WeasyPrint, the embedded CJK font of the placards)."""
-    from weasyprint import HTML
-
-    html = render_to_string("risks/table3_pdf.html", {
+    return render_pdf("risks/table3_pdf.html", {
         "e": enterprise, "events": events, "title": TABLE3_TITLE, "headers": TABLE3_HEADERS, "notes": TABLE3_NOTES,
         "today": timezone.localdate(),
     })
-    return HTML(string=html).write_pdf()
