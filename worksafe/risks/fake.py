@@ -104,3 +104,27 @@ def make_site_plan(rng, enterprise, size=(1200, 800)):
     site_map.plan.save("plan.png", ContentFile(out.getvalue()), save=False)
     site_map.save()
     return site_map
+
+
+def make_patrols(rng, enterprise, days=400):
+    """Patrols over the last `days` days, about one a month, a few measures found not in place; the latest
+    leaves some measures overdue, as on a real site."""
+    import datetime
+
+    from django.utils import timezone
+
+    from .patrols import Check, record_patrol
+
+    measures = list(ControlMeasure.objects.filter(enterprise=enterprise))
+    if not measures:
+        return
+    now = timezone.now()
+    moment = now - datetime.timedelta(days=days)
+    while True:
+        moment += datetime.timedelta(days=rng.uniform(20, 40), hours=rng.uniform(0, 8))
+        if moment > now - datetime.timedelta(days=2):
+            break
+        checks = [Check(m, rng.random() > 0.08, "" if rng.random() > 0.08 else "现场检查发现未落实，已通知整改")
+                  for m in rng.sample(measures, max(1, len(measures) // 2))]
+        checks = [c if c.in_place or c.note else c._replace(note="措施未落实") for c in checks]
+        record_patrol(enterprise, None, moment, person(rng), checks)

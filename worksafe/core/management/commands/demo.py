@@ -8,7 +8,7 @@ from django.db import transaction
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
-from worksafe.risks.fake import make_risk_list, make_site_plan
+from worksafe.risks.fake import make_patrols, make_risk_list, make_site_plan
 
 DEMO_PASSWORD = "demo2026!"
 # username, full name, role, organisation (name, level, region) or enterprise region
@@ -75,6 +75,7 @@ class Command(BaseCommand):
                 )
             make_risk_list(rng, e)
             make_site_plan(rng, e)
+            make_patrols(rng, e)
             if rng.random() < 0.3:
                 SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department=e.competent_department)
         # The first enterprises generated are the demo counties' (fewer when fewer enterprises were asked for).
