@@ -187,3 +187,24 @@ def create_risk_list(enterprise, prefix=""):
     source2 = HazardSource.objects.create(unit=unit2, name=f"{prefix}检修作业")
     ev2 = event(source2, f"{prefix}检修作业高空坠落", 1, 3, 15, consequence="高处坠落", accident_category_id="09")
     return {"object": obj, "unit": unit, "source": source, "event": ev, "measures": measures, "unit2": unit2, "event2": ev2}
+
+
+def add_risk_event(enterprise, object_name, level, kind="facility", consequence="", **fields):
+    """One more object → unit → source → event (directly judged at `level`)."""
+    from worksafe.risks.models import HazardSource, RiskEvent, RiskObject, RiskUnit
+
+    obj = RiskObject.objects.create(enterprise=enterprise, name=object_name, kind=kind)
+    unit = RiskUnit.objects.create(object=obj, name=f"{object_name}单元", **fields)
+    source = HazardSource.objects.create(unit=unit, name=f"{object_name}危险源")
+    return RiskEvent.objects.create(source=source, enterprise=enterprise, name=f"{object_name}风险", method="direct",
+                                    level=level, reason="测试", consequence=consequence)
+
+
+def create_patrol(enterprise, when, results, name="王五"):
+    """A patrol recorded at `when` checking the enterprise's first measures: results is [in_place, ...]."""
+    from worksafe.risks.models import ControlMeasure
+    from worksafe.risks.patrols import Check, record_patrol
+
+    measures = list(ControlMeasure.objects.filter(enterprise=enterprise).order_by("pk"))
+    checks = [Check(measures[i % len(measures)], ok, "" if ok else "未落实") for i, ok in enumerate(results)]
+    return record_patrol(enterprise, None, when, name, checks)

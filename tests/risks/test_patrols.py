@@ -477,3 +477,22 @@ def test_the_owner_has_the_patrol_entry_points(login, users, enterprise, risk, r
     client = login(users["owner"])
     for url in pages(enterprise, *recorded)[:3]:
         assert add_url(enterprise) in client.get(url).content.decode(), url
+
+
+def test_patrols_are_counted_per_enterprise_and_local_year(enterprise, other_enterprise):
+    """The statistics read PatrolYear: each recorded patrol adds itself to its enterprise's local year."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import create_patrol
+    from worksafe.risks.models import PatrolYear
+
+    create_risk_list(enterprise)
+    create_risk_list(other_enterprise)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    create_patrol(enterprise, datetime.datetime(2025, 12, 31, 23, 30, tzinfo=shanghai), [True, False])  # still 2025 locally
+    create_patrol(enterprise, datetime.datetime(2026, 1, 1, 0, 30, tzinfo=shanghai), [True, True, False])
+    create_patrol(enterprise, datetime.datetime(2026, 3, 1, 9, 0, tzinfo=shanghai), [True])
+    create_patrol(other_enterprise, datetime.datetime(2026, 3, 1, 9, 0, tzinfo=shanghai), [False])
+    rows = {(r.enterprise_id, r.year): (r.patrols, r.items, r.failed) for r in PatrolYear.objects.all()}
+    assert rows == {(enterprise.pk, 2025): (1, 2, 1), (enterprise.pk, 2026): (2, 4, 1), (other_enterprise.pk, 2026): (1, 1, 1)}

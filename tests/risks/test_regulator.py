@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ERQI, JINSHUI, create_enterprise, create_risk_list
+from tests.factories import ERQI, JINSHUI, add_risk_event, create_enterprise, create_patrol, create_risk_list
 from worksafe.risks import views_scope
 from worksafe.risks.models import ControlMeasure, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
 
@@ -31,33 +31,14 @@ def local(*args):
     return datetime.datetime(*args, tzinfo=SHANGHAI)
 
 
-def add_event(enterprise, object_name, level, kind="facility", consequence="", **fields):
-    """One more object → unit → source → event (directly judged at `level`)."""
-    obj = RiskObject.objects.create(enterprise=enterprise, name=object_name, kind=kind)
-    unit = RiskUnit.objects.create(object=obj, name=f"{object_name}单元", **fields)
-    source = HazardSource.objects.create(unit=unit, name=f"{object_name}危险源")
-    return RiskEvent.objects.create(source=source, enterprise=enterprise, name=f"{object_name}风险", method="direct",
-                                    level=level, reason="测试", consequence=consequence)
-
-
-def patrol(enterprise, when, results, name="王五"):
-    """A patrol at `when` checking the enterprise's first measures: results is [in_place, ...]."""
-    p = Patrol.objects.create(enterprise=enterprise, patrolled_at=when, patroller_name=name)
-    measures = list(ControlMeasure.objects.filter(enterprise=enterprise).order_by("pk"))
-    for i, ok in enumerate(results):
-        m = measures[i % len(measures)]
-        PatrolItem.objects.create(patrol=p, measure=m, measure_text=m.content, in_place=ok)
-    return p
-
-
 @pytest.fixture
 def lists(users, enterprise, other_enterprise):
     """金水 (machinery) and 二七 (chemicals) each with the factories' risk list and a patrol."""
     return {
         "jinshui": create_risk_list(enterprise, "金水"),
         "erqi": create_risk_list(other_enterprise, "二七"),
-        "jinshui_patrol": patrol(enterprise, local(2025, 3, 1, 9), [True, False]),
-        "erqi_patrol": patrol(other_enterprise, local(2025, 3, 2, 9), [True]),
+        "jinshui_patrol": create_patrol(enterprise, local(2025, 3, 1, 9), [True, False]),
+        "erqi_patrol": create_patrol(other_enterprise, local(2025, 3, 2, 9), [True]),
     }
 
 
@@ -123,7 +104,7 @@ def test_every_list_links_its_rows_into_the_risk_list(login, users, enterprise, 
 
 
 def test_object_rows_count_their_units_and_show_their_highest_level(login, users, enterprise, lists):
-    add_event(enterprise, "配电室", "medium")
+    add_risk_event(enterprise, "配电室", "medium")
     by_name = {o.name: o for o in rows(login(users["jinshui"]), "objects")}
     assert (by_name["金水甲醇罐区"].unit_count, by_name["金水甲醇罐区"].highest_level) == (2, "major")
     assert (by_name["配电室"].unit_count, by_name["配电室"].highest_level) == (1, "medium")
@@ -180,7 +161,7 @@ def test_event_filters(login, users, enterprise, other_enterprise, lists):
 
 
 def test_object_and_unit_filters_read_the_level_of_their_events(login, users, enterprise, lists):
-    add_event(enterprise, "配电室", "medium", kind="facility", map_x=0.5, map_y=0.5)
+    add_risk_event(enterprise, "配电室", "medium", kind="facility", map_x=0.5, map_y=0.5)
     client = login(users["jinshui"])
     objects = lambda **p: {o.name for o in rows(client, "objects", **p)}  # noqa: E731
     units = lambda **p: {u.name for u in rows(client, "units", **p)}  # noqa: E731
@@ -198,6 +179,7 @@ def test_object_and_unit_filters_read_the_level_of_their_events(login, users, en
 
 def test_measure_filters(login, users, enterprise, other_enterprise, lists):
     low = lists["jinshui"]["event2"]
+    ControlMeasure.objects.update(next_due_at=timezone.now() + datetime.timedelta(days=1))  # the fixture's 2025 patrols made all late
     extra = ControlMeasure.objects.create(event=low, enterprise=enterprise, category="management", content="金水系好安全带",
                                           tier="team", frequency_value=1, frequency_unit="week")
     ControlMeasure.objects.filter(pk=extra.pk).update(next_due_at=timezone.now() - datetime.timedelta(days=1))
@@ -212,7 +194,7 @@ def test_measure_filters(login, users, enterprise, other_enterprise, lists):
 
 
 def test_patrol_filters(login, users, enterprise, other_enterprise, lists):
-    late = patrol(enterprise, local(2025, 3, 10, 23, 30), [True])  # 15:30 UTC: still 10 March in 郑州
+    late = create_patrol(enterprise, local(2025, 3, 10, 23, 30), [True])  # 15:30 UTC: still 10 March in 郑州
     client = login(users["city"])
     ids = lambda **p: {x.pk for x in rows(client, "patrol_records", **p)}  # noqa: E731
     jin, erqi = lists["jinshui_patrol"].pk, lists["erqi_patrol"].pk
@@ -247,7 +229,7 @@ def test_rows_follow_the_enterprises_then_each_risk_list(login, users, enterpris
     assert [e.enterprise_id for e in reverse_events] == [enterprise.pk] * 2 + [other_enterprise.pk] * 2
     assert [e.name for e in reverse_events[:2]] == ["金水泄漏造成火灾", "金水检修作业高空坠落"]
     # Patrols: newest first within an enterprise.
-    newer = patrol(enterprise, local(2025, 4, 1, 8), [True])
+    newer = create_patrol(enterprise, local(2025, 4, 1, 8), [True])
     patrols = rows(client, "patrol_records")
     assert [p.pk for p in patrols] == [lists["erqi_patrol"].pk, newer.pk, lists["jinshui_patrol"].pk]
 
@@ -266,7 +248,7 @@ def test_the_count_stops_at_the_limit_and_says_so(login, users, enterprise, list
 
 def test_pages_past_the_first(login, users, enterprise, lists):
     for i in range(25):
-        add_event(enterprise, f"对象{i:02d}", "low")
+        add_risk_event(enterprise, f"对象{i:02d}", "low")
     client = login(users["jinshui"])
     first = rows(client, "objects")
     second = rows(client, "objects", page=2)
@@ -291,7 +273,7 @@ def test_query_count_is_pinned_and_does_not_grow_with_the_rows(login, users, lis
     for i in range(6):
         e = create_enterprise(JINSHUI if i % 2 else ERQI, "0301")
         create_risk_list(e, f"批量{i}")
-        patrol(e, local(2025, 5, 1 + i, 10), [True, False, True])
+        create_patrol(e, local(2025, 5, 1 + i, 10), [True, False, True])
     with django_assert_max_num_queries(13):
         response = client.get(url(page, level="major") if page != "patrol_records" else url(page, not_in_place="1"))
     assert len(response.context["page"].object_list) >= 6

@@ -13,8 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import JINSHUI, create_enterprise, create_risk_list
-from tests.risks.test_regulator import add_event, patrol
+from tests.factories import JINSHUI, add_risk_event, create_enterprise, create_patrol, create_risk_list
 
 pytestmark = pytest.mark.django_db
 URL = reverse("risks:stats")
@@ -67,23 +66,23 @@ def world(users, enterprise, other_enterprise):
     """
     create_risk_list(enterprise, "金水")
     create_risk_list(other_enterprise, "二七")
-    add_event(other_enterprise, "二七配电室", "high")
+    add_risk_event(other_enterprise, "二七配电室", "high")
     ungraded = create_enterprise(JINSHUI, "0302", name="金水危化经营有限公司")
     zone = create_enterprise("410171", "07", name="经开机械有限公司")
-    add_event(zone, "经开冲压线", "low")
+    add_risk_event(zone, "经开冲压线", "low")
     luoyang = create_enterprise("410305", "08", name="洛阳轻工有限公司")
-    add_event(luoyang, "洛阳锅炉房", "medium")
-    add_event(luoyang, "洛阳配电室", "medium")
+    add_risk_event(luoyang, "洛阳锅炉房", "medium")
+    add_risk_event(luoyang, "洛阳配电室", "medium")
     for e in (zone, luoyang):
         from worksafe.risks.models import ControlMeasure, RiskEvent
 
         for ev in RiskEvent.objects.filter(enterprise=e):
             ControlMeasure.objects.create(event=ev, enterprise=e, category="management", content=f"{ev.name}措施", tier="team")
-    patrol(enterprise, local(Y, 6, 1, 9), [True, False])
-    patrol(enterprise, local(Y, 12, 31, 23, 30), [True])
-    patrol(enterprise, local(Y + 1, 1, 1, 0, 30), [False, True, False])
-    patrol(other_enterprise, local(Y + 1, 5, 1, 10), [True])
-    patrol(luoyang, local(Y, 3, 1, 10), [True, True])
+    create_patrol(enterprise, local(Y, 6, 1, 9), [True, False])
+    create_patrol(enterprise, local(Y, 12, 31, 23, 30), [True])
+    create_patrol(enterprise, local(Y + 1, 1, 1, 0, 30), [False, True, False])
+    create_patrol(other_enterprise, local(Y + 1, 5, 1, 10), [True])
+    create_patrol(luoyang, local(Y, 3, 1, 10), [True, True])
     return {"ungraded": ungraded, "zone": zone, "luoyang": luoyang}
 
 
@@ -287,7 +286,7 @@ def test_query_count_is_pinned_and_does_not_grow_with_the_data(login, users, wor
     for i in range(8):
         e = create_enterprise(JINSHUI if i % 2 else "410305", "0301" if i % 3 else "07")
         create_risk_list(e, f"批量{i}")
-        patrol(e, local(Y + i % 3, 5, 1, 10), [True, False])
+        create_patrol(e, local(Y + i % 3, 5, 1, 10), [True, False])
     with django_assert_max_num_queries(13):  # + the picked industry and its sub-industries
         stats(client, industry="03")
     with django_assert_max_num_queries(12):  # + the picked industry and its sub-industries

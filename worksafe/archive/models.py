@@ -97,6 +97,10 @@ class Enterprise(models.Model):
             models.Index(fields=["region", "industry", "review_state", "staff_count"], name="enterprise_stats"),
             # 按风险等级筛选: WHERE risk_grade = ? AND region_id in a jurisdiction.
             models.Index(fields=["risk_grade", "region"], name="enterprise_risk_region"),
+            # 风险统计: SUM(risk_major …) GROUP BY region_id, industry_id, risk_grade read from the index alone
+            # (province on SQLite ~1.1 s → ~0.14 s, bench/risks.py).
+            models.Index(fields=["region", "industry", "risk_grade", "risk_major", "risk_high", "risk_medium", "risk_low"],
+                         name="enterprise_risk_stats"),
         ]
 
     def __str__(self):

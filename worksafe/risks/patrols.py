@@ -18,11 +18,11 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from . import schedule, signals
-from .models import ControlMeasure, Patrol, PatrolItem
+from .models import ControlMeasure, Patrol, PatrolItem, PatrolYear
 
 DUE_SOON_FRACTION = 0.25
 DUE_SOON_MAX = datetime.timedelta(days=7)
@@ -209,10 +209,18 @@ def record_patrol(enterprise, user, patrolled_at, patroller_name, checks, note="
             item.save()
             items.append(item)
         advance_deadlines(current.values(), patrolled_at)
+        count_patrol(enterprise.pk, patrolled_at, len(items), sum(not i.in_place for i in items))
         for item in items:
             if not item.in_place:
                 transaction.on_commit(_announcer(item), robust=True)
     return patrol
+
+
+def count_patrol(enterprise_id, patrolled_at, items, failed):
+    """Add one patrol to its enterprise's yearly summary (PatrolYear), which the statistics read."""
+    year = timezone.localtime(patrolled_at).year
+    row, _ = PatrolYear.objects.get_or_create(enterprise_id=enterprise_id, year=year)
+    PatrolYear.objects.filter(pk=row.pk).update(patrols=F("patrols") + 1, items=F("items") + items, failed=F("failed") + failed)
 
 
 def _announcer(item):

@@ -6,13 +6,11 @@ gives the events per level by region and by industry and the enterprises per ove
 folded into the regions and industries shown by their prefixes (archive.views_stats.Axis), as the enterprise
 statistics do (province: 300,000 enterprises read, ~0.25 s on PostgreSQL).
 
-Patrols have no such summary: they are counted from the patrol rows (a range on the index patrol_enterprise_time
-within each enterprise, all YEARS years in one pass) and their items through the patrol, which reads every item
-row (措施落实 is on the row). A county counts in well under a second, a city or a province in seconds (bench: the
-province's 3.6 million patrols and 14 million items, ~13 s on PostgreSQL), so the patrol sections are a second
-request the page loads after showing the rest (risks:stats_patrols): the risk figures never wait for them.
+Patrols are counted the same way, from their yearly summaries per enterprise (PatrolYear, kept by
+patrols.record_patrol): a few rows per enterprise instead of every patrol item (措施落实 is on the item row; a
+province holds millions). The patrol sections are still a second request the page loads after showing the rest
+(risks:stats_patrols).
 """
-import datetime
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
@@ -26,9 +24,9 @@ from worksafe.archive.views import regulator_only
 from worksafe.archive.views_stats import DRILLABLE_LEVELS, LISTABLE_LEVELS, industry_axis, link, region_axis
 from worksafe.core.scoping import enterprise_q, enterprises_for
 
-from .filters import RiskStatsFilter, local_day_start
+from .filters import RiskStatsFilter
 from .grading import ORDER, RiskLevel
-from .models import Patrol, PatrolItem
+from .models import PatrolYear
 
 LEVEL_HEX = {RiskLevel.MAJOR: "#d63939", RiskLevel.HIGH: "#f76707", RiskLevel.MEDIUM: "#f59f00", RiskLevel.LOW: "#206bc4"}
 LEVELS = [(level.value, level.label, LEVEL_HEX[level]) for level in ORDER]
@@ -189,19 +187,12 @@ def year_window():
     return list(range(this_year - YEARS + 1, this_year + 1))
 
 
-def in_years(years, path=""):
-    """Q for patrols (at `path`) from the first local 1 January of `years` to the one after the last."""
-    start = local_day_start(datetime.date(years[0], 1, 1))
-    end = local_day_start(datetime.date(years[-1] + 1, 1, 1))
-    return Q(**{f"{path}patrolled_at__gte": start, f"{path}patrolled_at__lt": end})
-
-
 @login_required
 def patrol_stats(request):
     """年度风险巡检统计 (the last YEARS years) and 属地风险巡检统计 (?year=, this year by default): the page's second part.
 
-    Two GROUP BY region code queries, one over the patrols and one over their items, each counting every year at
-    once; the year table sums the regions, the region table reads the chosen year.
+    One GROUP BY region code query over the yearly patrol summaries (PatrolYear, kept as patrols are recorded),
+    counting every year at once; the year table sums the regions, the region table reads the chosen year.
     """
     if not request.htmx:
         return redirect(f"{reverse('risks:stats')}?{request.GET.urlencode()}")
@@ -217,22 +208,17 @@ def patrol_stats(request):
     patrolled, patrolling, checked, failed = Counter(), Counter(), Counter(), Counter()
     counts = {}
     for y in years:
-        counts[f"p{y}"] = Count("id", filter=in_years([y]))
-        counts[f"e{y}"] = Count("enterprise_id", distinct=True, filter=in_years([y]))  # enterprises that patrolled
-    patrols = scope.rows_of(Patrol, "enterprise").filter(in_years(years))
-    for r in patrols.order_by().values("enterprise__region_id").annotate(**counts):
+        in_y = Q(year=y)
+        counts[f"p{y}"] = Sum("patrols", filter=in_y, default=0)
+        counts[f"n{y}"] = Sum("items", filter=in_y, default=0)
+        counts[f"f{y}"] = Sum("failed", filter=in_y, default=0)
+        counts[f"e{y}"] = Count("id", filter=in_y)  # one row per enterprise and year: the enterprises that patrolled
+    summary = scope.rows_of(PatrolYear, "enterprise").filter(year__gte=years[0], year__lte=years[-1])
+    for r in summary.order_by().values("enterprise__region_id").annotate(**counts):
         owner = scope.regions.owner(r["enterprise__region_id"])
         for y in years:
             patrolled[owner, y] += r[f"p{y}"]
             patrolling[owner, y] += r[f"e{y}"]
-    counts = {}
-    for y in years:
-        counts[f"n{y}"] = Count("id", filter=in_years([y], "patrol__"))
-        counts[f"f{y}"] = Count("id", filter=in_years([y], "patrol__") & Q(in_place=False))
-    items = scope.rows_of(PatrolItem, "patrol__enterprise").filter(in_years(years, "patrol__"))
-    for r in items.order_by().values("patrol__enterprise__region_id").annotate(**counts):
-        owner = scope.regions.owner(r["patrol__enterprise__region_id"])
-        for y in years:
             checked[owner, y] += r[f"n{y}"]
             failed[owner, y] += r[f"f{y}"]
 
