@@ -74,7 +74,14 @@ class Loader:
         if isinstance(field, models.JSONField):
             return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
         if isinstance(field, models.DateTimeField) and sqlite:
-            return self.connection.ops.adapt_datetimefield_value
+            adapt, seen = self.connection.ops.adapt_datetimefield_value, {}
+
+            def convert(value):  # child rows share their times (bench.risks: a list's creation, its patrols)
+                if value not in seen:
+                    seen[value] = adapt(value)
+                return seen[value]
+
+            return convert
         return None
 
     def insert(self, model, rows, copy=True):

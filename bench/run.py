@@ -203,9 +203,10 @@ class Bench:
             fn()
         return len(ctx.captured_queries)
 
-    def page(self, name, client, paths, bare, check=None, target="page"):
-        """Time GET `paths` (cycled) against `bare(i)`, alternating, `repeat` times after a warm-up."""
-        repeat = self.args.repeat
+    def page(self, name, client, paths, bare, check=None, target="page", repeat=None, warmup=3, queries=None):
+        """Time GET `paths` (cycled) against `bare(i)`, alternating, `repeat` times (default --repeat) after `warmup`
+        rounds; `queries`: the page's query count when the caller has it (else one more GET counts them)."""
+        repeat = repeat or self.args.repeat
 
         def get(i):
             response = client.get(paths[i % len(paths)])
@@ -216,7 +217,7 @@ class Bench:
         def run_bare(i):
             return self.bare(bare(i % len(paths)))
 
-        for i in range(3):
+        for i in range(warmup):
             get(i)
             self.connection.ensure_connection()
             run_bare(i)
@@ -232,7 +233,8 @@ class Bench:
             t0 = time.perf_counter()
             run_bare(i)
             bare_t.append(time.perf_counter() - t0)
-        queries = self.count_queries(lambda: get(0))
+        if queries is None:
+            queries = self.count_queries(lambda: get(0))
         self.add(name, page_t, bare_t, queries, target=target)
 
     def floor(self, path, client):
