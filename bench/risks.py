@@ -5,30 +5,35 @@ Data: the enterprises of bench/generate.py (the same ones as bench.run for the s
 measures per event, levels skewed as in practice (about 3% 重大, 12% 较大, 35% 一般, 50% 低; a minority of
 enterprises holds the major and high risks, more of them in the risky industries), values consistent with their LEC or
 LS factors, major and high explosion/fire/poisoning risks mostly under 重点管控, and 1–6 patrols per enterprise over the
-last two years, each checking 2–5 measures (whose last/next check times follow). The enterprise's risk summary
-(risk_grade, risk_major … risk_low) is computed while generating and checked against COUNT queries afterwards.
-Rows go in per batch of 10,000 enterprises, in the enterprises' transaction, with explicit ids (executemany on
-SQLite, COPY on PostgreSQL), through bench.generate's Loader.
+last two years (counted from the moment of the run), each checking 2–5 measures (whose last/next check times follow).
+What the app derives is computed while generating and checked afterwards: the enterprise's risk summary (risk_grade,
+risk_major … risk_low) against COUNT queries, the yearly patrol summaries (PatrolYear) against the patrol rows.
+Rows go in per batch of 10,000 enterprises, in the enterprises' transaction (bench.generate's `extra` hook), with
+explicit ids (executemany on SQLite, COPY on PostgreSQL) through bench.generate's Loader; the risk tables' secondary
+indexes (and on PostgreSQL their foreign keys and unique constraints) are dropped for the load and rebuilt after it.
 
 Measured, per backend, as bench.run measures pages (Django's test Client, DEBUG off, alternating with the baseline
-the same number of times after a warm-up):
+the same number of times after a warm-up; fewer times, at least 3, when a page would take over --budget seconds):
 
-- 风险统计 (risks:stats) as the province, a city (郑州) and a county (金水区) regulator;
+- 风险统计 (risks:stats) as the province, a city (郑州) and a county (金水区) regulator, and its patrol part
+  (risks:stats_patrols, which the page loads as a second, htmx request);
 - 风险清单 (risks:events): province ?level=major, city ?level=high, county unfiltered, province unfiltered, and a
-  deep page (the middle page of the province's major risks).
+  deep page of the province's major risks (the middle page, or the last one offered when the list caps its count).
 
 The baseline (裸 SQL) is the page's own data: the statements the view sends that read enterprises or risk tables,
 recorded once per path (sql and parameters, through an execute wrapper) and re-run raw, fetching every row. What is
 left out is the cost every page has (session, user, organisation, the region and industry lists of the filters).
-Each statement is also timed alone; the slowest one of the slowest scenarios is EXPLAINed (PostgreSQL: EXPLAIN
-ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN).
+Each page is checked once against numbers counted here by hand (the totals per level, this year's patrols, the
+list's total). Each statement is also timed alone; the slowest one of the two slowest scenarios is EXPLAINed
+(PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN).
 
     python -m bench.risks                                         # 300,000 enterprises × 30 events, both databases
     python -m bench.risks --enterprises 2000 --backends sqlite --repeat 5
     python -m bench.risks --reuse                                 # keep bench/out/risks.sqlite3 between runs
 
-Results go to bench/out/risks.md and bench/out/risks.json. Until risks:events and risks:stats exist, the enterprise
-list (filtered by risk_grade) and the enterprise statistics stand in for them (marked 代用).
+Every backend runs in its own child process (bench.run.run_backend); results go to bench/out/risks.md and
+bench/out/risks.json. With --stand-in (or while risks:events and risks:stats do not exist) the enterprise list
+(filtered by risk_grade) and the enterprise statistics stand in for them (marked 代用).
 """
 import argparse
 import datetime

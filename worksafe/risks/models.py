@@ -299,6 +299,8 @@ class PatrolYear(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "年度巡检汇总"
         constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="patrol_year_unique")]
+        # The patrol statistics read the counts from the index alone (SQLite: province 1.3 s → 0.75 s, bench/risks.py).
+        indexes = [models.Index(fields=["enterprise", "year", "patrols", "items", "failed"], name="patrol_year_counts")]
 
     def __str__(self):
         return f"{self.enterprise_id} {self.year}"
