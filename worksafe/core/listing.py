@@ -36,14 +36,15 @@ class Paginator(paginator.Paginator):
         return self._get_page([by_pk[pk] for pk in pks if pk in by_pk], number, self)
 
 
-def paginate(request, queryset, per_page=20, by_id=False):
-    """The requested page of `queryset`; `by_id` reads it by primary key first (see Paginator)."""
+def paginate(request, queryset, per_page=20, by_id=False, paginator=Paginator):
+    """The requested page of `queryset`; `by_id` reads it by primary key first (see Paginator); `paginator` may be
+    a subclass (e.g. one that caps its count)."""
     try:
         per_page = int(request.GET.get("per_page", per_page))
     except ValueError:
         pass
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
-    return Paginator(queryset, per_page, by_id=by_id).get_page(request.GET.get("page"))
+    return paginator(queryset, per_page, by_id=by_id).get_page(request.GET.get("page"))
 
 
 def sort(request, queryset, columns, default):

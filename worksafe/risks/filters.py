@@ -13,7 +13,7 @@ from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from worksafe.archive.filters import YES_NO, FastSelect
+from worksafe.archive.filters import YES_NO, FastSelect, enterprise_search_q
 from worksafe.archive.models import Enterprise
 from worksafe.core.models import AccidentCategory, Industry, Region, RegionLevel
 from worksafe.core.scoping import industry_codes, region_q, regions_for
@@ -22,22 +22,6 @@ from .grading import RiskLevel
 from .models import ControlMeasure, ObjectKind, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
 
 REGION_LEVELS = [RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY]
-
-
-def enterprise_search_q(value, path="enterprise"):
-    """Q for a keyword on the enterprise at `path`: its full USCC, a USCC prefix or part of its name.
-
-    The same rules as the enterprise list's search (archive.filters.EnterpriseFilter.search), on a related
-    enterprise: a Chinese keyword has no case and cannot start a code, so it stays a plain LIKE on the name.
-    """
-    p = f"{path}__" if path else ""
-    value = value.strip()
-    if len(value) == 18 and value.isalnum():
-        return Q(**{f"{p}uscc": value.upper()})
-    q = Q(**{f"{p}name__icontains": value}) if value.lower() != value.upper() else Q(**{f"{p}name__contains": value})
-    if value.isascii() and value.isalnum():
-        q |= Q(**{f"{p}uscc__startswith": value.upper()})
-    return q
 
 
 class EnterpriseScopeFilter(django_filters.FilterSet):

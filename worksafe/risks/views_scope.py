@@ -54,19 +54,6 @@ class CappedPaginator(listing.Paginator):
         return min(n, self.limit)
 
 
-def paginate_capped(request, queryset, per_page=20):
-    """The requested page, as listing.paginate reads ?page= and ?per_page=, with a capped count."""
-    try:
-        per_page = int(request.GET.get("per_page", per_page))
-    except ValueError:
-        pass
-    per_page = per_page if per_page in listing.PER_PAGE_CHOICES else listing.PER_PAGE_CHOICES[0]
-    # Every page is read by id first (listing.Paginator's by_id): the id query joins only what the filters and the
-    # order need, so PostgreSQL has no region or category table to misplace in its plan (a county's key-controlled
-    # major risks: 3 s with the joins, the planner looping over every region for each row; ~50 ms without).
-    return CappedPaginator(queryset, per_page, by_id=True).get_page(request.GET.get("page"))
-
-
 class ScopeList(NamedTuple):
     """One list: what it reads, how it filters, its order below the enterprise, and what its page adds."""
 
@@ -177,7 +164,10 @@ def scope_list(request, spec):
     queryset = spec.queryset().filter(enterprise_q(user, "enterprise"))
     filterset = spec.filterset(request.GET, queryset, user=user)
     rows, sort_key = ordered(request, filterset.qs, spec.tree)
-    page = paginate_capped(request, rows)
+    # Every page is read by id first (listing.Paginator's by_id): the id query joins only what the filters and the
+    # order need, so PostgreSQL has no region or category table to misplace in its plan (a county's key-controlled
+    # major risks: 3 s with the joins, the planner looping over every region for each row; ~50 ms without).
+    page = listing.paginate(request, rows, by_id=True, paginator=CappedPaginator)
     if spec.decorate is not None:
         spec.decorate(page.object_list)
     context = {"filter": filterset, "page": page, "sort": sort_key, "title": spec.title, "tabs": tabs(request, spec.name),
