@@ -208,3 +208,22 @@ def create_patrol(enterprise, when, results, name="王五"):
     measures = list(ControlMeasure.objects.filter(enterprise=enterprise).order_by("pk"))
     checks = [Check(measures[i % len(measures)], ok, "" if ok else "未落实") for i, ok in enumerate(results)]
     return record_patrol(enterprise, None, when, name, checks)
+
+
+# ---- helpers for the hazard tests ----
+
+def create_hazard(enterprise, name="配电箱警示标识缺失", level="general", state="reported", deadline=None, **fields):
+    """A hazard recorded directly (no workflow steps): found today, deadline in 30 days unless given."""
+    import datetime
+
+    from django.utils import timezone
+
+    from worksafe.hazards.models import Hazard
+
+    today = timezone.localdate()
+    fields.setdefault("found_on", today)
+    fields.setdefault("place", "一车间")
+    fields.setdefault("content", "配电箱未张贴警示标识，可能导致触电")
+    fields.setdefault("category", "electricity")
+    return Hazard.objects.create(enterprise=enterprise, name=name, level=level, state=state,
+                                 deadline=deadline or today + datetime.timedelta(days=30), **fields)

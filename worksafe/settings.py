@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "worksafe.archive",
     "worksafe.codes",
     "worksafe.risks",
+    "worksafe.hazards",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete
 
 _context = contextvars.ContextVar("audit_context", default=None)
-_registry = {}  # model -> (enterprise_of, excluded attnames)
+_registry = {}  # model -> (enterprise_of, excluded attnames, label)
 
 
 @contextmanager
@@ -45,7 +45,7 @@ def _json(field, value):
 
 def snapshot(obj):
     """The audited field values of `obj`, JSON-ready."""
-    _, exclude = _registry[type(obj)]
+    exclude = _registry[type(obj)][1]
     return {
         f.attname: _json(f, f.value_from_object(obj)) for f in obj._meta.concrete_fields if f.attname not in exclude
     }
@@ -59,8 +59,9 @@ def record(obj, action, before=None, after=None, message="", enterprise=None, us
     user = user or (ctx[0] if ctx else None)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
+    enterprise_of, _, label = _registry.get(type(obj), (lambda o: None, (), str))
     if enterprise is None:
-        enterprise = _registry.get(type(obj), (lambda o: None, ()))[0](obj)
+        enterprise = enterprise_of(obj)
     return ChangeRecord(
         user=user,
         user_name=(user.get_username() if user else "系统"),
@@ -68,7 +69,7 @@ def record(obj, action, before=None, after=None, message="", enterprise=None, us
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=label(obj)[:200],
         enterprise_id=enterprise.pk if enterprise else None,
         region_code=enterprise.region_id if enterprise else "",
         message=message[:500],
@@ -86,9 +87,10 @@ def follow_region(enterprise_pk, region_code):
     ChangeRecord.objects.filter(enterprise_id=enterprise_pk).exclude(region_code=region_code).update(region_code=region_code)
 
 
-def register(model, enterprise=lambda obj: None, exclude=()):
-    """Audit `model`; `enterprise(obj)` gives the Enterprise a change belongs to (or None)."""
-    _registry[model] = (enterprise, set(exclude))
+def register(model, enterprise=lambda obj: None, exclude=(), label=str):
+    """Audit `model`; `enterprise(obj)` gives the Enterprise a change belongs to (or None), `label(obj)` what the
+    change list shows of the object."""
+    _registry[model] = (enterprise, set(exclude), label)
     post_init.connect(_remember, sender=model, weak=False)
     post_save.connect(_saved, sender=model, weak=False)
     pre_delete.connect(_deleting, sender=model, weak=False)

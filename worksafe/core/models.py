@@ -173,6 +173,7 @@ class AuditAction(models.TextChoices):
     MOVE_REGION = "move_region", "属地调整"
     SET_TYPE = "set_type", "类型设置"
     REVOKE_CODE = "revoke_code", "二维码作废"
+    TRANSITION = "transition", "流程操作"
 
 
 class ChangeRecord(models.Model):

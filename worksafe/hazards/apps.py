@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class HazardsConfig(AppConfig):
+    name = "worksafe.hazards"
+    verbose_name = "隐患排查治理"
+
+    def ready(self):
+        from worksafe.core import audit
+
+        from . import signals  # noqa: F401  (yearly counts; hazards raised by patrols)
+        from .models import (Checklist, ChecklistItem, CheckPlan, Hazard, HazardCheck, HazardCheckItem, HazardPhoto,
+                             HazardReport, PublicReport, ReportingDuty)
+        from .sections import register_sections
+
+        # The change log keeps a hazard's level with its name (隐患增删改记录查询, seed 001 2.9).
+        audit.register(Hazard, enterprise=lambda h: h.enterprise, exclude={"updated_at"}, label=Hazard.audit_label)
+        audit.register(HazardPhoto, enterprise=lambda p: p.hazard.enterprise)
+        for model in (CheckPlan, HazardCheck, HazardReport, ReportingDuty):
+            audit.register(model, enterprise=lambda obj: obj.enterprise)
+        audit.register(HazardCheckItem, enterprise=lambda i: i.check_record.enterprise)
+        audit.register(Checklist, enterprise=lambda c: c.enterprise)
+        audit.register(ChecklistItem, enterprise=lambda i: i.checklist.enterprise)
+        audit.register(PublicReport, enterprise=lambda r: r.enterprise, exclude={"client"})
+        register_sections()

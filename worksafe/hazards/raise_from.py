@@ -1,0 +1,69 @@
+"""Hazards raised from findings, prefilled: a check item found 不符合 (排查记录), a measure found not in place on a
+patrol (风险巡检). Both become general hazards in 已上报, which the enterprise then completes and rectifies."""
+import datetime
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from worksafe.core import audit
+
+from .models import Category, Hazard, HazardPhoto, HazardStep, Source
+from .workflow import record_step
+
+DEFAULT_DAYS = 30  # deadline of a raised hazard until the enterprise sets its own
+
+
+def _raise(enterprise, user, *, name, place, content, category, source, found_on, photo=None, **links):
+    hazard = Hazard(
+        enterprise=enterprise, name=name[:200], place=place[:200] or "（待补充）", content=content,
+        category=category or Category.OTHER_SITE, source=source, found_on=found_on,
+        deadline=found_on + datetime.timedelta(days=DEFAULT_DAYS),
+        filled_by=getattr(user, "full_name", "") or getattr(user, "username", ""), filled_on=found_on,
+        created_by=user if getattr(user, "is_authenticated", False) else None, **links,
+    )
+    with audit.acting_as(user if getattr(user, "is_authenticated", False) else None):
+        hazard.save()
+        if photo:
+            photo.open("rb")
+            try:
+                copy = ContentFile(photo.read(), name=f"photo{_ext(photo.name)}")
+            finally:
+                photo.close()
+            HazardPhoto.objects.create(hazard=hazard, stage=HazardPhoto.Stage.BEFORE, file=copy,
+                                       uploaded_by=hazard.created_by)
+        if user is not None:
+            record_step(hazard, HazardStep.Action.REPORT, user, "由" + Source(source).label + "发现", save=False)
+    return hazard
+
+
+def check_item(item, user):
+    """The hazard of one 不符合 item of a check record."""
+    check = item.check_record
+    section = item.item.section if item.item_id else "风险管控措施"
+    return _raise(
+        check.enterprise, user, name=f"{section}：{item.text}"[:200], place=section,
+        content=item.note or item.text, category=item.item.category if item.item_id else "",
+        source=Source.SELF_CHECK, found_on=check.checked_on, photo=item.photo or None, check_item=item,
+    )
+
+
+def patrol_item(item):
+    """The hazard of a measure found not in place on a patrol (risks.signals.measure_not_in_place)."""
+    patrol = item.patrol
+    measure = item.measure
+    place = ""
+    if measure is not None:
+        event = measure.event
+        unit = event.source.unit
+        place = f"{unit.object.name} / {unit.name}"
+    return _raise(
+        patrol.enterprise, patrol.patroller, name=f"管控措施未落实：{item.measure_text}"[:200], place=place,
+        content=item.note or item.measure_text, category="", source=Source.PATROL,
+        found_on=timezone.localtime(patrol.patrolled_at).date(), photo=item.photo or None, patrol_item=item,
+    )
+
+
+def _ext(name):
+    import os
+
+    return os.path.splitext(name)[1].lower()[:8]

@@ -1,0 +1,29 @@
+"""Derived data kept current (yearly counts), and hazards raised by patrols that find a measure not in place."""
+from django.db.models.signals import post_delete, post_init, post_save
+from django.dispatch import receiver
+
+from worksafe.risks.signals import measure_not_in_place
+
+from . import raise_from, summary
+from .models import Hazard
+
+
+@receiver(post_init, sender=Hazard)
+def _remember_year(sender, instance, **kwargs):
+    instance._counted = (instance.enterprise_id, instance.found_on.year) if instance.pk and instance.found_on else None
+
+
+@receiver(post_save, sender=Hazard)
+@receiver(post_delete, sender=Hazard)
+def _hazard_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    now = (instance.enterprise_id, instance.found_on.year)
+    for key in {now, getattr(instance, "_counted", None) or now}:
+        summary.refresh(*key)
+    instance._counted = now
+
+
+@receiver(measure_not_in_place)
+def _patrol_found_hazard(sender, item, **kwargs):
+    raise_from.patrol_item(item)

@@ -1,0 +1,183 @@
+"""The closed loop of a hazard, written once: who may take which step, in which state, and what each step records.
+
+Views call `perform(hazard, action, user, comment)`; it checks the state and the actor, runs the step, saves the
+hazard (audited, with the step's name as the message) and keeps a HazardStep row, all in one transaction.
+
+  general: 已上报 --start--> 整改中 --submit--> 待验收 --accept--> 已销号      (the enterprise itself; regulators in scope too)
+  major:   已上报 --confirm--> 整改中 ... 待验收 --accept--> 已销号            (review and acceptance by regulators only)
+           已上报 --downgrade--> 已上报 as a general hazard (with the reason)
+  待验收 --reject (reason required)--> 整改中
+"""
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from worksafe.core import permissions
+from worksafe.core.models import AuditAction, OrgLevel
+
+from .models import Hazard, HazardPhoto, HazardStep, Level, Review, State, Supervision
+
+
+def is_own(user, hazard):
+    return user.is_enterprise_user and user.enterprise_id == hazard.enterprise_id
+
+
+def is_regulator_of(user, hazard):
+    if user.is_sysadmin:
+        return True
+    return user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP and permissions.in_scope(user, hazard.enterprise)
+
+
+def can_edit(user, hazard):
+    """Editing the record (not its state): the enterprise, until closed; a major hazard's facts are frozen once a
+    regulator has confirmed it (its plan has its own form)."""
+    return is_own(user, hazard) and hazard.is_open and hazard.review != Review.CONFIRMED
+
+
+def can_delete(user, hazard):
+    """Only a hazard nobody has acted on yet: reported, general, not from a public report or an inspection."""
+    return (is_own(user, hazard) and hazard.state == State.REPORTED and hazard.level == Level.GENERAL
+            and not hazard.steps.exclude(action=HazardStep.Action.REPORT).exists()
+            and hazard.source not in ("public", "inspection"))
+
+
+def can_report(user, enterprise):
+    """Recording a hazard: the enterprise's own users; regulators in scope record what their inspections found."""
+    if user.is_enterprise_user:
+        return user.enterprise_id == enterprise.pk
+    return (user.is_regulator or user.is_sysadmin) and permissions.in_scope(user, enterprise)
+
+
+def can_plan(user, hazard):
+    """The rectification plan of a confirmed major hazard (责任领导, 措施, 资金, 负责人, 期限, 应急预案)."""
+    return is_own(user, hazard) and hazard.is_major and hazard.state == State.RECTIFYING
+
+
+def can_supervise(user, hazard):
+    return hazard.is_major and hazard.review == Review.CONFIRMED and hazard.is_open and is_regulator_of(user, hazard)
+
+
+def missing_for_acceptance(hazard):
+    """What the rectification record still lacks ([] when it may be submitted for acceptance)."""
+    missing = []
+    if not hazard.measures_taken.strip():
+        missing.append("已采取的整改措施")
+    if not hazard.completed_on:
+        missing.append("实际完成时间")
+    if not hazard.no_photo_reason.strip() and not hazard.photos.filter(stage=HazardPhoto.Stage.AFTER).exists():
+        missing.append("整改后照片（或未提供照片的原因）")
+    return missing
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    label: str
+    sources: tuple
+    target: str | None  # None: the state does not change
+    allowed: object  # (user, hazard) -> bool
+    needs_comment: bool = False
+    style: str = "primary"
+
+
+def _may_start(user, hazard):
+    return hazard.level == Level.GENERAL and (is_own(user, hazard) or is_regulator_of(user, hazard))
+
+
+def _may_review(user, hazard):
+    return hazard.is_major and hazard.review == Review.PENDING and is_regulator_of(user, hazard)
+
+
+def _may_submit(user, hazard):
+    return is_own(user, hazard) or (hazard.level == Level.GENERAL and is_regulator_of(user, hazard))
+
+
+def _may_accept(user, hazard):
+    """A general hazard: the enterprise's own acceptance (or a regulator's); a major hazard: regulators only."""
+    if hazard.is_major:
+        return is_regulator_of(user, hazard)
+    return is_own(user, hazard) or is_regulator_of(user, hazard)
+
+
+A = HazardStep.Action
+STEPS = {s.action: s for s in [
+    Step(A.START, "开始整改", (State.REPORTED,), State.RECTIFYING, _may_start),
+    Step(A.CONFIRM, "确认为重大隐患", (State.REPORTED,), State.RECTIFYING, _may_review, style="danger"),
+    Step(A.DOWNGRADE, "打回为一般隐患", (State.REPORTED,), None, _may_review, needs_comment=True, style="warning"),
+    Step(A.SUBMIT, "提交验收", (State.RECTIFYING,), State.ACCEPTING, _may_submit),
+    Step(A.ACCEPT, "验收通过", (State.ACCEPTING,), State.CLOSED, _may_accept, style="success"),
+    Step(A.REJECT, "验收不通过", (State.ACCEPTING,), State.RECTIFYING, _may_accept, needs_comment=True, style="danger"),
+]}
+
+
+def available(user, hazard):
+    """The steps `user` may take on `hazard` now, in display order."""
+    return [s for s in STEPS.values() if hazard.state in s.sources and s.allowed(user, hazard)]
+
+
+def perform(hazard, action, user, comment="", today=None):
+    """Take step `action`; ValidationError (Chinese) when the state or the record does not allow it,
+    PermissionDenied when `user` may not."""
+    step = STEPS.get(action)
+    if step is None:
+        raise PermissionDenied
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        hazard = Hazard.objects.select_for_update().select_related("enterprise").get(pk=hazard.pk)
+        if hazard.state not in step.sources:
+            raise ValidationError(f"隐患当前状态为“{hazard.get_state_display()}”，不能{step.label}。")
+        if not step.allowed(user, hazard):
+            raise PermissionDenied
+        if step.needs_comment and not comment:
+            raise ValidationError(f"{step.label}须填写原因。")
+        if action == A.SUBMIT:
+            missing = missing_for_acceptance(hazard)
+            if missing:
+                raise ValidationError(f"整改记录不完整，请先填写：{'、'.join(missing)}。")
+        source = hazard.state
+        today = today or timezone.localdate()
+        if action == A.CONFIRM:
+            hazard.review, hazard.review_reason = Review.CONFIRMED, comment
+        elif action == A.DOWNGRADE:
+            hazard.review, hazard.review_reason, hazard.level = Review.DOWNGRADED, comment, Level.GENERAL
+            hazard.supervision, hazard.supervisor = Supervision.NONE, None
+        elif action == A.ACCEPT:
+            hazard.reviewed_by, hazard.reviewed_on, hazard.closed_at = _name(user), today, timezone.now()
+        if step.target:
+            hazard.state = step.target
+        record_step(hazard, action, user, comment, source=source)
+    return hazard
+
+
+def record_step(hazard, action, user, comment="", source=None, save=True):
+    """Save `hazard` (audited as this step) and keep the step as a row. Also used for steps that change fields but
+    not the state: reporting, the major-hazard plan, supervision."""
+    hazard._audit_action = AuditAction.TRANSITION
+    hazard._audit_message = f"{HazardStep.Action(action).label}" + (f"：{comment}" if comment else "")
+    if save:
+        hazard.save()
+    return HazardStep.objects.create(
+        hazard=hazard, action=action, source=source or "", target=hazard.state, comment=comment[:500],
+        actor=user if user.is_authenticated else None, actor_name=_name(user),
+        actor_org=str(user.organization) if getattr(user, "organization_id", None) else "",
+    )
+
+
+def supervise(hazard, user, level, notice_number, today=None):
+    """List a confirmed major hazard for supervision (挂牌督办) and issue the 限期整改通知书 (number and date)."""
+    if level not in (Supervision.COUNTY, Supervision.CITY):
+        raise ValidationError("请选择县级或市级挂牌督办。")
+    with transaction.atomic():
+        hazard = Hazard.objects.select_for_update().select_related("enterprise").get(pk=hazard.pk)
+        if not can_supervise(user, hazard):
+            raise PermissionDenied
+        hazard.supervision, hazard.supervisor_id = level, user.organization_id
+        hazard.notice_number, hazard.notice_on = notice_number.strip(), today or timezone.localdate()
+        record_step(hazard, A.SUPERVISE, user, Supervision(level).label, source=hazard.state)
+    return hazard
+
+
+def _name(user):
+    return getattr(user, "full_name", "") or user.get_username()
