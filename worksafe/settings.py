@@ -177,6 +177,19 @@ RISK_LEC_BANDS = env_list("RISK_LEC_BANDS", "320,160,70")  # lower bounds of D f
 RISK_LS_BANDS = env_list("RISK_LS_BANDS", "20,15,9")  # lower bounds of R for 重大, 较大, 一般
 
 
+def _limits(name, default):
+    """"5/3600,20/86400" → ((3600, 5), (86400, 20)): at most 5 per hour and 20 per day."""
+    try:
+        pairs = [item.split("/") for item in env_list(name, default)]
+        return tuple((int(seconds), int(count)) for count, seconds in pairs)
+    except ValueError:
+        raise ImproperlyConfigured(f"WORKSAFE_{name} 应形如 5/3600,20/86400（次数/秒数，逗号分隔）") from None
+
+
+# 随手拍: reports one client may send per window (count/seconds, several windows).
+PUBLIC_REPORT_LIMITS = _limits("PUBLIC_REPORT_LIMITS", "5/3600,20/86400")
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

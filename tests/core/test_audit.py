@@ -40,6 +40,15 @@ def test_it_records_only_the_fields_that_changed(users, enterprise):
     assert change.changed_fields == [("职工总数", old, old + 1)]
 
 
+def test_it_loads_deferred_fields_without_recursion_and_records_what_was_loaded(users, enterprise):
+    e = Enterprise.objects.only("name", "staff_count").get(pk=enterprise.pk)  # post_init must not read deferred fields
+    with audit.acting_as(users["owner"]):
+        e.staff_count += 1
+        e.save()
+    change = changes_of(e).last()
+    assert change.action == "update" and change.after == {"staff_count": e.staff_count}
+
+
 def test_saving_unchanged_records_nothing(users, enterprise):
     e = Enterprise.objects.get(pk=enterprise.pk)
     count = ChangeRecord.objects.count()

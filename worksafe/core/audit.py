@@ -44,8 +44,9 @@ def _json(field, value):
 
 
 def snapshot(obj):
-    """The audited field values of `obj`, JSON-ready."""
-    exclude = _registry[type(obj)][1]
+    """The audited field values of `obj`, JSON-ready; deferred fields (.only()/.defer()) are left out, since
+    reading one would load the row again (and run post_init, and this, again)."""
+    exclude = _registry[type(obj)][1] | obj.get_deferred_fields()
     return {
         f.attname: _json(f, f.value_from_object(obj)) for f in obj._meta.concrete_fields if f.attname not in exclude
     }

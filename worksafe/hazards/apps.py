@@ -19,7 +19,7 @@ class HazardsConfig(AppConfig):
         for model in (CheckPlan, HazardCheck, HazardReport, ReportingDuty):
             audit.register(model, enterprise=lambda obj: obj.enterprise)
         audit.register(HazardCheckItem, enterprise=lambda i: i.check_record.enterprise)
-        audit.register(Checklist, enterprise=lambda c: c.enterprise)
+        audit.register(Checklist, enterprise=lambda c: c.enterprise, exclude={"updated_at"})
         audit.register(ChecklistItem, enterprise=lambda i: i.checklist.enterprise)
         audit.register(PublicReport, enterprise=lambda r: r.enterprise, exclude={"client"})
         register_sections()

@@ -195,6 +195,12 @@ class Hazard(models.Model):
     def state_color(self):
         return STATE_COLORS[self.state]
 
+    def save(self, *args, **kwargs):
+        # However a major hazard is recorded (form, check, public report, API), it awaits the regulator's review.
+        if self.level == Level.MAJOR and not self.review:
+            self.review = Review.PENDING
+        super().save(*args, **kwargs)
+
     def audit_label(self):
         """What the change log keeps of a hazard (隐患增删改记录: description and level)."""
         return f"【{self.get_level_display()}】{self.name}"

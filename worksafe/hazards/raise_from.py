@@ -40,8 +40,9 @@ def check_item(item, user):
     """The hazard of one 不符合 item of a check record."""
     check = item.check_record
     section = item.item.section if item.item_id else "风险管控措施"
+    place = _unit_place(item.measure) if item.measure_id else section
     return _raise(
-        check.enterprise, user, name=f"{section}：{item.text}"[:200], place=section,
+        check.enterprise, user, name=f"{section}：{item.text}"[:200], place=place,
         content=item.note or item.text, category=item.item.category if item.item_id else "",
         source=Source.SELF_CHECK, found_on=check.checked_on, photo=item.photo or None, check_item=item,
     )
@@ -50,17 +51,18 @@ def check_item(item, user):
 def patrol_item(item):
     """The hazard of a measure found not in place on a patrol (risks.signals.measure_not_in_place)."""
     patrol = item.patrol
-    measure = item.measure
-    place = ""
-    if measure is not None:
-        event = measure.event
-        unit = event.source.unit
-        place = f"{unit.object.name} / {unit.name}"
+    place = _unit_place(item.measure) if item.measure_id else ""
     return _raise(
         patrol.enterprise, patrol.patroller, name=f"管控措施未落实：{item.measure_text}"[:200], place=place,
         content=item.note or item.measure_text, category="", source=Source.PATROL,
         found_on=timezone.localtime(patrol.patrolled_at).date(), photo=item.photo or None, patrol_item=item,
     )
+
+
+def _unit_place(measure):
+    """Where a control measure applies: its analysis object and unit."""
+    unit = measure.event.source.unit
+    return f"{unit.object.name} / {unit.name}"
 
 
 def _ext(name):

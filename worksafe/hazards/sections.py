@@ -20,17 +20,29 @@ def hazard_card(request, enterprise):
     )
     # 随手拍 accepted by a regulator and not yet taken up: the enterprise's notice on its workbench.
     public_new = Hazard.objects.filter(enterprise_id=enterprise.pk, source=Source.PUBLIC, state=State.REPORTED).count()
-    links = [(label, reverse(name, args=[enterprise.pk])) for label, name in LINKS]
+    links = enterprise_links(enterprise)
     return {
         "e": enterprise, "counts": counts, "public_new": public_new, "links": links,
-        "can_report": workflow.can_report(request.user, enterprise) and request.user.is_enterprise_user,
-        "pending_public": PublicReport.objects.filter(enterprise_id=enterprise.pk, status=PublicReport.Status.PENDING).count()
-        if not request.user.is_enterprise_user else 0,
+        # The enterprise records its own findings; a regulator in scope what its inspection found.
+        "can_report": workflow.can_report(request.user, enterprise),
+        "pending_public": 0 if request.user.is_enterprise_user else PublicReport.objects.filter(
+            enterprise_id=enterprise.pk, status=PublicReport.Status.PENDING).count(),
     }
 
 
-# Pages of this app that take the enterprise's id, shown as links on the card: (label, URL name).
-LINKS = [("隐患台账", "hazards:list")]
+# Pages of this app that take the enterprise's id, shown as links on the card and the ledger: (label, URL name).
+LINKS = [
+    ("隐患台账", "hazards:list"),
+    ("隐患排查记录", "hazards:checks"),
+    ("隐患排查计划", "hazards:plans"),
+    ("隐患排查上报", "hazards:report"),
+    ("表4 重大隐患排查治理统计表", "hazards:table4"),
+]
+
+
+def enterprise_links(enterprise, exclude=()):
+    """[(label, url)] of LINKS for `enterprise`."""
+    return [(label, reverse(name, args=[enterprise.pk])) for label, name in LINKS if name not in exclude]
 
 
 def register_sections():

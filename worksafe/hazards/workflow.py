@@ -161,7 +161,7 @@ def record_step(hazard, action, user, comment="", source=None, save=True):
     return HazardStep.objects.create(
         hazard=hazard, action=action, source=source or "", target=hazard.state, comment=comment[:500],
         actor=user if user.is_authenticated else None, actor_name=_name(user),
-        actor_org=str(user.organization) if getattr(user, "organization_id", None) else "",
+        actor_org=_unit(user),
     )
 
 
@@ -177,6 +177,12 @@ def supervise(hazard, user, level, notice_number, today=None):
         hazard.notice_number, hazard.notice_on = notice_number.strip(), today or timezone.localdate()
         record_step(hazard, A.SUPERVISE, user, Supervision(level).label, source=hazard.state)
     return hazard
+
+
+def _unit(user):
+    """The acting user's organisation, or enterprise, as the step row keeps it."""
+    unit = getattr(user, "organization", None) or getattr(user, "enterprise", None)
+    return str(unit or "")[:128]
 
 
 def _name(user):

@@ -8,6 +8,7 @@ from django.db import transaction
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
+from worksafe.hazards.fake import make_guideline, make_hazards, make_plan, make_public_reports, settle_patrol_hazards
 from worksafe.risks.fake import make_patrols, make_risk_list, make_site_plan
 
 DEMO_PASSWORD = "demo2026!"
@@ -64,6 +65,9 @@ class Command(BaseCommand):
             rows.append(make_enterprise(rng, region, rng.choice(industries), seen))
         Enterprise.objects.bulk_create(rows, batch_size=500)
         categories = list(AccidentCategory.objects.all())
+        guideline = make_guideline(owner=orgs["410000"])
+        # Who reviews an enterprise's major hazards in the demo: its county's account, else its city's, else the province's.
+        reviewers = {u.organization.region_id: u for u in User.objects.filter(organization__isnull=False, organization__industries=None)}
         for e in Enterprise.objects.order_by("pk")[: min(enterprises, 60)]:
             for n in range(rng.randrange(1, 4)):
                 KeySupervisionItem.objects.create(
@@ -76,6 +80,8 @@ class Command(BaseCommand):
             make_risk_list(rng, e)
             make_site_plan(rng, e)
             make_patrols(rng, e)
+            region = e.region_id
+            make_hazards(rng, e, regulator=reviewers.get(region[:6]) or reviewers.get(region[:4] + "00") or reviewers["410000"])
             if rng.random() < 0.3:
                 SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department=e.competent_department)
         # The first enterprises generated are the demo counties' (fewer when fewer enterprises were asked for).
@@ -84,6 +90,10 @@ class Command(BaseCommand):
             user = User(username=e.uscc, full_name=e.name, role=Role.ENTERPRISE_ADMIN, enterprise=e)
             user.set_password(DEMO_PASSWORD)
             user.save()
+            make_plan(rng, e, guideline)
+            make_public_reports(rng, e)
+        # Patrols raise their hazards once committed (risks.signals.measure_not_in_place): settle them after that.
+        transaction.on_commit(lambda: settle_patrol_hazards(rng))
         self.print_accounts()
 
     def print_accounts(self):

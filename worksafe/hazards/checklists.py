@@ -1,0 +1,282 @@
+"""Checklists (隐患排查标准): guidelines per industry (指引标准, maintained by regulators, imported from xlsx) and the
+enterprises' own checklists derived from them (自定义标准, reviewed by their regulators).
+
+One column spec (SPEC) drives the template, the import and the export. A custom checklist moves
+未提交 → 待审核 → 审核通过 / 已退回 (reason required); editing an approved one sends it back to 未提交. The state changes
+are plain functions in the guarded style of workflow.py: lock the row, check the state (ValidationError in Chinese)
+and the actor (PermissionDenied), save audited with the step's action and message.
+"""
+from contextlib import nullcontext
+from typing import NamedTuple
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from worksafe.core import audit, permissions
+from worksafe.core.models import AuditAction, OrgLevel
+from worksafe.core.scoping import enterprise_q
+from worksafe.core.xlsx import Column, Spec, cell_text, parse_integer
+
+from .models import Category, Checklist, ChecklistItem, ChecklistState
+
+S = ChecklistState
+STATE_COLORS = {S.DRAFT: "secondary", S.SUBMITTED: "orange", S.APPROVED: "green", S.RETURNED: "red"}
+
+_CATEGORIES = {label: value for value, label in Category.choices} | {value: value for value in Category.values}
+
+
+def parse_category(value):
+    text = cell_text(value).replace(" ", "")
+    if text in _CATEGORIES:
+        return _CATEGORIES[text]
+    raise ValueError(f"无法识别的隐患类别“{text}”，请从下拉列表选择（如“现场管理-消防安全”）")
+
+
+SPEC = Spec(
+    [
+        Column("序号", "order", parse=parse_integer, default=None, format_help="整数；留空按行的先后编号", width=8,
+               number_format="0", optional=True),
+        Column("检查项", "section", required=True, format_help="文本，最多 200 字", width=24,
+               help="同一检查项下的检查内容在页面上归为一组，如“安全生产责任制”“消防安全”", example="消防安全"),
+        Column("检查内容", "content", required=True, format_help="文本", width=60,
+               help="排查时逐条判定“符合 / 不符合”的内容", example="灭火器按规定配置、定期检查，压力正常"),
+        Column("检查依据", "basis", format_help="文本，最多 500 字", width=40, example="《消防法》第十六条", optional=True),
+        Column("隐患类别", "category", choices=list(Category.choices), parse=parse_category, format_help="从下拉列表选择", width=28,
+               help="不符合时生成的隐患默认归入此类别；留空时为“现场管理-其他”", optional=True),
+    ],
+    key="order",
+    title="排查标准",
+    notes=[
+        "每行一条检查内容；第一行为表头，请勿修改。",
+        "任何一行有错误时整个文件都不会导入，请按错误提示修改后重新上传。",
+        "导入到已有的指引标准时，该标准原有的全部检查内容被文件中的内容替换。",
+    ],
+)
+
+MAX_LENGTHS = {"section": 200, "basis": 500}
+
+
+# ---- who may do what ----------------------------------------------------------------------------------------
+
+
+def is_reviewer(user):
+    """Regulators above township level (and system administrators) maintain guidelines and review custom ones."""
+    return user.is_sysadmin or (user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP)
+
+
+def can_import(user):
+    return is_reviewer(user)
+
+
+def can_manage_guideline(user, checklist):
+    """Edit, re-import, delete a guideline: the organisation that published it, or a system administrator."""
+    if not checklist.is_guideline:
+        return False
+    return user.is_sysadmin or (user.is_regulator and checklist.owner_id == user.organization_id)
+
+
+def can_derive(user, checklist):
+    return checklist.is_guideline and user.is_enterprise_user
+
+
+def is_own(user, checklist):
+    return user.is_enterprise_user and checklist.enterprise_id is not None and user.enterprise_id == checklist.enterprise_id
+
+
+def can_edit_custom(user, checklist):
+    """The enterprise edits its own checklist unless it awaits review."""
+    return is_own(user, checklist) and checklist.state != S.SUBMITTED
+
+
+def can_edit(user, checklist):
+    return can_manage_guideline(user, checklist) if checklist.is_guideline else can_edit_custom(user, checklist)
+
+
+def can_delete(user, checklist):
+    return can_edit(user, checklist)
+
+
+def can_submit(user, checklist):
+    return is_own(user, checklist)
+
+
+def can_review(user, checklist):
+    """A custom checklist's regulators: in scope of its enterprise, above township level."""
+    if checklist.is_guideline or not is_reviewer(user):
+        return False
+    return user.is_sysadmin or permissions.in_scope(user, checklist.enterprise)
+
+
+def visible_q(user):
+    """Guidelines for everyone; custom checklists for their enterprise and the regulators in scope."""
+    return Q(enterprise__isnull=True) | (Q(enterprise__isnull=False) & enterprise_q(user, "enterprise"))
+
+
+def visible(user):
+    return Checklist.objects.filter(visible_q(user))
+
+
+def usable_q(enterprise):
+    """The checklists an enterprise may check by: its own approved ones and every guideline."""
+    return Q(enterprise__isnull=True) | Q(enterprise=enterprise, state=S.APPROVED)
+
+
+# ---- import and export ------------------------------------------------------------------------------------------
+
+
+class ImportResult(NamedTuple):
+    checklist: Checklist | None
+    errors: list
+    created: int = 0
+    replaced: int = 0
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def read_items(upload):
+    """The items of an uploaded file, checked: ([ChecklistItem], errors)."""
+    rows, errors = SPEC.read(upload)
+    if errors and not rows:
+        return [], errors
+    seen = {}
+    for row in rows:
+        for field, limit in MAX_LENGTHS.items():
+            if field not in row.failed and len(row.get(field) or "") > limit:
+                errors.append(SPEC.error(row.number, field, f"不能超过 {limit} 字（现有 {len(row[field])} 字）"))
+        order = row.get("order")
+        if order is not None and "order" not in row.failed:
+            if order < 0:
+                errors.append(SPEC.error(row.number, "order", "应为非负整数"))
+            elif order in seen:
+                errors.append(SPEC.error(row.number, "order", f"与第{seen[order]}行的序号重复"))
+            else:
+                seen[order] = row.number
+    if errors:
+        return [], sorted(errors, key=lambda e: e.sort_key)
+    items = []
+    for position, row in enumerate(rows, 1):
+        order = row.get("order")
+        items.append(ChecklistItem(order=position if order is None else order, section=row["section"],
+                                   content=row["content"], basis=row.get("basis") or "", category=row.get("category") or ""))
+    return items, []
+
+
+def import_guideline(upload, user, *, name, industry, note="", replace=None):
+    """Create a guideline from an xlsx file, or replace the items of `replace` (a guideline the user manages);
+    all or nothing. The items are bulk-written: one change record says what the import did."""
+    items, errors = read_items(upload)
+    if errors:
+        return ImportResult(None, errors)
+    with transaction.atomic():
+        if replace is not None:
+            checklist = Checklist.objects.select_for_update().get(pk=replace.pk)
+            if not can_manage_guideline(user, checklist):
+                raise PermissionDenied
+            replaced, _ = checklist.items.all().delete()
+        else:
+            checklist, replaced = Checklist(owner=user.organization if user.is_regulator else None), 0
+        checklist.name, checklist.industry, checklist.note = name, industry, note
+        checklist.state = S.APPROVED  # a guideline is in force as published
+        checklist._audit_action = AuditAction.IMPORT if replace is not None else None
+        checklist._audit_message = f"导入 {len(items)} 条检查内容" + (f"，替换原有 {replaced} 条" if replace is not None else "")
+        with _acting(user):
+            checklist.save()
+        for item in items:
+            item.checklist = checklist
+        ChecklistItem.objects.bulk_create(items)
+    return ImportResult(checklist, [], len(items), replaced)
+
+
+def export(checklist):
+    return SPEC.export(checklist.items.all())
+
+
+def template():
+    return SPEC.template()
+
+
+# ---- custom checklists: derive and the review -------------------------------------------------------------------
+
+
+def derive(guideline, user):
+    """The enterprise's own draft copy of `guideline` (自定义标准), which it then edits and submits."""
+    if not can_derive(user, guideline):
+        raise PermissionDenied
+    enterprise = user.enterprise
+    with transaction.atomic(), _acting(user):
+        checklist = Checklist(name=guideline.name, industry=guideline.industry, enterprise=enterprise, based_on=guideline,
+                              state=S.DRAFT, note=guideline.note)
+        checklist._audit_message = f"依据指引标准《{guideline.name}》制定"
+        checklist.save()
+        ChecklistItem.objects.bulk_create([
+            ChecklistItem(checklist=checklist, order=i.order, section=i.section, content=i.content, basis=i.basis,
+                          category=i.category)
+            for i in guideline.items.all()
+        ])
+    return checklist
+
+
+STEPS = {
+    # action: (label, source states, target, audit action, who may)
+    "submit": ("提交审核", (S.DRAFT, S.RETURNED), S.SUBMITTED, AuditAction.SUBMIT, can_submit),
+    "approve": ("审核通过", (S.SUBMITTED,), S.APPROVED, AuditAction.APPROVE, can_review),
+    "return": ("退回", (S.SUBMITTED,), S.RETURNED, AuditAction.RETURN, can_review),
+}
+
+
+def transition(checklist, action, user, reason=""):
+    """Take review step `action` ("submit", "approve", "return") on a custom checklist; ValidationError (Chinese)
+    when its state does not allow it, PermissionDenied when `user` may not."""
+    if action not in STEPS:
+        raise PermissionDenied
+    label, sources, target, audit_action, allowed = STEPS[action]
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        checklist = Checklist.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=checklist.pk)
+        if checklist.is_guideline or not allowed(user, checklist):
+            raise PermissionDenied
+        if checklist.state not in sources:
+            raise ValidationError(f"该标准当前状态为“{checklist.get_state_display()}”，不能{label}。")
+        if action == "return" and not reason:
+            raise ValidationError("退回须填写原因（需要修改的内容）。")
+        if len(reason) > 500:
+            raise ValidationError("意见不能超过 500 字。")
+        if action == "submit" and not checklist.items.exists():
+            raise ValidationError("标准中没有检查内容，不能提交审核。")
+        checklist.state = target
+        if action != "submit":
+            checklist.review_reason = reason
+        checklist._audit_action, checklist._audit_message = audit_action, reason
+        with _acting(user):
+            checklist.save()
+    return checklist
+
+
+def reopen(checklist, user):
+    """An approved checklist that was changed goes back to 未提交 (it must be reviewed again). Called by the edit
+    view inside its transaction."""
+    if checklist.state == S.APPROVED and not checklist.is_guideline:
+        checklist.state = S.DRAFT
+        checklist.review_reason = ""
+        checklist._audit_action = AuditAction.UPDATE
+        checklist._audit_message = "已审核通过的标准被修改，须重新提交审核"
+        with _acting(user):
+            checklist.save()
+        return True
+    return False
+
+
+def _acting(user):
+    """Attribute the changes to `user` unless a request already does (keeping its request id)."""
+    return nullcontext() if audit.current_user() is not None else audit.acting_as(user)
+
+
+def grouped(items):
+    """[(section, [item])] in the order the sections first appear."""
+    groups = {}
+    for item in items:
+        groups.setdefault(item.section, []).append(item)
+    return list(groups.items())

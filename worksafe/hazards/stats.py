@@ -1,0 +1,82 @@
+"""The aggregate queries of 隐患统计分析 (seed 001 2.10: 属地隐患统计, 行业隐患统计, 年度隐患统计), callable on their own
+(bench/ compares them with the same statements in bare SQL).
+
+Counts by region, industry and year come from HazardYear (one row per enterprise and year: general, major, closed,
+recounted by summary.refresh whenever a hazard changes), never from the hazard table: a province's 3 million
+hazards are ~1 million yearly rows at most, read in one GROUP BY the enterprise's (region code, industry) with a
+conditional sum per year, so one query gives the region table, the industry table and the year table; the codes
+are folded into the regions and industries shown by their prefixes (archive.views_stats.Axis).
+
+What HazardYear cannot tell, the overdue and the open major hazards, is counted on the hazard table where an index
+holds exactly those rows: overdue is a range of the partial index hazard_open_deadline (deadline < today among the
+open hazards), open major hazards a range of hazard_level_found (level = 'major') less the closed ones. The number
+of open hazards needs no hazard row at all: found − closed, summed over the yearly rows.
+
+`q` arguments are conditions on the enterprise (reached as "enterprise"), e.g. HazardStatsFilter.q_for("enterprise").
+"""
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from worksafe.core.scoping import enterprise_q
+
+from .models import Hazard, HazardYear, Level
+
+YEARS = 5  # 年度隐患统计 covers this year and the four before
+
+
+def year_window(today=None):
+    """The years the statistics cover: this one and the YEARS - 1 before it."""
+    this_year = (today or timezone.localdate()).year
+    return list(range(this_year - YEARS + 1, this_year + 1))
+
+
+@dataclass
+class Group:
+    """The yearly rows of the enterprises sharing one (region code, industry): per year in the window
+    (general, major, closed), and the totals over every year."""
+
+    region_id: str
+    industry_id: str
+    years: dict = field(default_factory=dict)  # year -> (general, major, closed)
+    general: int = 0
+    major: int = 0
+    closed: int = 0
+
+    @property
+    def open(self):
+        return self.general + self.major - self.closed
+
+
+def yearly_groups(user, years, q=Q()):
+    """[Group] of the hazards in `user`'s scope (narrowed by `q`), one query over HazardYear ⋈ Enterprise."""
+    sums = {"g": Sum("general"), "m": Sum("major"), "c": Sum("closed")}
+    for y in years:
+        in_y = Q(year=y)
+        sums |= {f"g{y}": Sum("general", filter=in_y), f"m{y}": Sum("major", filter=in_y), f"c{y}": Sum("closed", filter=in_y)}
+    rows = (
+        HazardYear.objects.filter(enterprise_q(user, "enterprise") & q).order_by()
+        .values("enterprise__region_id", "enterprise__industry_id").annotate(**sums)
+    )
+    groups = []
+    for r in rows:
+        groups.append(Group(
+            r["enterprise__region_id"], r["enterprise__industry_id"],
+            {y: (r[f"g{y}"] or 0, r[f"m{y}"] or 0, r[f"c{y}"] or 0) for y in years},
+            r["g"] or 0, r["m"] or 0, r["c"] or 0,
+        ))
+    return groups
+
+
+def overdue_count(user, q=Q(), today=None):
+    """Open hazards past their deadline: a range of the partial index hazard_open_deadline."""
+    today = today or timezone.localdate()
+    return (Hazard.objects.filter(enterprise_q(user, "enterprise") & q).exclude(state="closed")
+            .filter(deadline__lt=today).order_by().aggregate(n=Count("id"))["n"])
+
+
+def major_open_count(user, q=Q()):
+    """Open major hazards: the major ones (index hazard_level_found) less the closed ones."""
+    return (Hazard.objects.filter(enterprise_q(user, "enterprise") & q, level=Level.MAJOR).exclude(state="closed")
+            .order_by().aggregate(n=Count("id"))["n"])
