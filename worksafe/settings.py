@@ -186,7 +186,9 @@ def _limits(name, default):
         raise ImproperlyConfigured(f"WORKSAFE_{name} 应形如 5/3600,20/86400（次数/秒数，逗号分隔）") from None
 
 
-# 随手拍: reports one client may send per window (count/seconds, several windows).
+# 随手拍: reports one client may send per window (count/seconds, several windows); the client's address is
+# REMOTE_ADDR, or behind a proxy the request header it sets (e.g. HTTP_X_REAL_IP for nginx's X-Real-IP).
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", "")
 PUBLIC_REPORT_LIMITS = _limits("PUBLIC_REPORT_LIMITS", "5/3600,20/86400")
 
 

@@ -270,6 +270,13 @@ def test_the_client_key_depends_on_the_secret(rf, settings):
     assert key != public.client_key(request)
 
 
+def test_behind_a_proxy_the_client_is_the_address_the_proxy_passes(rf, settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    via_proxy = [rf.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP=a) for a in ("10.1.2.3", "10.1.2.4")]
+    assert public.client_key(via_proxy[0]) != public.client_key(via_proxy[1])  # not one limit for every phone
+    assert public.client_key(via_proxy[0]) == public.client_key(rf.post("/", REMOTE_ADDR="127.0.0.2", HTTP_X_REAL_IP="10.1.2.3"))
+
+
 # ---- receipt and status ----
 
 

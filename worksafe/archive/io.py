@@ -22,6 +22,7 @@ from worksafe.core.scoping import enterprises_for, regions_for, supervised_indus
 from worksafe.core.validators import normalize_uscc
 from worksafe.core.xlsx import Column, Spec, cell_text, human_size
 
+from . import signals
 from .forms import county_regions
 from .models import ArchiveReview, Enterprise, ReviewState
 
@@ -319,6 +320,11 @@ def _write(creates, updates, user, result):
                                         {"review_state": ReviewState.SUBMITTED.value}, REVIEW_AGAIN, enterprise=obj, user=user))
     if updates:
         Enterprise.objects.bulk_update([u[0] for u in updates], sorted(fields))
+        moved = [obj for obj, _, after in updates if {"region_id", "industry_id"} & set(after)]
+        for obj in moved:
+            audit.follow_region(obj.pk, obj.region_id)  # as a single save does (audit._saved)
+        if moved:
+            signals.relocated.send(sender=Enterprise, enterprises=moved)
 
     hash_password = passwords.bulk_hasher()
     accounts = []

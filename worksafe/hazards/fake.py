@@ -181,3 +181,36 @@ def settle_patrol_hazards(rng, older_than_days=40):
             hazard.closed_at = timezone.now()
         hazard.save()
         _steps(hazard, hazard.filled_by or "巡检员", None, report=False)  # the REPORT step is the patrol's own
+
+
+PAUSE_REASONS = ["季节性生产，冬季停产", "停产整顿，复工前暂不上报", "设备大修停产"]
+
+
+def make_reporting(rng, enterprises, today=None):
+    """Reporting duties (mostly 月报, some 季报/半年报/年报, a few paused) and the reports of the last periods:
+    about two thirds of the enterprises have reported this period."""
+    from . import periods
+    from .models import Cycle, HazardReport, ReportingDuty
+    from .reporting import figures
+
+    today = today or timezone.localdate()
+    duties, reports = [], []
+    for e in enterprises:
+        cycle = rng.choices([Cycle.MONTH, Cycle.QUARTER, Cycle.HALF, Cycle.YEAR], [70, 20, 5, 5])[0]
+        duty = ReportingDuty(enterprise=e, cycle=cycle)
+        if rng.random() < 0.08:
+            duty.paused_from = today - datetime.timedelta(days=rng.randrange(5, 60))
+            duty.paused_until = today + datetime.timedelta(days=rng.randrange(10, 120))
+            duty.pause_reason = rng.choice(PAUSE_REASONS)
+        day, reported_now = today, rng.random() < 0.65 and not duty.paused_on(today)
+        for back in range(3):  # this period and the two before it
+            first, last = periods.bounds(cycle, day)
+            if (reported_now if back == 0 else rng.random() < 0.85) and not (back == 0 and duty.paused_on(today)):
+                reports.append(HazardReport(
+                    enterprise=e, cycle=cycle, period=periods.key(cycle, day), starts_on=first, ends_on=last,
+                    **figures(e.pk, first, min(last, today))))
+                duty.last_period = duty.last_period or periods.key(cycle, day)
+            day = first - datetime.timedelta(days=1)
+        duties.append(duty)
+    ReportingDuty.objects.bulk_create(duties)
+    HazardReport.objects.bulk_create(reports)

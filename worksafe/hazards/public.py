@@ -1,8 +1,8 @@
 """随手拍: anyone's hazard report, its throttling, and the regulator's decision on it (seed 002 (一) 6, seed 000 附件3).
 
 Throttling lives in the database, not in process memory: several gunicorn processes answer the same phone. A client
-is a keyed hash of its address (REMOTE_ADDR; behind nginx the proxy must pass the real address on, see the report
-in views_public), so no address is stored. `settings.PUBLIC_REPORT_LIMITS` holds (window seconds, max reports)
+is a keyed hash of its address (REMOTE_ADDR, or the header the proxy sets, settings.CLIENT_IP_HEADER: behind nginx
+every request comes from nginx), so no address is stored. `settings.PUBLIC_REPORT_LIMITS` holds (window seconds, max reports)
 pairs; a report is refused while any window already holds its maximum.
 
 Who decides: regulators of the report's region at county level and above (the 属地应急管理部门 of the seed), and
@@ -41,7 +41,8 @@ def limits():
 def client_key(request):
     """HMAC-SHA256 of the client's address keyed by SECRET_KEY, truncated to 128 bits: the address itself is never
     stored, and nobody without the key can tell which address sent a report."""
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    header = getattr(settings, "CLIENT_IP_HEADER", "") or "REMOTE_ADDR"
+    address = request.META.get(header, "").split(",")[0].strip() or "unknown"
     return salted_hmac("worksafe.hazards.public.client", address, algorithm="sha256").hexdigest()[:32]
 
 

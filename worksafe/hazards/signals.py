@@ -2,6 +2,8 @@
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
+from worksafe.archive.models import Enterprise
+from worksafe.archive.signals import relocated
 from worksafe.risks.signals import measure_not_in_place
 
 from . import raise_from, summary
@@ -22,6 +24,17 @@ def _hazard_changed(sender, instance, raw=False, **kwargs):
     for key in {now, getattr(instance, "_counted", None) or now}:
         summary.refresh(*key)
     instance._counted = now
+
+
+@receiver(post_save, sender=Enterprise)
+def _enterprise_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not created and not raw:
+        summary.relocate([instance])
+
+
+@receiver(relocated)
+def _enterprises_relocated(sender, enterprises, **kwargs):
+    summary.relocate(enterprises)
 
 
 @receiver(measure_not_in_place)

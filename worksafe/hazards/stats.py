@@ -3,7 +3,7 @@
 
 Counts by region, industry and year come from HazardYear (one row per enterprise and year: general, major, closed,
 recounted by summary.refresh whenever a hazard changes), never from the hazard table: a province's 3 million
-hazards are ~1 million yearly rows at most, read in one GROUP BY the enterprise's (region code, industry) with a
+hazards are ~1 million yearly rows at most, read in one GROUP BY (region code, industry) with a
 conditional sum per year, so one query gives the region table, the industry table and the year table; the codes
 are folded into the regions and industries shown by their prefixes (archive.views_stats.Axis).
 
@@ -12,7 +12,9 @@ holds exactly those rows: overdue is a range of the partial index hazard_open_de
 open hazards), open major hazards a range of hazard_level_found (level = 'major') less the closed ones. The number
 of open hazards needs no hazard row at all: found − closed, summed over the yearly rows.
 
-`q` arguments are conditions on the enterprise (reached as "enterprise"), e.g. HazardStatsFilter.q_for("enterprise").
+Hazards and yearly rows carry copies of their enterprise's region and industry, so the jurisdiction (enterprise_q
+located=True) and `q` (conditions on region_id and industry_id, e.g. HazardStatsFilter.q_for("")) are tested on the
+rows' own indexes, without a join to the enterprises.
 """
 from dataclasses import dataclass, field
 
@@ -56,13 +58,13 @@ def yearly_groups(user, years, q=Q()):
         in_y = Q(year=y)
         sums |= {f"g{y}": Sum("general", filter=in_y), f"m{y}": Sum("major", filter=in_y), f"c{y}": Sum("closed", filter=in_y)}
     rows = (
-        HazardYear.objects.filter(enterprise_q(user, "enterprise") & q).order_by()
-        .values("enterprise__region_id", "enterprise__industry_id").annotate(**sums)
+        HazardYear.objects.filter(enterprise_q(user, "enterprise", located=True) & q).order_by()
+        .values("region_id", "industry_id").annotate(**sums)
     )
     groups = []
     for r in rows:
         groups.append(Group(
-            r["enterprise__region_id"], r["enterprise__industry_id"],
+            r["region_id"], r["industry_id"],
             {y: (r[f"g{y}"] or 0, r[f"m{y}"] or 0, r[f"c{y}"] or 0) for y in years},
             r["g"] or 0, r["m"] or 0, r["c"] or 0,
         ))
@@ -72,11 +74,11 @@ def yearly_groups(user, years, q=Q()):
 def overdue_count(user, q=Q(), today=None):
     """Open hazards past their deadline: a range of the partial index hazard_open_deadline."""
     today = today or timezone.localdate()
-    return (Hazard.objects.filter(enterprise_q(user, "enterprise") & q).exclude(state="closed")
+    return (Hazard.objects.filter(enterprise_q(user, "enterprise", located=True) & q).exclude(state="closed")
             .filter(deadline__lt=today).order_by().aggregate(n=Count("id"))["n"])
 
 
 def major_open_count(user, q=Q()):
     """Open major hazards: the major ones (index hazard_level_found) less the closed ones."""
-    return (Hazard.objects.filter(enterprise_q(user, "enterprise") & q, level=Level.MAJOR).exclude(state="closed")
+    return (Hazard.objects.filter(enterprise_q(user, "enterprise", located=True) & q, level=Level.MAJOR).exclude(state="closed")
             .order_by().aggregate(n=Count("id"))["n"])

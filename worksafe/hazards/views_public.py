@@ -1,9 +1,9 @@
 """随手拍 pages: anyone's report (general entry or a scanned code), its receipt and status; the regulators' queue,
 the report with its photos, and the decision (受理 into a hazard of the enterprise, or 不予受理 with the reason).
 
-Public pages need no login and use the phone layout of the scan pages. Throttling keys on REMOTE_ADDR (public.client_key):
-behind nginx it must carry the phone's address, not the proxy's (a trusted-proxy middleware setting it from
-X-Real-IP), or every phone shares one limit.
+Public pages need no login and use the phone layout of the scan pages. Throttling keys on the client's address
+(public.client_key): behind nginx, settings.CLIENT_IP_HEADER names the header carrying the phone's address, or every
+phone would share the proxy's limit.
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

@@ -61,7 +61,7 @@ def _stamp():
 def _scoped(request):
     """The hazards of the regulator's jurisdiction (enterprise users: 403)."""
     regulator_only(request)
-    return Hazard.objects.filter(enterprise_q(request.user, "enterprise"))
+    return Hazard.objects.filter(enterprise_q(request.user, "enterprise", located=True))
 
 
 def _page(request, rows):

@@ -52,7 +52,7 @@ def hazard_stats(request):
 
     regions = region_axis(user, picked.get("region"))
     industries = industry_axis(picked.get("industry"))
-    q = filterset.q_for("enterprise")
+    q = filterset.q_for("")  # on the rows' own copies of region and industry
     groups = stats.yearly_groups(user, years, q)
     by_region, by_industry, by_year = Counter(), Counter(), Counter()
     totals = Counter()

@@ -8,7 +8,8 @@ from django.db import transaction
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
-from worksafe.hazards.fake import make_guideline, make_hazards, make_plan, make_public_reports, settle_patrol_hazards
+from worksafe.hazards.fake import (make_guideline, make_hazards, make_plan, make_public_reports, make_reporting,
+                                   settle_patrol_hazards)
 from worksafe.risks.fake import make_patrols, make_risk_list, make_site_plan
 
 DEMO_PASSWORD = "demo2026!"
@@ -92,6 +93,7 @@ class Command(BaseCommand):
             user.save()
             make_plan(rng, e, guideline)
             make_public_reports(rng, e)
+        make_reporting(rng, Enterprise.objects.order_by("pk"))
         # Patrols raise their hazards once committed (risks.signals.measure_not_in_place): settle them after that.
         transaction.on_commit(lambda: settle_patrol_hazards(rng))
         self.print_accounts()
