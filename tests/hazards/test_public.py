@@ -532,3 +532,15 @@ def test_a_code_report_comes_with_its_enterprise_chosen(enterprise, users, login
     form = login(users["jinshui"]).get(reverse("hazards:public_detail", args=[report.pk])).context["accept_form"]
     assert form.initial["enterprise"] == enterprise.pk
     assert f'<option value="{enterprise.pk}" selected>' in str(form["enterprise"])
+
+
+def test_the_enterprise_never_learns_of_a_report_or_its_reporter_through_its_history(users, login, enterprise):
+    from worksafe.core.models import ChangeRecord
+
+    report = PublicReport.objects.create(enterprise=enterprise, region_id=enterprise.region_id, client="c",
+                                         text="夜间有人在车间无防护电焊作业，火花四溅。", contact="13800000000")
+    records = ChangeRecord.objects.filter(content_type__model="publicreport", object_id=str(report.pk))
+    assert records.count() == 1 and records.get().enterprise_id is None
+    assert "13800000000" not in str(records.get().after)
+    page = login(users["owner"]).get(reverse("archive:enterprise_detail", args=[enterprise.pk])).content.decode()
+    assert report.receipt not in page and "13800000000" not in page
