@@ -28,10 +28,11 @@ plans and check records, public reports, periodic HazardReport rows (the rate re
 Rows go in per batch of 10,000 enterprises, in the enterprises' transaction (bench.generate's `extra` hook), with
 explicit ids (executemany on SQLite, COPY on PostgreSQL) through bench.generate's Loader; the hazard tables'
 secondary indexes (and on PostgreSQL their foreign keys and unique constraints) are dropped for the load and rebuilt
-after it (bench.risks.deferred_indexes).
+after it (bench.pages.deferred_indexes).
 
-Measured, per backend, as bench.risks measures pages (Django's test Client, DEBUG off, alternating with the baseline
-the same number of times after a warm-up; fewer times, at least 3, when a page would take over --budget seconds):
+Measured, per backend, by bench.pages as bench.run measures pages (Django's test Client, DEBUG off, alternating with
+the baseline the same number of times after a warm-up; fewer times, at least 3, when a page would take over --budget
+seconds):
 
 - 未整改隐患管理 (hazards:open_list) as the province, a city (郑州) and a county (金水区) regulator, page 1
   unfiltered; the province ?due=overdue and ?level=major; the province's deep page (the middle page, or the last
@@ -52,23 +53,18 @@ check is noted (核对 ✗) and the run goes on.
     python -m bench.hazards --enterprises 2000 --backends sqlite --repeat 3
     python -m bench.hazards --reuse                                # keep bench/out/hazards.sqlite3 between runs
 
-Every backend runs in its own child process (bench.run.run_backend); results go to bench/out/hazards.md and
-bench/out/hazards.json.
+Every backend runs in its own child process (bench.pages.main, through bench.run.run_backend); results go to
+bench/out/hazards.md and bench/out/hazards.json.
 """
-import argparse
 import datetime
-import gc
-import json
-import os
-import platform
 import re
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-from bench.risks import Recorder, Scenario, _inline, deferred_indexes, explain, scope_sql, shown, time_statements
-from bench.run import OUT, Bench, log, regulators, run_backend
+from bench import pages
+from bench.pages import Scenario, count_limit, scope_sql, shown
+from bench.run import Bench, log, regulators
 
 PER_PAGE = 20
 # Tables whose statements are the page's data (the rest: session, user, organisation, filter choices).
@@ -78,16 +74,8 @@ DATA_TABLES = re.compile(r'\b"?(archive_enterprise|hazards_\w+)"?\b')
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m bench.hazards", description="省级规模性能基准：未整改隐患、隐患统计、上报率")
-    p.add_argument("--enterprises", type=int, default=300_000, help="生成的企业数（默认 300000）")
+    p = pages.parser("hazards", "省级规模性能基准：未整改隐患、隐患统计、上报率")
     p.add_argument("--hazards-per-enterprise", type=int, default=10, help="每家企业的平均隐患数（默认 10，0–30 偏态分布）")
-    p.add_argument("--backends", default="sqlite,postgres", help="逗号分隔：sqlite,postgres")
-    p.add_argument("--repeat", type=int, default=30, help="每个场景重复次数（默认 30）")
-    p.add_argument("--seed", type=int, default=2020)
-    p.add_argument("--reuse", action="store_true", help="保留并复用 bench/out/hazards.sqlite3（已有数据时跳过生成）")
-    p.add_argument("--budget", type=float, default=120, help="每个场景计时的大致秒数上限：页面很慢时少重复几次（至少 3 次）")
-    p.add_argument("--child", help=argparse.SUPPRESS)
-    p.add_argument("--result", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -95,51 +83,9 @@ def main(argv=None):
     args = parse_args(argv)
     if args.child:
         return child(args)
-    OUT.mkdir(parents=True, exist_ok=True)
-    argv = ["--enterprises", str(args.enterprises), "--hazards-per-enterprise", str(args.hazards_per_enterprise),
-            "--repeat", str(args.repeat), "--seed", str(args.seed), "--budget", str(args.budget)]
-    reports = [run_backend(b.strip(), args, module="bench.hazards", name="hazards", argv=argv)
-               for b in args.backends.split(",") if b.strip()]
-    text = markdown(reports)
-    (OUT / "hazards.md").write_text(text, encoding="utf-8")
-    (OUT / "hazards.json").write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
-    print()
-    print(text)
-    return 0
-
-
-def markdown(reports):
-    lines = []
-    for report in reports:
-        meta = report["meta"]
-        lines.append(f"### {meta['backend']} · {meta['enterprises']:,} 家企业 · {meta['hazards']:,} 条隐患")
-        lines.append("")
-        lines.append(f"{meta['engine']}；" + (f"生成 {meta['generate_s']:.0f} s" if meta["generate_s"] else "复用已生成的数据")
-                     + f"；{meta['rows']}；重复 {meta['repeat']} 次；{meta['machine']}；结束时负载 {meta['load']}")
-        lines.append("")
-        if report["results"]:
-            lines.append("| 数据库 | 场景 | 中位数 ms | P90 ms | 裸 SQL 中位数 ms | 裸 SQL P90 ms | 倍数 | 查询数（数据） | 最慢语句 ms | 核对 |")
-            lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|:-:|")
-        for r in report["results"]:
-            bare = f"{r['bare_median_ms']:.1f}" if r.get("bare_median_ms") is not None else "—"
-            bare90 = f"{r['bare_p90_ms']:.1f}" if r.get("bare_p90_ms") is not None else "—"
-            ratio = f"{r['ratio']:.1f}×" if r.get("ratio") is not None else "—"
-            queries = f"{r['queries']}（{r['data_queries']}）" if r.get("data_queries") is not None else (r.get("queries") or "—")
-            slowest = f"{r['slowest_ms']:.1f}" if r.get("slowest_ms") is not None else "—"
-            checked = {True: "✓", False: "✗"}.get(r.get("checked"), "—")
-            lines.append(f"| {meta['backend']} | {r['scenario']} | {r['median_ms']:.1f} | {r['p90_ms']:.1f} | {bare} | "
-                         f"{bare90} | {ratio} | {queries} | {slowest} | {checked} |")
-        for note in report.get("notes", []):
-            lines.append(f"\n- {note}")
-        for plan in report.get("plans", []):
-            lines.append(f"\n#### {meta['backend']}：{plan['scenario']} 最慢的语句（{plan['ms']:.1f} ms）\n")
-            lines.append("```sql\n" + plan["sql"] + "\n```\n")
-            lines.append("```\n" + plan["plan"] + "\n```")
-        lines.append("")
-    lines.append("倍数 = 页面中位数 / 裸 SQL 中位数；裸 SQL = 视图读取企业表和隐患表的那些语句（记录一次，原样重跑并取回全部行）；"
-                 "查询数 = 页面的全部查询（其中读数据的）；最慢语句 = 裸 SQL 中单独计时最慢的一条（3 次中位数）；"
-                 "核对 = 页面与本基准手工计数（总数、首行、统计合计）一致。")
-    return "\n".join(lines) + "\n"
+    return pages.main(args, "hazards", ["--hazards-per-enterprise", str(args.hazards_per_enterprise)],
+                      "{backend} · {enterprises:,} 家企业 · {hazards:,} 条隐患",
+                      pages.legend("隐患表", "总数、首行、统计合计、应报和已报"))
 
 
 # ---------------------------------------------------------------------------------------------------- data
@@ -514,15 +460,6 @@ def count_open(prefix, due=None, level=None, offset=None):
         return cursor.fetchone()
 
 
-def count_limit():
-    """The open list counts up to this many rows (None: exactly)."""
-    try:
-        from worksafe.hazards import views_scope
-    except ImportError:
-        return None
-    return getattr(views_scope, "COUNT_LIMIT", None)
-
-
 def first_row_check(label, total, visible, row):
     """The page shows the total (or the cap) and, as its first hazard, `row` (id, name): the first link to a hazard's
     page when the rows link there, else its name."""
@@ -601,14 +538,14 @@ def reporting_check(prefix):
 
 
 def scenarios():
-    """[(Scenario or None, note)]: the pages to time, or why one is skipped (its URL name does not exist yet, or the
-    URL configuration does not load while the app is being built)."""
+    """The pages to time, and why others are skipped (their URL name does not exist yet, or the URL configuration
+    does not load while the app is being built)."""
     from django.urls import NoReverseMatch, get_resolver, reverse
 
     try:
         get_resolver().url_patterns
     except Exception as error:  # noqa: BLE001 - whatever a half-written module raises
-        return [(None, f"URL 配置无法加载（{type(error).__name__}: {error}）：跳过全部页面")]
+        return [], [f"URL 配置无法加载（{type(error).__name__}: {error}）：跳过全部页面"]
 
     def url(name):
         try:
@@ -616,10 +553,10 @@ def scenarios():
         except NoReverseMatch:
             return None
 
-    result = []
+    result, skipped = [], []
     open_list, stats, reporting = url("hazards:open_list"), url("hazards:stats"), url("hazards:reporting_stats")
     if open_list:
-        limit = count_limit()
+        limit = count_limit("hazards")
         cases = [("省级 不筛选 第1页", "province", "41", {}), ("市级 不筛选 第1页", "city", "4101", {}),
                  ("县级 不筛选 第1页", "county", "410105", {}), ("省级 已超期 第1页", "province", "41", {"due": "overdue"}),
                  ("省级 重大隐患 第1页", "province", "41", {"level": "major"})]
@@ -628,169 +565,66 @@ def scenarios():
             visible = min(total, limit) if limit else total
             check = first_row_check(f"未整改隐患 {label}", total, visible, count_open(prefix, offset=0, **query))
             path = open_list + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
-            result.append((Scenario(f"未整改隐患 {label}", key, path, check), None))
+            result.append(Scenario(f"未整改隐患 {label}", key, path, check))
         total = count_open("41")
         # The middle page; with a capped count, the last page offered.
         deep = max(1, min(total // PER_PAGE // 2, limit // PER_PAGE) if limit else total // PER_PAGE // 2)
         row = count_open("41", offset=(deep - 1) * PER_PAGE)
         check = first_row_check(f"未整改隐患 省级 第{deep}页", total, min(total, limit) if limit else total, row)
-        result.append((Scenario(f"未整改隐患 省级 第{deep:,}页（深分页）", "province", f"{open_list}?page={deep}", check), None))
+        result.append(Scenario(f"未整改隐患 省级 第{deep:,}页（深分页）", "province", f"{open_list}?page={deep}", check))
     else:
-        result.append((None, "hazards:open_list 尚不存在：跳过 未整改隐患管理 的 6 个场景"))
+        skipped.append("hazards:open_list 尚不存在：跳过 未整改隐患管理 的 6 个场景")
     if stats:
         for label, key, prefix in (("省级", "province", "41"), ("市级", "city", "4101"), ("县级", "county", "410105")):
-            result.append((Scenario(f"隐患统计 {label}", key, stats, stats_check(prefix)), None))
+            result.append(Scenario(f"隐患统计 {label}", key, stats, stats_check(prefix)))
     else:
-        result.append((None, "hazards:stats 尚不存在：跳过 隐患统计 的 3 个场景"))
+        skipped.append("hazards:stats 尚不存在：跳过 隐患统计 的 3 个场景")
     if reporting:
         for label, key, prefix in (("省级", "province", "41"), ("市级", "city", "4101")):
-            result.append((Scenario(f"上报率 {label}", key, reporting, reporting_check(prefix)), None))
+            result.append(Scenario(f"上报率 {label}", key, reporting, reporting_check(prefix)))
     else:
-        result.append((None, "hazards:reporting_stats 尚不存在：跳过 填报情况/上报率 的 2 个场景"))
-    return result
+        skipped.append("hazards:reporting_stats 尚不存在：跳过 填报情况/上报率 的 2 个场景")
+    return result, skipped
 
 
-# ---------------------------------------------------------------------------------------------------- measuring
-
-
-def inline(sql, params):
-    """The statement with its parameters, for the report: bench.risks._inline, with dates quoted too."""
-    return _inline(sql, params and [str(p) if isinstance(p, datetime.date) else p for p in params])
-
-
-def record(client, path, connection):
-    """All statements of one GET of `path`, those reading the page's data (enterprises, hazard tables), the page."""
-    with Recorder(connection) as rec:
-        response = client.get(path)
-    if response.status_code != 200:
-        raise RuntimeError(f"{path} → HTTP {response.status_code}")
-    data = [(sql, params) for sql, params in rec.statements
-            if DATA_TABLES.search(sql) and not sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "UPDATE", "INSERT"))]
-    return rec.statements, data, response.content.decode()
-
-
-def bench_pages(bench, users, connection, budget=120):
-    """Every scenario: one recorded GET (statements, query count, check), then page against bare SQL, alternately,
-    --repeat times or as often as `budget` seconds allow (at least 3), then each statement alone. Returns the
-    EXPLAINs of the two slowest scenarios' slowest statements and the notes (skipped pages, failed checks)."""
-    plans, statements, notes = [], {}, []
-    for s, note in scenarios():
-        if s is None:
-            notes.append(note)
-            log("  " + note)
-            continue
-        client = bench.client(users[s.user])
-        t0 = time.perf_counter()
-        try:
-            everything, data, html = record(client, s.path, connection)
-        except Exception as error:  # noqa: BLE001 - a page still being built: the rest of the run stays useful
-            notes.append(f"{s.label}：{type(error).__name__}: {str(error)[:200]}，跳过")
-            log("  " + notes[-1])
-            continue
-        first = time.perf_counter() - t0
-        checked = True
-        try:
-            s.check(html)
-        except AssertionError as error:
-            checked = False
-            notes.append(f"核对失败：{error}")
-            log("  " + notes[-1])
-        repeat = max(3, min(bench.args.repeat, int(budget / (2 * first))))
-        bench.page(s.label, client, [s.path], lambda _i, data=data: data, None, target=None, repeat=repeat,
-                   warmup=3 if first < 0.5 else 1, queries=len(everything))
-        timed = time_statements(connection, data, runs=3 if first < 2 else 1)
-        row = bench.results[-1]
-        row["path"], row["data_queries"], row["checked"] = s.path, len(data), checked
-        row["slowest_ms"] = timed[0][0] if timed else None
-        row["statements"] = [{"ms": t, "sql": inline(sql, params)} for t, sql, params in timed]
-        statements[s.label] = timed
-        log(f"    数据查询 {len(data)}/{len(everything)}；最慢 {row['slowest_ms'] or 0:.1f} ms；重复 {repeat} 次")
-    for row in sorted(bench.results, key=lambda r: -(r["slowest_ms"] or 0))[:2]:
-        timed = statements[row["scenario"]]
-        if timed:
-            t, sql, params = timed[0]
-            plans.append({"scenario": row["scenario"], "ms": t, "sql": inline(sql, params),
-                          "plan": explain(connection, sql, params)})
-    return plans, notes
+# ---------------------------------------------------------------------------------------------------- child
 
 
 def child(args):
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "worksafe.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    pages.setup(args)
     from django.db import connection
 
-    from bench.generate import analyze, generate
     from worksafe.archive.models import Enterprise
     from worksafe.hazards.models import Hazard
 
-    assert not settings.DEBUG, "基准测试须关闭 DEBUG"
-    backend = args.child
-    log(f"== {backend}: 迁移")
-    call_command("migrate", interactive=False, verbosity=0)
-    existing = Enterprise.objects.count()
+    backend, existing = args.child, Enterprise.objects.count()
     generate_s, notes = 0.0, []
     if existing == 0:
         log(f"== {backend}: 生成 {args.enterprises:,} 家企业，平均每家 {args.hazards_per_enterprise} 条隐患")
         data = HazardData(args.seed, args.hazards_per_enterprise)
-        gc.disable()  # millions of small dicts without cycles: the collector would only walk them again and again
-        t0 = time.perf_counter()
-        with deferred_indexes(connection, [m._meta.db_table for m in data.models]) as deferred:
-            data.create_orgs()
-            generate(args.enterprises, args.seed, log=log, extra=data)
-        generate_s = time.perf_counter() - t0
-        gc.enable()
-        hazards = data.totals["hazards"]
-        notes.append(f"生成 {generate_s:.0f} s（{hazards / generate_s:,.0f} 条隐患/s，含隐患表索引和约束事后重建 "
-                     f"{deferred.seconds:.0f} s）：" + data.describe())
+        data.create_orgs()
+        generate_s, rebuild_s = pages.load(args, data)
+        notes.append(f"生成 {generate_s:.0f} s（{data.totals['hazards'] / generate_s:,.0f} 条隐患/s，含隐患表索引和约束事后重建 "
+                     f"{rebuild_s:.0f} s）：" + data.describe())
         log("  " + notes[-1])
     elif existing != args.enterprises:
         raise SystemExit(f"数据库已有 {existing} 家企业，与 --enterprises {args.enterprises} 不符：去掉 --reuse 重新生成")
     else:
         log(f"== {backend}: 复用已有的 {existing:,} 家企业、{Hazard.objects.count():,} 条隐患")
-    t0 = time.perf_counter()
-    visible = analyze()
-    notes.append(f"ANALYZE {time.perf_counter() - t0:.0f} s")
-    log(f"== {backend}: {notes[-1]}，企业表全可见页 {visible:.0%}")
-    t0 = time.perf_counter()
-    notes.append(verify_summary() + f"（{time.perf_counter() - t0:.1f} s）")
-    log("  " + notes[-1])
+    visible = pages.analyze(backend, verify_summary, notes)
 
-    bench = Bench(args)
-    users = regulators()
+    found, skipped = scenarios()
+    for note in skipped:
+        log("  " + note)
     log(f"== {backend}: 页面（每个场景 {args.repeat} 次）")
-    plans, page_notes = bench_pages(bench, users, connection, args.budget)
-    notes += page_notes
+    bench = Bench(args)
+    plans, page_notes = pages.bench_pages(bench, regulators(), connection, found, DATA_TABLES, args.budget)
+    notes += skipped + page_notes
 
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            engine = f"PostgreSQL {cursor.fetchone()[0]}"
-            cursor.execute("SELECT pg_database_size(current_database())")
-        else:
-            cursor.execute("SELECT sqlite_version()")
-            engine = f"SQLite {cursor.fetchone()[0]}"
-            cursor.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
-        size = cursor.fetchone()[0]
-    from django.apps import apps
-
-    counts = []
-    for label in ("hazards.Hazard", "hazards.HazardYear", "hazards.ReportingDuty"):
-        model = apps.get_model(label)
-        counts.append(f"{model._meta.verbose_name} {model.objects.count():,}")
-    counts.append(f"数据库 {size / 2**30:.2f} GB")
-    meta = {
-        "backend": backend, "engine": engine, "enterprises": Enterprise.objects.count(),
-        "hazards": Hazard.objects.count(), "generate_s": generate_s, "repeat": args.repeat, "rows": "，".join(counts),
-        "all_visible": visible, "load": "，".join(f"{x:.1f}" for x in os.getloadavg()),
-        "machine": f"Python {platform.python_version()}，Django {django.get_version()}，{os.cpu_count()} CPU",
-    }
-    Path(args.result).write_text(json.dumps({"meta": meta, "results": bench.results, "notes": notes, "plans": plans},
-                                            ensure_ascii=False, default=str), encoding="utf-8")
-    return 0
+    meta = {"enterprises": Enterprise.objects.count(), "hazards": Hazard.objects.count(), "generate_s": generate_s,
+            "all_visible": visible}
+    return pages.finish(args, meta, ("hazards.Hazard", "hazards.HazardYear", "hazards.ReportingDuty"), bench.results,
+                        notes, plans)
 
 
 if __name__ == "__main__":

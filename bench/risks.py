@@ -10,10 +10,12 @@ What the app derives is computed while generating and checked afterwards: the en
 risk_major … risk_low) against COUNT queries, the yearly patrol summaries (PatrolYear) against the patrol rows.
 Rows go in per batch of 10,000 enterprises, in the enterprises' transaction (bench.generate's `extra` hook), with
 explicit ids (executemany on SQLite, COPY on PostgreSQL) through bench.generate's Loader; the risk tables' secondary
-indexes (and on PostgreSQL their foreign keys and unique constraints) are dropped for the load and rebuilt after it.
+indexes (and on PostgreSQL their foreign keys and unique constraints) are dropped for the load and rebuilt after it
+(bench.pages.deferred_indexes).
 
-Measured, per backend, as bench.run measures pages (Django's test Client, DEBUG off, alternating with the baseline
-the same number of times after a warm-up; fewer times, at least 3, when a page would take over --budget seconds):
+Measured, per backend, by bench.pages as bench.run measures pages (Django's test Client, DEBUG off, alternating with
+the baseline the same number of times after a warm-up; fewer times, at least 3, when a page would take over --budget
+seconds):
 
 - 风险统计 (risks:stats) as the province, a city (郑州) and a county (金水区) regulator, and its patrol part
   (risks:stats_patrols, which the page loads as a second, htmx request);
@@ -23,33 +25,29 @@ the same number of times after a warm-up; fewer times, at least 3, when a page w
 The baseline (裸 SQL) is the page's own data: the statements the view sends that read enterprises or risk tables,
 recorded once per path (sql and parameters, through an execute wrapper) and re-run raw, fetching every row. What is
 left out is the cost every page has (session, user, organisation, the region and industry lists of the filters).
-Each page is checked once against numbers counted here by hand (the totals per level, this year's patrols, the
-list's total). Each statement is also timed alone; the slowest one of the two slowest scenarios is EXPLAINed
-(PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN).
+Each page is checked once against numbers counted here by hand (the totals per level, this year's patrols and
+their items, the list's total); a page that answers with an error is skipped with a note, a failed check is noted
+(核对 ✗) and the run goes on. Each statement is also timed alone; the slowest one of the two slowest scenarios is
+EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN).
 
     python -m bench.risks                                         # 300,000 enterprises × 30 events, both databases
     python -m bench.risks --enterprises 2000 --backends sqlite --repeat 5
     python -m bench.risks --reuse                                 # keep bench/out/risks.sqlite3 between runs
 
-Every backend runs in its own child process (bench.run.run_backend); results go to bench/out/risks.md and
-bench/out/risks.json. With --stand-in (or while risks:events and risks:stats do not exist) the enterprise list
-(filtered by risk_grade) and the enterprise statistics stand in for them (marked 代用).
+Every backend runs in its own child process (bench.pages.main, through bench.run.run_backend); results go to
+bench/out/risks.md and bench/out/risks.json. With --stand-in (or while risks:events and risks:stats do not exist)
+the enterprise list (filtered by risk_grade) and the enterprise statistics stand in for them (marked 代用).
 """
-import argparse
 import datetime
-import gc
-import json
-import os
-import platform
 import re
-import statistics
 import sys
 import time
 from decimal import Decimal
 from itertools import product
-from pathlib import Path
 
-from bench.run import OUT, Bench, log, ms, regulators, run_backend
+from bench import pages
+from bench.pages import Scenario, count_limit, scope_sql, shown
+from bench.run import Bench, log, regulators
 
 PER_PAGE = 20
 # Tables whose statements are the page's data (the rest: session, user, organisation, filter choices).
@@ -59,17 +57,9 @@ DATA_TABLES = re.compile(r'\b"?(archive_enterprise|risks_\w+)"?\b')
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m bench.risks", description="省级规模性能基准：风险统计与风险清单")
-    p.add_argument("--enterprises", type=int, default=300_000, help="生成的企业数（默认 300000）")
+    p = pages.parser("risks", "省级规模性能基准：风险统计与风险清单")
     p.add_argument("--events-per-enterprise", type=int, default=30, help="每家企业的安全风险数（默认 30）")
-    p.add_argument("--backends", default="sqlite,postgres", help="逗号分隔：sqlite,postgres")
-    p.add_argument("--repeat", type=int, default=30, help="每个场景重复次数（默认 30）")
-    p.add_argument("--seed", type=int, default=2020)
-    p.add_argument("--reuse", action="store_true", help="保留并复用 bench/out/risks.sqlite3（已有数据时跳过生成）")
-    p.add_argument("--budget", type=float, default=120, help="每个场景计时的大致秒数上限：页面很慢时少重复几次（至少 3 次）")
     p.add_argument("--stand-in", action="store_true", help="用企业列表和企业统计页代替风险清单和风险统计页")
-    p.add_argument("--child", help=argparse.SUPPRESS)
-    p.add_argument("--result", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -77,48 +67,9 @@ def main(argv=None):
     args = parse_args(argv)
     if args.child:
         return child(args)
-    OUT.mkdir(parents=True, exist_ok=True)
-    argv = ["--enterprises", str(args.enterprises), "--events-per-enterprise", str(args.events_per_enterprise),
-            "--repeat", str(args.repeat), "--seed", str(args.seed), "--budget", str(args.budget), *(["--stand-in"] if args.stand_in else [])]
-    reports = [run_backend(b.strip(), args, module="bench.risks", name="risks", argv=argv)
-               for b in args.backends.split(",") if b.strip()]
-    text = markdown(reports)
-    (OUT / "risks.md").write_text(text, encoding="utf-8")
-    (OUT / "risks.json").write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
-    print()
-    print(text)
-    return 0
-
-
-def markdown(reports):
-    lines = []
-    for report in reports:
-        meta = report["meta"]
-        lines.append(f"### {meta['backend']} · {meta['enterprises']:,} 家企业 · {meta['events']:,} 条安全风险")
-        lines.append("")
-        lines.append(f"{meta['engine']}；" + (f"生成 {meta['generate_s']:.0f} s" if meta["generate_s"] else "复用已生成的数据")
-                     + f"；{meta['rows']}；重复 {meta['repeat']} 次；{meta['machine']}；结束时负载 {meta['load']}")
-        lines.append("")
-        lines.append("| 数据库 | 场景 | 中位数 ms | P90 ms | 裸 SQL 中位数 ms | 裸 SQL P90 ms | 倍数 | 查询数（数据） | 最慢语句 ms |")
-        lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|")
-        for r in report["results"]:
-            bare = f"{r['bare_median_ms']:.1f}" if r.get("bare_median_ms") is not None else "—"
-            bare90 = f"{r['bare_p90_ms']:.1f}" if r.get("bare_p90_ms") is not None else "—"
-            ratio = f"{r['ratio']:.1f}×" if r.get("ratio") is not None else "—"
-            queries = f"{r['queries']}（{r['data_queries']}）" if r.get("data_queries") is not None else (r.get("queries") or "—")
-            slowest = f"{r['slowest_ms']:.1f}" if r.get("slowest_ms") is not None else "—"
-            lines.append(f"| {meta['backend']} | {r['scenario']} | {r['median_ms']:.1f} | {r['p90_ms']:.1f} | {bare} | "
-                         f"{bare90} | {ratio} | {queries} | {slowest} |")
-        for note in report.get("notes", []):
-            lines.append(f"\n- {note}")
-        for plan in report.get("plans", []):
-            lines.append(f"\n#### {meta['backend']}：{plan['scenario']} 最慢的语句（{plan['ms']:.1f} ms）\n")
-            lines.append("```sql\n" + plan["sql"] + "\n```\n")
-            lines.append("```\n" + plan["plan"] + "\n```")
-        lines.append("")
-    lines.append("倍数 = 页面中位数 / 裸 SQL 中位数；裸 SQL = 视图读取企业表和风险表的那些语句（记录一次，原样重跑并取回全部行）；"
-                 "查询数 = 页面的全部查询（其中读数据的）；最慢语句 = 裸 SQL 中单独计时最慢的一条（3 次中位数）。")
-    return "\n".join(lines) + "\n"
+    argv = ["--events-per-enterprise", str(args.events_per_enterprise), *(["--stand-in"] if args.stand_in else [])]
+    return pages.main(args, "risks", argv, "{backend} · {enterprises:,} 家企业 · {events:,} 条安全风险",
+                      pages.legend("风险表", "各等级合计、本年巡检和巡检项、清单总数"))
 
 
 # ---------------------------------------------------------------------------------------------------- data
@@ -333,58 +284,6 @@ class RiskLists:
                 f"企业风险等级：{grades}；其中 Python 造行 {self.seconds:.0f} s")
 
 
-class deferred_indexes:
-    """Drop the secondary indexes (and, on PostgreSQL, the foreign keys and unique constraints) of `tables` for a
-    bulk load, and build them again afterwards: one sort per index instead of millions of B-tree inserts and
-    foreign-key lookups. The rows are checked when the constraints come back (ADD CONSTRAINT validates them)."""
-
-    def __init__(self, connection, tables, log=log):
-        self.connection, self.tables, self.log = connection, list(tables), log
-        self.restore, self.seconds = [], 0.0
-
-    def _run(self, statements):
-        with self.connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-
-    def __enter__(self):
-        with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint"
-                    " WHERE conrelid::regclass::text = ANY(%s) AND contype IN ('f', 'u') ORDER BY contype, conname",
-                    [self.tables])
-                constraints = cursor.fetchall()
-                cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)"
-                               " AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname", [self.tables])
-                indexes = cursor.fetchall()
-                drop = [f'ALTER TABLE {t} DROP CONSTRAINT "{c}"' for t, c, _, _ in constraints]
-                drop += [f'DROP INDEX "{name}"' for name, _ in indexes]
-                self.restore = [sql for _, sql in indexes]
-                self.restore += [f'ALTER TABLE {t} ADD CONSTRAINT "{c}" {d}' for t, c, d, kind in constraints if kind == "u"]
-                self.restore += [f'ALTER TABLE {t} ADD CONSTRAINT "{c}" {d}' for t, c, d, kind in constraints if kind == "f"]
-            else:
-                marks = ", ".join(["%s"] * len(self.tables))
-                cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                               f" AND tbl_name IN ({marks}) ORDER BY name", self.tables)
-                indexes = cursor.fetchall()
-                drop = [f'DROP INDEX "{name}"' for name, _ in indexes]
-                self.restore = [sql for _, sql in indexes]
-        self._run(drop)
-        return self
-
-    def __exit__(self, exc_type, *exc):
-        if exc_type is not None:
-            return
-        t0 = time.perf_counter()
-        with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                cursor.execute("SET maintenance_work_mem = '1GB'")
-        self._run(self.restore)
-        self.seconds = time.perf_counter() - t0
-        self.log(f"  {len(self.restore)} 个索引和约束重建 {self.seconds:.0f} s")
-
-
 def verify_summary(sample=500):
     """The enterprises' summary columns agree with their events: totals, and a sample enterprise by enterprise."""
     from django.db import connection
@@ -426,94 +325,7 @@ def verify_summary(sample=500):
             f"年度巡检汇总的合计与巡检 {patrols[0]:,}、巡检项 {patrols[1]:,}、未落实 {patrols[2]:,} 一致")
 
 
-# ---------------------------------------------------------------------------------------------------- measuring
-
-
-class Recorder:
-    """Records the statements (sql, params) sent on `connection`, as an execute wrapper."""
-
-    def __init__(self, connection):
-        self.connection, self.statements = connection, []
-
-    def __call__(self, execute, sql, params, many, context):
-        if not many:
-            self.statements.append((sql, tuple(params) if params is not None else None))
-        return execute(sql, params, many, context)
-
-    def __enter__(self):
-        self._cm = self.connection.execute_wrapper(self)
-        self._cm.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._cm.__exit__(*exc)
-
-
-def record(client, path, connection):
-    """All statements of one GET of `path`, and those reading the page's data (enterprises, risk tables)."""
-    with Recorder(connection) as rec:
-        response = client.get(path)
-    if response.status_code != 200:
-        raise RuntimeError(f"{path} → HTTP {response.status_code}")
-    data = [(sql, params) for sql, params in rec.statements
-            if DATA_TABLES.search(sql) and not sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "UPDATE", "INSERT"))]
-    return rec.statements, data, response.content.decode()
-
-
-def fetch(connection, statements):
-    """Every row of each statement [(sql, params)]."""
-    with connection.cursor() as cursor:
-        result = []
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            result.append(cursor.fetchall())
-        return result
-
-
-def time_statements(connection, statements, runs=3):
-    """[(median ms, sql, params)] for each statement run alone, slowest first."""
-    timed = []
-    for sql, params in statements:
-        times = []
-        with connection.cursor() as cursor:
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                cursor.execute(sql, params)
-                cursor.fetchall()
-                times.append(time.perf_counter() - t0)
-        timed.append((ms(statistics.median(times)), sql, params))
-    return sorted(timed, key=lambda t: -t[0])
-
-
-def explain(connection, sql, params):
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-            return "\n".join(r[0] for r in cursor.fetchall())
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-        return "\n".join(f"{r[0]:>3} {r[1]:>3} {r[-1]}" for r in cursor.fetchall())
-
-
-def _inline(sql, params):
-    if not params:
-        return sql
-    quoted = [f"'{p}'" if isinstance(p, (str, datetime.datetime)) else "NULL" if p is None else str(p) for p in params]
-    return sql.replace("%s", "{}").format(*quoted) if "{" not in sql else sql
-
-
-class Scenario:
-    def __init__(self, label, user, path, check=None, htmx=False):
-        self.label, self.user, self.path, self.check, self.htmx = label, user, path, check, htmx
-
-
-def shown(html, n):
-    """Whether the page shows the number `n` (as 12345 or 12,345)."""
-    return re.search(rf"(?<![\d,]){n}(?![\d,])", html) is not None or f"{n:,}" in html
-
-
-def scope_sql(prefix):
-    low, high = prefix, str(int(prefix) + 1).zfill(len(prefix))
-    return "e.region_id >= %s AND e.region_id < %s", [low, high]
+# ---------------------------------------------------------------------------------------------------- checks
 
 
 def event_count(prefix, level=None):
@@ -538,15 +350,6 @@ def summary_totals(prefix):
         return cursor.fetchone()
 
 
-def count_limit():
-    """The event list counts up to this many rows (None: exactly)."""
-    try:
-        from worksafe.risks import views_scope
-    except ImportError:
-        return None
-    return getattr(views_scope, "COUNT_LIMIT", None)
-
-
 def patrol_check(prefix):
     """The patrol statistics show this year's patrols and items in the jurisdiction, counted from the patrol rows."""
     from zoneinfo import ZoneInfo
@@ -565,7 +368,7 @@ def patrol_check(prefix):
                        f" WHERE {where} AND p.patrolled_at >= %s AND p.patrolled_at < %s", [*params, *bounds])
         wanted = cursor.fetchone()
 
-    def check(html, _rows, _i):
+    def check(html):
         missing = [n for n in wanted if n and not shown(html, n)]
         if missing:
             raise AssertionError(f"巡检统计 {prefix} {year}年：页面上没有 {missing}（按巡检记录计 {wanted}）")
@@ -590,13 +393,13 @@ def scenarios(stand_in=False):
         patrols = reverse("risks:stats_patrols") if real else None
     except NoReverseMatch:
         patrols = None
-    limit = count_limit() if real else None
+    limit = count_limit("risks") if real else None
     tag = "" if real else "（代用）"
     result = []
     for key, prefix in (("province", "41"), ("city", "4101"), ("county", "410105")):
         totals = summary_totals(prefix)
 
-        def check(html, _rows, _i, totals=totals, prefix=prefix):
+        def check(html, totals=totals, prefix=prefix):
             wanted = totals[1:] if real else totals[:1]
             missing = [n for n in wanted if n and not shown(html, n)]
             if missing:
@@ -615,7 +418,7 @@ def scenarios(stand_in=False):
             wanted = (qs.filter(risk_grade=level) if level else qs).count()
         visible = min(wanted, limit) if limit else wanted  # a capped count shows the cap ("超过 10000 条")
 
-        def check(html, _rows, _i):
+        def check(html):
             if not shown(html, visible):
                 raise AssertionError(f"风险清单 {prefix} {level or '全部'}：页面上没有总数 {visible}（实有 {wanted}）")
 
@@ -635,121 +438,45 @@ def scenarios(stand_in=False):
     return result, real
 
 
-def bench_pages(bench, users, connection, stand_in=False, budget=120):
-    """Every scenario: one recorded GET (statements, query count, check), then page against bare SQL, alternately,
-    --repeat times or as often as `budget` seconds allow (at least 3), then each statement alone."""
-    from django.test import Client
-
-    plans, statements = [], {}
-    for s in scenarios(stand_in)[0]:
-        if s.htmx:
-            client = Client(headers={"HX-Request": "true"})
-            client.force_login(users[s.user], backend="django.contrib.auth.backends.ModelBackend")
-        else:
-            client = bench.client(users[s.user])
-        t0 = time.perf_counter()
-        everything, data, html = record(client, s.path, connection)
-        first = time.perf_counter() - t0
-        if s.check:
-            s.check(html, None, 0)
-        repeat = max(3, min(bench.args.repeat, int(budget / (2 * first))))
-        bench.page(s.label, client, [s.path], lambda _i, data=data: data, None, target=None, repeat=repeat,
-                   warmup=3 if first < 0.5 else 1, queries=len(everything))
-        timed = time_statements(connection, data, runs=3 if first < 2 else 1)
-        row = bench.results[-1]
-        row["path"], row["data_queries"] = s.path, len(data)
-        row["slowest_ms"] = timed[0][0] if timed else None
-        row["statements"] = [{"ms": t, "sql": _inline(sql, params)} for t, sql, params in timed]
-        statements[s.label] = timed
-        log(f"    数据查询 {len(data)}/{len(everything)}；最慢 {row['slowest_ms'] or 0:.1f} ms；重复 {repeat} 次")
-    # EXPLAIN the slowest statement of the two slowest scenarios.
-    for row in sorted(bench.results, key=lambda r: -(r["slowest_ms"] or 0))[:2]:
-        timed = statements[row["scenario"]]
-        if not timed:
-            continue
-        t, sql, params = timed[0]
-        plans.append({"scenario": row["scenario"], "ms": t, "sql": _inline(sql, params), "plan": explain(connection, sql, params)})
-    return plans
+# ---------------------------------------------------------------------------------------------------- child
 
 
 def child(args):
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "worksafe.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    pages.setup(args)
     from django.db import connection
 
-    from bench.generate import analyze, generate
     from worksafe.archive.models import Enterprise
     from worksafe.risks.models import RiskEvent
 
-    assert not settings.DEBUG, "基准测试须关闭 DEBUG"
-    backend = args.child
-    log(f"== {backend}: 迁移")
-    call_command("migrate", interactive=False, verbosity=0)
-    existing = Enterprise.objects.count()
+    backend, existing = args.child, Enterprise.objects.count()
     generate_s, notes = 0.0, []
     wanted_events = args.enterprises * args.events_per_enterprise
     if existing == 0:
         log(f"== {backend}: 生成 {args.enterprises:,} 家企业，每家 {args.events_per_enterprise} 条安全风险")
         lists = RiskLists(args.seed, args.events_per_enterprise)
-        gc.disable()  # millions of small dicts without cycles: the collector would only walk them again and again
-        t0 = time.perf_counter()
-        with deferred_indexes(connection, [m._meta.db_table for m in lists.models]) as deferred:
-            generate(args.enterprises, args.seed, log=log, extra=lists)
-        generate_s = time.perf_counter() - t0
-        gc.enable()
+        generate_s, rebuild_s = pages.load(args, lists)
         notes.append(f"生成 {generate_s:.0f} s（{wanted_events / generate_s:,.0f} 条安全风险/s，含风险表索引和约束事后重建 "
-                     f"{deferred.seconds:.0f} s）：" + lists.describe())
+                     f"{rebuild_s:.0f} s）：" + lists.describe())
         log("  " + notes[-1])
     elif existing != args.enterprises or RiskEvent.objects.count() != wanted_events:
         raise SystemExit(f"数据库已有 {existing} 家企业、{RiskEvent.objects.count()} 条安全风险，与参数不符：去掉 --reuse 重新生成")
     else:
         log(f"== {backend}: 复用已有的 {existing:,} 家企业")
-    t0 = time.perf_counter()
-    visible = analyze()
-    notes.append(f"ANALYZE {time.perf_counter() - t0:.0f} s")
-    log(f"== {backend}: {notes[-1]}，企业表全可见页 {visible:.0%}")
-    t0 = time.perf_counter()
-    notes.append(verify_summary() + f"（{time.perf_counter() - t0:.1f} s）")
-    log("  " + notes[-1])
+    visible = pages.analyze(backend, verify_summary, notes)
 
-    bench = Bench(args)
-    users = regulators()
-    log(f"== {backend}: 页面（每个场景 {args.repeat} 次）")
-    plans = bench_pages(bench, users, connection, args.stand_in, args.budget)
-    if not scenarios(args.stand_in)[1]:
+    found, real = scenarios(args.stand_in)
+    if not real:
         notes.append("risks:events / risks:stats 尚不存在：以企业列表（按 risk_grade 筛选）和企业统计页代用")
+    log(f"== {backend}: 页面（每个场景 {args.repeat} 次）")
+    bench = Bench(args)
+    plans, page_notes = pages.bench_pages(bench, regulators(), connection, found, DATA_TABLES, args.budget)
+    notes += page_notes
 
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            engine = f"PostgreSQL {cursor.fetchone()[0]}"
-            cursor.execute("SELECT pg_database_size(current_database())")
-        else:
-            cursor.execute("SELECT sqlite_version()")
-            engine = f"SQLite {cursor.fetchone()[0]}"
-            cursor.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
-        size = cursor.fetchone()[0]
-    from django.apps import apps
-
-    counts = []
-    for label in ("risks.RiskObject", "risks.RiskUnit", "risks.HazardSource", "risks.RiskEvent", "risks.ControlMeasure",
-                  "risks.Patrol", "risks.PatrolItem", "risks.PatrolYear"):
-        model = apps.get_model(label)
-        counts.append(f"{model._meta.verbose_name} {model.objects.count():,}")
-    counts.append(f"数据库 {size / 2**30:.1f} GB")
-    meta = {
-        "backend": backend, "engine": engine, "enterprises": Enterprise.objects.count(),
-        "events": RiskEvent.objects.count(), "generate_s": generate_s, "repeat": args.repeat, "rows": "，".join(counts),
-        "all_visible": visible, "load": "，".join(f"{x:.1f}" for x in os.getloadavg()),
-        "machine": f"Python {platform.python_version()}，Django {django.get_version()}，{os.cpu_count()} CPU",
-    }
-    Path(args.result).write_text(json.dumps({"meta": meta, "results": bench.results, "notes": notes, "plans": plans},
-                                            ensure_ascii=False, default=str), encoding="utf-8")
-    return 0
+    meta = {"enterprises": Enterprise.objects.count(), "events": RiskEvent.objects.count(), "generate_s": generate_s,
+            "all_visible": visible}
+    labels = ("risks.RiskObject", "risks.RiskUnit", "risks.HazardSource", "risks.RiskEvent", "risks.ControlMeasure",
+              "risks.Patrol", "risks.PatrolItem", "risks.PatrolYear")
+    return pages.finish(args, meta, labels, bench.results, notes, plans)
 
 
 if __name__ == "__main__":
