@@ -3,6 +3,7 @@ from django.contrib.auth import forms as auth_forms
 from stdnum.cn import uscc
 
 from .models import Role, User
+from .uploads import UploadField
 from .scoping import organizations_for
 from .validators import validate_mobile
 
@@ -79,3 +80,45 @@ class StaffCreateForm(forms.ModelForm):
         self.instance.role = Role.ENTERPRISE_STAFF
         self.instance.enterprise = self.actor.enterprise
         return super().save(commit)
+
+
+class ItemCheckForm(forms.Form):
+    """One item of an item-by-item check on a phone (a patrol's control measure, a checklist item): the good or the bad
+    result, or none (the item is not part of this check); a note, required for the bad result; a photo.
+    Subclasses name the results: GOOD / BAD (values), LABELS (their labels), BAD_MESSAGE, RESULT_LABEL.
+    Rendered by includes/check_result.html."""
+
+    GOOD, BAD = "yes", "no"
+    LABELS = ("落实", "未落实")
+    RESULT_LABEL = "检查结果"
+    BAD_MESSAGE = "未落实，请填写说明（发现的问题）"
+
+    result = forms.ChoiceField(required=False, widget=forms.RadioSelect)
+    note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    photo = UploadField(label="照片", kinds=("image",), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        good, bad = self.LABELS
+        self.fields["result"].label = self.RESULT_LABEL
+        self.fields["result"].choices = [(self.GOOD, good), (self.BAD, bad)]
+        self.fields["note"].widget.attrs["placeholder"] = f"{bad}时必填：发现的问题"
+
+    def clean(self):
+        data = super().clean()
+        result, note = data.get("result"), (data.get("note") or "").strip()
+        data["note"] = note
+        if result == self.BAD and not note and "note" not in self.errors:
+            self.add_error("note", self.BAD_MESSAGE)
+        if not result and (note or data.get("photo")) and "result" not in self.errors:
+            self.add_error("result", "请选择“{}”或“{}”".format(*self.LABELS))
+        return data
+
+    @property
+    def answered(self):
+        """Valid and part of this check."""
+        return self.is_valid() and bool(self.cleaned_data.get("result"))
+
+    @property
+    def passed(self):
+        return self.cleaned_data["result"] == self.GOOD

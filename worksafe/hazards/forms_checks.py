@@ -7,7 +7,7 @@ from django.utils import timezone
 from worksafe.archive.filters import FastSelect
 from worksafe.core.models import Industry
 from worksafe.core.scoping import industry_codes
-from worksafe.core.uploads import UploadField
+from worksafe.core.forms import ItemCheckForm
 from worksafe.risks.filters import EnterpriseScopeFilter
 
 from . import checks, checklists
@@ -200,36 +200,18 @@ class CheckForm(forms.Form):
         return self.cleaned_data["checker_name"].strip()
 
 
-class CheckItemForm(forms.Form):
-    """One item: 符合 / 不符合 (or left blank: not part of this check), a note (required for 不符合), a photo."""
+class CheckItemForm(ItemCheckForm):
+    """One checklist item or control measure: 符合 / 不符合 (or left blank: not part of this check)."""
 
-    PASS, FAIL = "pass", "fail"
-
-    result = forms.ChoiceField(label="检查结果", required=False, widget=forms.RadioSelect,
-                               choices=[(PASS, "符合"), (FAIL, "不符合")])
-    note = forms.CharField(label="说明", max_length=500, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2, "placeholder": "不符合时必填：发现的问题"}))
-    photo = UploadField(label="照片", kinds=("image",), required=False)
+    GOOD, BAD = PASS, FAIL = "pass", "fail"
+    LABELS = ("符合", "不符合")
+    BAD_MESSAGE = "不符合，请填写说明（发现的问题）"
 
     def __init__(self, *args, text, item=None, measure=None, **kwargs):
         kwargs.setdefault("prefix", f"i{item.pk}" if item is not None else f"m{measure.pk}")
         super().__init__(*args, **kwargs)
         self.text, self.item, self.measure = text, item, measure
 
-    def clean(self):
-        data = super().clean()
-        result, note = data.get("result"), (data.get("note") or "").strip()
-        data["note"] = note
-        if result == self.FAIL and not note and "note" not in self.errors:
-            self.add_error("note", "不符合，请填写说明（发现的问题）")
-        if not result and (note or data.get("photo")) and "result" not in self.errors:
-            self.add_error("result", "请选择“符合”或“不符合”")
-        return data
-
-    @property
-    def answered(self):
-        return self.is_valid() and bool(self.cleaned_data.get("result"))
-
     def answer(self):
         d = self.cleaned_data
-        return checks.Answer(self.text, d["result"] == self.PASS, d["note"], d.get("photo"), self.item, self.measure)
+        return checks.Answer(self.text, self.passed, d["note"], d.get("photo"), self.item, self.measure)

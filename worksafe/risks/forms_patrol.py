@@ -2,7 +2,7 @@
 from django import forms
 from django.utils import timezone
 
-from worksafe.core.uploads import UploadField
+from worksafe.core.forms import ItemCheckForm
 
 from .patrols import BACKDATE_LIMIT, CLOCK_SKEW, Check
 
@@ -37,36 +37,18 @@ class PatrolForm(forms.Form):
         return self.cleaned_data["patroller_name"].strip()
 
 
-class PatrolItemForm(forms.Form):
-    """One control measure: 落实 / 未落实 (or left unchecked: not part of this patrol), a note, a photo."""
+class PatrolItemForm(ItemCheckForm):
+    """One control measure: 落实 / 未落实 (or left unchecked: not part of this patrol)."""
 
-    IN_PLACE, NOT_IN_PLACE = "yes", "no"
-
-    result = forms.ChoiceField(label="落实情况", required=False, widget=forms.RadioSelect,
-                               choices=[(IN_PLACE, "落实"), (NOT_IN_PLACE, "未落实")])
-    note = forms.CharField(label="说明", max_length=500, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2, "placeholder": "未落实时必填：发现的问题"}))
-    photo = UploadField(label="照片", kinds=("image",), required=False)
+    GOOD, BAD = IN_PLACE, NOT_IN_PLACE = "yes", "no"
+    RESULT_LABEL = "落实情况"
+    BAD_MESSAGE = "措施未落实，请填写说明（发现的问题）"
 
     def __init__(self, *args, measure, status=None, **kwargs):
         kwargs.setdefault("prefix", f"m{measure.pk}")
         super().__init__(*args, **kwargs)
         self.measure, self.status = measure, status
 
-    def clean(self):
-        data = super().clean()
-        result, note = data.get("result"), data.get("note", "").strip()
-        data["note"] = note
-        if result == self.NOT_IN_PLACE and not note and "note" not in self.errors:
-            self.add_error("note", "措施未落实，请填写说明（发现的问题）")
-        if not result and (note or data.get("photo")):
-            self.add_error("result", "请选择“落实”或“未落实”")
-        return data
-
-    @property
-    def checked(self):
-        return self.is_valid() and bool(self.cleaned_data.get("result"))
-
     def check(self):
         d = self.cleaned_data
-        return Check(self.measure, d["result"] == self.IN_PLACE, d["note"], d.get("photo"))
+        return Check(self.measure, self.passed, d["note"], d.get("photo"))

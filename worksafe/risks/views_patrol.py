@@ -62,7 +62,7 @@ def patrol_add(request, pk):
     items = [PatrolItemForm(data, files, measure=r.measure, status=r.status) for r in rows]
     if request.method == "POST":
         valid = all([form.is_valid(), *[f.is_valid() for f in items]])
-        checked = [f for f in items if f.checked]
+        checked = [f for f in items if f.answered]
         if valid and not checked:
             form.add_error(None, "请至少检查一项管控措施（选择“落实”或“未落实”）")
         elif valid:
