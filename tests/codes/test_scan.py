@@ -166,6 +166,9 @@ def test_the_enterprises_own_users_see_the_public_card_and_their_actions(login, 
     assert "actions" in page.testids
     assert reverse("workbench:index") in page.links
     assert coded.get_absolute_url() in page.links
+    # On site: the dual-prevention work the code is scanned for.
+    for name in ("risks:patrol_add", "hazards:check_add", "hazards:add"):
+        assert reverse(name, args=[coded.pk]) in page.links
     assert_nothing_private(response.content.decode(), coded)
     scan = Scan.objects.get()
     assert (scan.tier, scan.user) == ("enterprise", user)

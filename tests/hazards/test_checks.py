@@ -347,3 +347,12 @@ def test_the_forms_and_confirmations_render(users, login, enterprise, plan, chec
     edit = client.get(reverse("hazards:checklist_edit", args=[checklist.pk]) + "?add=12")
     assert len(edit.context["formset"].forms) == 3 + 12
     assert 'data-testid="reapproval"' in edit.content.decode()
+
+
+def test_the_workbench_card_says_which_plans_are_due_and_how_often_checks_were_missed(users, login, enterprise, checklist):
+    today = timezone.localdate()
+    three_weeks_ago = today - datetime.timedelta(days=today.weekday() + 21)  # a Monday: 3 whole weeks, then this one
+    CheckPlan.objects.create(enterprise=enterprise, name="周排查", checklist=checklist, person="王五",
+                             frequency_value=1, frequency_unit="week", starts_on=three_weeks_ago)
+    html = login(users["owner"]).get(reverse("workbench:index")).content.decode()
+    assert "本期待排查 1" in html and "近期漏查 3 次" in html

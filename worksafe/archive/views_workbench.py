@@ -30,6 +30,8 @@ def actions(user, e):
         ]
     if can_proceed(e.submit) and has_transition_perm(e.submit, user):
         out.append(Action("提交审核", reverse("archive:enterprise_review", args=[e.pk, "submit"]), post=True))
+    for more in sections.ACTIONS:
+        out += more(user, e)
     if user.role == Role.ENTERPRISE_ADMIN:
         out.append(Action("账号管理", reverse("core:user_list")))
     return out

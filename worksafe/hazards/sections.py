@@ -4,8 +4,8 @@ from django.urls import reverse
 
 from worksafe.archive import sections
 
-from . import deadlines, workflow
-from .models import Hazard, Level, PublicReport, Source, State
+from . import deadlines, plans, workflow
+from .models import CheckPlan, Hazard, Level, PublicReport, Source, State
 
 
 def hazard_card(request, enterprise):
@@ -21,7 +21,11 @@ def hazard_card(request, enterprise):
     # 随手拍 accepted by a regulator and not yet taken up: the enterprise's notice on its workbench.
     public_new = Hazard.objects.filter(enterprise_id=enterprise.pk, source=Source.PUBLIC, state=State.REPORTED).count()
     links = enterprise_links(enterprise)
+    # 隐患不排查，系统能觉察: the plans due this period and the checks missed lately.
+    plan_states = plans.statuses(CheckPlan.objects.filter(enterprise_id=enterprise.pk, active=True)).values()
     return {
+        "plans": {"total": len(plan_states), "due": sum(1 for st in plan_states if st.key == "due"),
+                  "missed": sum(st.missed for st in plan_states)},
         "e": enterprise, "counts": counts, "public_new": public_new, "links": links,
         # The enterprise records its own findings; a regulator in scope what its inspection found.
         "can_report": workflow.can_report(request.user, enterprise),
@@ -45,6 +49,17 @@ def enterprise_links(enterprise, exclude=()):
     return [(label, reverse(name, args=[enterprise.pk])) for label, name in LINKS if name not in exclude]
 
 
+def hazard_actions(user, enterprise):
+    """On site (the scan page of its own code): a check, a hazard found."""
+    if not (user.is_enterprise_user and workflow.can_report(user, enterprise)):
+        return []
+    from worksafe.archive.views_workbench import Action
+
+    return [Action("记录隐患排查", reverse("hazards:check_add", args=[enterprise.pk])),
+            Action("登记隐患", reverse("hazards:add", args=[enterprise.pk]))]
+
+
 def register_sections():
     sections.add(sections.ARCHIVE, "hazards/card.html", hazard_card)
     sections.add(sections.WORKBENCH, "hazards/card.html", hazard_card)
+    sections.add_actions(hazard_actions)

@@ -30,6 +30,16 @@ def risk_card(request, enterprise):
 EXTRA_LINKS = [("表3 登记表", "risks:table3"), ("风险四色图", "risks:map"), ("风险巡检", "risks:patrol_due")]
 
 
+def risk_actions(user, enterprise):
+    """On site (the scan page of its own code): the patrol."""
+    if not permissions.can_edit_risks(user, enterprise):
+        return []
+    from worksafe.archive.views_workbench import Action
+
+    return [Action("记录风险巡检", reverse("risks:patrol_add", args=[enterprise.pk]))]
+
+
 def register_sections():
     sections.add(sections.ARCHIVE, "risks/card.html", risk_card)
     sections.add(sections.WORKBENCH, "risks/card.html", risk_card)
+    sections.add_actions(risk_actions)
