@@ -172,11 +172,13 @@ class Hazard(models.Model):
         indexes = [
             # An enterprise's hazard list and yearly recount: WHERE enterprise_id = ? [AND found_on in a year].
             models.Index(fields=["enterprise", "found_on"], name="hazard_enterprise_found"),
-            # 未整改隐患管理: open hazards ORDER BY deadline, id, the jurisdiction tested on the index's own columns
-            # (a walk in deadline order that stops when the page is full, whatever the region).
-            models.Index(fields=["deadline", "id", "region", "industry"], condition=~Q(state="closed"), name="hazard_open_deadline"),
-            # 重大隐患管理 / 隐患清单: WHERE level = ? ORDER BY found_on DESC, id DESC, likewise.
-            models.Index(fields=["level", "found_on", "id", "region", "industry"], name="hazard_level_found"),
+            # 未整改隐患管理: open hazards ORDER BY deadline, id, the jurisdiction (and the level filter) tested on the
+            # index's own columns: a walk in deadline order that stops when the page is full, whatever the region.
+            models.Index(fields=["deadline", "id", "region", "industry", "level"], condition=~Q(state="closed"),
+                         name="hazard_open_deadline"),
+            # 重大隐患管理 / 隐患清单: WHERE level = ? ORDER BY found_on DESC, id DESC, likewise; with the state, the open
+            # major hazards are counted from the index alone (bench/hazards.py, SQLite: 0.6 s → 25 ms at 3 million).
+            models.Index(fields=["level", "found_on", "id", "region", "industry", "state"], name="hazard_level_found"),
         ]
 
     def __str__(self):

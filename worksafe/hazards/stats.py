@@ -3,8 +3,8 @@
 
 Counts by region, industry and year come from HazardYear (one row per enterprise and year: general, major, closed,
 recounted by summary.refresh whenever a hazard changes), never from the hazard table: a province's 3 million
-hazards are ~1 million yearly rows at most, read in one GROUP BY (region code, industry) with a
-conditional sum per year, so one query gives the region table, the industry table and the year table; the codes
+hazards are ~1 million yearly rows at most, read in one GROUP BY (region code, industry, year), so one query gives
+the region table, the industry table and the year table; the codes
 are folded into the regions and industries shown by their prefixes (archive.views_stats.Axis).
 
 What HazardYear cannot tell, the overdue and the open major hazards, is counted on the hazard table where an index
@@ -52,23 +52,24 @@ class Group:
 
 
 def yearly_groups(user, years, q=Q()):
-    """[Group] of the hazards in `user`'s scope (narrowed by `q`), one query over HazardYear ⋈ Enterprise."""
-    sums = {"g": Sum("general"), "m": Sum("major"), "c": Sum("closed")}
-    for y in years:
-        in_y = Q(year=y)
-        sums |= {f"g{y}": Sum("general", filter=in_y), f"m{y}": Sum("major", filter=in_y), f"c{y}": Sum("closed", filter=in_y)}
+    """[Group] of the hazards in `user`'s scope (narrowed by `q`): one query over HazardYear's covering index, grouped
+    by (region, industry, year) with three plain sums (a third faster than one conditional sum per year and figure,
+    bench/hazards.py), folded into the groups here."""
     rows = (
         HazardYear.objects.filter(enterprise_q(user, "enterprise", located=True) & q).order_by()
-        .values("region_id", "industry_id").annotate(**sums)
+        .values_list("region_id", "industry_id", "year").annotate(Sum("general"), Sum("major"), Sum("closed"))
     )
-    groups = []
-    for r in rows:
-        groups.append(Group(
-            r["region_id"], r["industry_id"],
-            {y: (r[f"g{y}"] or 0, r[f"m{y}"] or 0, r[f"c{y}"] or 0) for y in years},
-            r["g"] or 0, r["m"] or 0, r["c"] or 0,
-        ))
-    return groups
+    groups = {}
+    for region, industry, year, general, major, closed in rows:
+        group = groups.get((region, industry))
+        if group is None:
+            group = groups[region, industry] = Group(region, industry, dict.fromkeys(years, (0, 0, 0)))
+        if year in group.years:
+            group.years[year] = (general, major, closed)
+        group.general += general
+        group.major += major
+        group.closed += closed
+    return list(groups.values())
 
 
 def overdue_count(user, q=Q(), today=None):
