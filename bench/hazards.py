@@ -414,7 +414,10 @@ def verify_summary(sample=500):
               .annotate(g=Sum("general"), m=Sum("major"), c=Sum("closed"))}
     if counted != stored:
         raise AssertionError(f"年度隐患汇总 {stored} 与按隐患计数 {counted} 不符")
-    groups = Hazard.objects.annotate(y=ExtractYear("found_on")).values("enterprise_id", "y").distinct().count()
+    # Counted in Python from one streamed read: PostgreSQL's DISTINCT over 3 million (enterprise, EXTRACT(YEAR))
+    # pairs took over 12 minutes on the bench machine, the read takes seconds.
+    groups = len({(e, day.year) for e, day in Hazard.objects.values_list("enterprise_id", "found_on").order_by()
+                  .iterator(chunk_size=50_000)})
     rows = HazardYear.objects.count()
     if groups != rows:
         raise AssertionError(f"年度隐患汇总 {rows:,} 行，按隐患应有 {groups:,} 个企业年度")
