@@ -17,16 +17,16 @@ def hazard_card(request, enterprise):
         soon=Count("id", filter=deadlines.due_q(deadlines.Due.SOON)),
         accepting=Count("id", filter=Q(state=State.ACCEPTING)),
         total=Count("id"),
+        # 随手拍 accepted by a regulator and not yet taken up: the enterprise's notice on its workbench.
+        public_new=Count("id", filter=Q(source=Source.PUBLIC, state=State.REPORTED)),
     )
-    # 随手拍 accepted by a regulator and not yet taken up: the enterprise's notice on its workbench.
-    public_new = Hazard.objects.filter(enterprise_id=enterprise.pk, source=Source.PUBLIC, state=State.REPORTED).count()
     links = enterprise_links(enterprise)
     # 隐患不排查，系统能觉察: the plans due this period and the checks missed lately.
     plan_states = plans.statuses(CheckPlan.objects.filter(enterprise_id=enterprise.pk, active=True)).values()
     return {
         "plans": {"total": len(plan_states), "due": sum(1 for st in plan_states if st.key == "due"),
                   "missed": sum(st.missed for st in plan_states)},
-        "e": enterprise, "counts": counts, "public_new": public_new, "links": links,
+        "e": enterprise, "counts": counts, "public_new": counts["public_new"], "links": links,
         # The enterprise records its own findings; a regulator in scope what its inspection found.
         "can_report": workflow.can_report(request.user, enterprise),
         "pending_public": 0 if request.user.is_enterprise_user else PublicReport.objects.filter(

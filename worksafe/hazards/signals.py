@@ -12,18 +12,19 @@ from .models import Hazard
 
 @receiver(post_init, sender=Hazard)
 def _remember_year(sender, instance, **kwargs):
-    instance._counted = (instance.enterprise_id, instance.found_on.year) if instance.pk and instance.found_on else None
+    instance._counted_year = instance.found_on.year if instance.pk and instance.found_on else None
 
 
 @receiver(post_save, sender=Hazard)
 @receiver(post_delete, sender=Hazard)
 def _hazard_changed(sender, instance, raw=False, **kwargs):
+    """Recount the hazard's year, and the year it was counted in before if its found date moved."""
     if raw:
         return
-    now = (instance.enterprise_id, instance.found_on.year)
-    for key in {now, getattr(instance, "_counted", None) or now}:
-        summary.refresh(*key)
-    instance._counted = now
+    year = instance.found_on.year
+    for counted in {year, getattr(instance, "_counted_year", None) or year}:
+        summary.refresh(instance, counted)
+    instance._counted_year = year
 
 
 @receiver(post_save, sender=Enterprise)

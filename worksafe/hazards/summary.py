@@ -5,7 +5,9 @@ from django.db.models import Count, Q
 from .models import Hazard, HazardYear, Level, State
 
 
-def refresh(enterprise_id, year):
+def refresh(hazard, year):
+    """Recount `hazard`'s enterprise's hazards found in `year` (its copies of region and industry go on the row)."""
+    enterprise_id = hazard.enterprise_id
     counts = Hazard.objects.filter(enterprise_id=enterprise_id, found_on__year=year).aggregate(
         general=Count("id", filter=Q(level=Level.GENERAL)),
         major=Count("id", filter=Q(level=Level.MAJOR)),
@@ -14,11 +16,8 @@ def refresh(enterprise_id, year):
     if not counts["general"] and not counts["major"]:
         HazardYear.objects.filter(enterprise_id=enterprise_id, year=year).delete()
         return
-    from worksafe.archive.models import Enterprise
-
-    region, industry = Enterprise.objects.filter(pk=enterprise_id).values_list("region_id", "industry_id").get()
     HazardYear.objects.update_or_create(enterprise_id=enterprise_id, year=year,
-                                        defaults={**counts, "region_id": region, "industry_id": industry})
+                                        defaults={**counts, "region_id": hazard.region_id, "industry_id": hazard.industry_id})
 
 
 def relocate(enterprises):
