@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "worksafe.codes",
     "worksafe.risks",
     "worksafe.hazards",
+    "worksafe.registrations",
 ]
 
 MIDDLEWARE = [

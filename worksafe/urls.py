@@ -13,6 +13,7 @@ urlpatterns = [
     path("codes/", include("worksafe.codes.urls")),
     path("risks/", include("worksafe.risks.urls")),
     path("hazards/", include("worksafe.hazards.urls")),
+    path("registrations/", include("worksafe.registrations.urls")),
     # What the QR codes encode: keep it short (a smaller, easier-to-scan symbol) and never change it.
     path("q/<str:signed>", code_views.scan, name="scan"),
     path("admin/", admin.site.urls),

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
@@ -15,6 +16,7 @@ from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 from worksafe.core.passwords import issue_one_time_password
 from worksafe.core.scoping import change_q, enterprises_for
 from worksafe.core.views import redirect_next
+from worksafe.registrations import schema as registration_schema
 
 from . import sections
 from .filters import EnterpriseFilter
@@ -74,6 +76,7 @@ def enterprise_list(request):
         "sort": sort_key,
         "return_form": ReturnForm(),
         "can_add": permissions.can_manage_enterprise(request.user),
+        "registration_tables": registration_schema.tables(),
     }
     template = "archive/enterprise_list_rows.html" if request.htmx and not request.htmx.boosted else "archive/enterprise_list.html"
     return render(request, template, context)
@@ -114,7 +117,7 @@ def _save_in_scope(request, obj):
     return True
 
 
-def _mark_for_review(enterprise, user):
+def mark_for_review(enterprise, user):
     """Editing an approved archive sends it back to review."""
     if enterprise.review_state == ReviewState.APPROVED:
         _transition(enterprise, "submit", user, "已审核档案被修改，重新待审")
@@ -147,13 +150,19 @@ def enterprise_edit(request, pk):
         with transaction.atomic():
             if _save_in_scope(request, form.instance):
                 if form.has_changed():
-                    _mark_for_review(enterprise, request.user)
+                    mark_for_review(enterprise, request.user)
                 if enterprise.uscc != old_uscc:
                     _follow_uscc(enterprise, old_uscc)
                 messages.success(request, "企业基本信息已保存。")
-                return redirect(enterprise)
+                return redirect(next_after_basic(enterprise))
         form.add_error(None, "修改后的企业将超出您的管辖范围，未保存。")
     return render(request, "archive/enterprise_form.html", {"form": form, "e": enterprise})
+
+
+def next_after_basic(enterprise):
+    """As the manual has it: an enterprise of an industry with a registration table (尾矿库, 地下矿山 ...) goes on to it."""
+    tables = registration_schema.for_industry(enterprise.industry_id)
+    return reverse("registrations:edit", args=[enterprise.pk, tables[0].key]) if tables else enterprise.get_absolute_url()
 
 
 def _follow_uscc(enterprise, old_uscc):
@@ -302,7 +311,7 @@ def _child_form(request, enterprise, form_class, instance, title):
         obj.enterprise = enterprise
         with transaction.atomic():
             obj.save()
-            _mark_for_review(enterprise, request.user)
+            mark_for_review(enterprise, request.user)
         messages.success(request, f"{title}已保存。")
         return redirect(enterprise)
     return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": title})
@@ -347,7 +356,7 @@ def child_delete(request, kind, pk):
     require(permissions.can_edit_archive(request.user, enterprise))
     with transaction.atomic():
         obj.delete()
-        _mark_for_review(enterprise, request.user)
+        mark_for_review(enterprise, request.user)
     messages.success(request, f"已删除 {obj}。")
     return redirect(enterprise)
 

@@ -223,6 +223,10 @@ class ChangeRecord(models.Model):
 
         before, after = self.before or {}, self.after or {}
         model = self.content_type.model_class()
+        # A model whose values are not plain columns (a registration table's JSON) describes its own changes.
+        described = model.describe_changes(self) if hasattr(model, "describe_changes") else None
+        if described is not None:
+            return described
         fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
         rows = []
         for key in [k for k in {**before, **after} if before.get(k) != after.get(k)]:

@@ -58,3 +58,19 @@ def load_reference(apps=None):
         AccidentCategory.objects.update_or_create(code=r["code"], defaults={"name": r["name"]})
     for path in sorted(DATA.glob("regions_*.csv")):
         load_regions(path, Region)
+
+
+# Option lists the registration tables pick from (registrations/schemas, `options_from`): file, value column, label.
+OPTION_LISTS = {
+    "hazardous_processes": ("hazardous_processes.csv", "name", lambda r: r["name"]),
+    "key_chemicals": ("key_chemicals.csv", "name", lambda r: f"{r['name']}（CAS {r['cas']}）" if r["cas"] else r["name"]),
+}
+_option_cache = {}
+
+
+def option_choices(name):
+    """[(value, label)] of a shipped option list: the 18 重点监管的危险化工工艺, the 重点监管的危险化学品 with CAS."""
+    if name not in _option_cache:
+        filename, column, label = OPTION_LISTS[name]
+        _option_cache[name] = [(r[column], label(r)) for r in read_csv(DATA / filename)]
+    return _option_cache[name]

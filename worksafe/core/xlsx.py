@@ -401,16 +401,10 @@ class Spec:
         for i, col in enumerate(self.columns, 1):
             ws.column_dimensions[get_column_letter(i)].width = max(col.width, len(col.header) * 2 + 2)
         ws.freeze_panes = "A2"
-        header = []
-        for col in self.columns:
-            cell = WriteOnlyCell(ws, value=col.header)
-            cell.font = REQUIRED_FONT if col.required else HEADER_FONT
-            cell.fill = HEADER_FILL
-            header.append(cell)
-        ws.append(header)
+        ws.append(header_cells(ws, [col.header for col in self.columns], [col.required for col in self.columns]))
         formats = [col.format for col in self.columns]
         for obj in objects:
-            ws.append([_safe(ws, fmt(obj)) for fmt in formats])
+            ws.append([safe_cell(ws, fmt(obj)) for fmt in formats])
         return wb
 
     # Import ------------------------------------------------------------------------------------------
@@ -531,7 +525,18 @@ def _filled(value):
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _safe(ws, value):
+def header_cells(ws, headers, required=()):
+    """A write-only sheet's header row: bold on blue, required columns in red."""
+    cells = []
+    for i, header in enumerate(headers):
+        cell = WriteOnlyCell(ws, value=header)
+        cell.font = REQUIRED_FONT if i < len(required) and required[i] else HEADER_FONT
+        cell.fill = HEADER_FILL
+        cells.append(cell)
+    return cells
+
+
+def safe_cell(ws, value):
     """Text that starts with "=" stays text: exports must not turn user data into formulas."""
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(ws, value=value)

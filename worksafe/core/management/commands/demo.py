@@ -10,6 +10,7 @@ from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUni
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
 from worksafe.hazards.fake import (make_guideline, make_hazards, make_plan, make_public_reports, make_reporting,
                                    settle_patrol_hazards)
+from worksafe.registrations.fake import make_registrations
 from worksafe.risks.fake import make_patrols, make_risk_list, make_site_plan
 
 DEMO_PASSWORD = "demo2026!"
@@ -94,6 +95,8 @@ class Command(BaseCommand):
             make_plan(rng, e, guideline)
             make_public_reports(rng, e)
         make_reporting(rng, Enterprise.objects.order_by("pk"))
+        # Industry registration tables (尾矿库, 地下矿山 ...) from their own generator: the data above stays as it was.
+        make_registrations(random.Random(seed + 6), Enterprise.objects.order_by("pk")[: min(enterprises, 300)].select_related("industry"))
         # Patrols raise their hazards once committed (risks.signals.measure_not_in_place): settle them after that.
         transaction.on_commit(lambda: settle_patrol_hazards(rng))
         self.print_accounts()

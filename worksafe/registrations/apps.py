@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class RegistrationsConfig(AppConfig):
+    name = "worksafe.registrations"
+    verbose_name = "行业登记表"
+
+    def ready(self):
+        from worksafe.archive import sections
+        from worksafe.core import audit
+
+        from . import views
+        from .models import Registration
+
+        audit.register(Registration, enterprise=lambda r: r.enterprise, exclude={"updated_at"}, label=lambda r: r.table_title)
+        sections.add(sections.ARCHIVE, "registrations/card.html", views.archive_card)
+        sections.add(sections.WORKBENCH, "registrations/workbench_card.html", views.workbench_card)
+        sections.add_actions(views.actions)

@@ -1,0 +1,88 @@
+"""Filled registration tables for the demo, tests and benchmarks, generated from the schemas themselves.
+
+`example(table, rng, full=True)` fills every field, choosing for a choice the value its dependent fields wait for
+(so the `when` fields are filled too) and 其他 where there is nothing to wait for (so the 其他____ text is too);
+`full=False` leaves some fields empty, as real tables are.
+"""
+import datetime
+import decimal
+import random
+
+from .fields import OTHER, Group, _number
+from .models import Registration
+from .schema import for_industry
+
+
+def _wanted(fields):
+    """{field key: [values some later field's `when` waits for]}."""
+    wanted = {}
+    for f in fields:
+        for key, values in f.when.items():
+            wanted.setdefault(key, []).extend(values)
+    return wanted
+
+
+def _date(rng):
+    return datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(0, 3650))
+
+
+def value(f, rng, wanted, full):
+    """{key: value} for one field (with its _other / _unit)."""
+    kind = f.type
+    if kind in ("text", "textarea"):
+        text = f"{f.label}{rng.randrange(1, 100)}号" if kind == "text" else f"{f.label}：情况良好，按规定落实。"
+        return {f.key: text[: f.spec.get("max_length", 200)]}
+    if kind in ("integer", "number"):
+        low = f.spec.get("min", 0)
+        low = -300 if low is None else low
+        high = min(f.spec.get("max") or 1000, low + 1000)
+        out = {f.key: rng.randrange(int(low), int(high) + 1) if kind == "integer"
+               else _number(decimal.Decimal(f"{rng.uniform(low, high):.2f}"))}
+        if kind == "number" and f.units:
+            out[f"{f.key}_unit"] = rng.choice(f.units)
+        return out
+    if kind == "date":
+        return {f.key: _date(rng).isoformat()}
+    if kind == "daterange":
+        start = _date(rng)
+        return {f.key: [start.isoformat(), start.replace(year=start.year + 3).isoformat()]}
+    if kind == "coordinate":
+        return {f.key: round(rng.uniform(31.4, 36.3) if f.spec["axis"] == "lat" else rng.uniform(110.4, 116.6), 6)}
+    options = [o for o in f.options if o != OTHER]
+    want = [v for v in wanted.get(f.key, []) if v in f.options]
+    if kind == "multi":
+        chosen = sorted(set(want) | set(rng.sample(options, min(len(options), rng.randrange(1, 3)))), key=f.options.index)
+        if f.other and full:
+            chosen.append(OTHER)
+        out = {f.key: chosen}
+    else:
+        pick = rng.choice(want) if want else (OTHER if f.other and full else rng.choice(options))
+        out = {f.key: pick}
+    if OTHER in (out[f.key] if isinstance(out[f.key], list) else [out[f.key]]):
+        out[f"{f.key}_other"] = f"{f.label}补充说明"
+    return out
+
+
+def fill(fields, rng, full, blocks=2):
+    data = {}
+    wanted = _wanted(fields)
+    for f in fields:
+        if not f.shown(data) or (not full and not f.required and rng.random() < 0.15):
+            continue
+        if isinstance(f, Group):
+            data[f.key] = [fill(f.fields, rng, full) for _ in range(blocks if full else rng.randrange(1, blocks + 1))]
+        else:
+            data.update(value(f, rng, wanted, full))
+    return data
+
+
+def example(table, rng=None, full=True):
+    return fill(table.fields, rng or random.Random(6), full)
+
+
+def make_registrations(rng, enterprises):
+    """A filled table for every enterprise of `enterprises` whose industry has one."""
+    rows = [Registration(enterprise=e, table=t.key, data=example(t, rng, full=False))
+            for e in enterprises for t in for_industry(e.industry_id)]
+    Registration.objects.bulk_create(rows, batch_size=500)
+    return rows

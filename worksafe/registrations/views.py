@@ -1,0 +1,118 @@
+"""行业登记表 pages: the archive card, filling in a table, its xlsx and PDF, the regulators' bulk export."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import JSONField, OuterRef, Subquery
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from worksafe.archive.views import filtered_enterprises, mark_for_review, regulator_only, require, scoped_enterprise
+from worksafe.core import permissions
+from worksafe.core.pdf import render_pdf
+from worksafe.core.xlsx import content_disposition, xlsx_response
+
+from . import export, schema
+from .forms import TableForm
+from .models import Registration
+
+
+def table_or_404(key):
+    table = schema.get(key)
+    if table is None:
+        raise Http404
+    return table
+
+
+def stored(enterprise, table):
+    registration = Registration.objects.filter(enterprise=enterprise, table=table.key).first()
+    return registration, (registration.data if registration else {})
+
+
+def archive_card(request, enterprise, readable=True):
+    """The archive page's card: each table the enterprise's industry fills in, read-only, with its actions."""
+    tables = schema.for_industry(enterprise.industry_id)
+    if not tables:
+        return None
+    found = {r.table: r for r in Registration.objects.filter(enterprise=enterprise, table__in=[t.key for t in tables])}
+    return {
+        "e": enterprise,
+        "tables": [(t, found.get(t.key), t.readable(found[t.key].data) if readable and t.key in found else None) for t in tables],
+        "can_edit": permissions.can_edit_archive(request.user, enterprise),
+    }
+
+
+def workbench_card(request, enterprise):
+    return archive_card(request, enterprise, readable=False)
+
+
+def actions(user, enterprise):
+    """The workbench's (and the own code's scan page's) buttons: the tables of the enterprise's industry."""
+    from worksafe.archive.views_workbench import Action
+
+    if not permissions.can_edit_archive(user, enterprise):
+        return []
+    return [Action(f"{t.short}登记表", reverse("registrations:edit", args=[enterprise.pk, t.key]))
+            for t in schema.for_industry(enterprise.industry_id)]
+
+
+@login_required
+def edit(request, pk, table):
+    enterprise = scoped_enterprise(request, pk)
+    table = table_or_404(table)
+    if enterprise.industry_id not in table.industries:
+        raise Http404
+    require(permissions.can_edit_archive(request.user, enterprise))
+    registration, data = stored(enterprise, table)
+    form = TableForm(table, request.POST or None, stored=data if registration else table.initial_from(enterprise))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            registration = registration or Registration(enterprise=enterprise, table=table.key)
+            if registration.data != form.stored:
+                registration.data = form.stored
+                registration.save()
+                mark_for_review(enterprise, request.user)
+        messages.success(request, f"《{table.title}》已保存。")
+        return redirect(reverse("archive:enterprise_detail", args=[enterprise.pk]) + f"#reg-{table.key}")
+    return render(request, "registrations/form.html", {"e": enterprise, "table": table, "form": form, "registration": registration})
+
+
+def _filled(request, pk, key):
+    enterprise = scoped_enterprise(request, pk)
+    table = table_or_404(key)
+    registration, data = stored(enterprise, table)
+    if registration is None:
+        raise Http404
+    return enterprise, table, registration
+
+
+@login_required
+def table_xlsx(request, pk, table):
+    enterprise, table, registration = _filled(request, pk, table)
+    return xlsx_response(export.form_workbook(table, enterprise, registration), f"{enterprise.name}-{table.short}登记表.xlsx")
+
+
+@login_required
+def table_pdf(request, pk, table):
+    enterprise, table, registration = _filled(request, pk, table)
+    pdf = render_pdf("registrations/table_pdf.html", {"e": enterprise, "table": table, "r": registration,
+                                                      "sections": table.paper(registration.data)})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(f"{enterprise.name}-{table.short}登记表.pdf", "registration.pdf").replace(
+        "attachment", "inline", 1)
+    return response
+
+
+@login_required
+def bulk_export(request, table):
+    """One table kind for every enterprise of the regulator's filtered list (one row each, groups on their own sheets)."""
+    regulator_only(request)
+    table = table_or_404(table)
+    _, enterprises, _ = filtered_enterprises(request)
+    # Unfilled tables are rows too (marked 未填写): who has not registered is what a regulator looks for first.
+    own = Registration.objects.filter(enterprise=OuterRef("pk"), table=table.key)
+    enterprises = enterprises.filter(industry_id__in=table.industries).annotate(
+        registration_data=Subquery(own.values("data"), output_field=JSONField()),
+        registration_updated=Subquery(own.values("updated_at")),
+    )
+    return xlsx_response(export.bulk_workbook(table, enterprises.iterator(chunk_size=2000)), f"{table.short}登记表.xlsx")
