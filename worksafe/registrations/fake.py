@@ -8,7 +8,9 @@ import datetime
 import decimal
 import random
 
-from .fields import OTHER, Group, _number
+from worksafe.archive.fake import WORDS, mobile, person
+
+from .fields import OTHER, Group, json_number
 from .models import Registration
 from .schema import for_industry
 
@@ -26,18 +28,41 @@ def _date(rng):
     return datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(0, 3650))
 
 
+# What a text field's label asks for → a plausible answer (the demo reads better than "联系方式12号").
+TEXTS = [
+    (("邮编",), lambda rng: f"4{rng.randrange(50000, 79999)}"),
+    (("电话", "联系方式"), mobile),
+    (("姓名", "负责人", "责任人"), person),
+    (("机关", "批复单位"), lambda rng: rng.choice(["河南省应急管理厅", "郑州市应急管理局", "河南省自然资源厅"])),
+    (("单位",), lambda rng: f"河南{rng.choice(WORDS)}安全技术有限公司"),
+    (("编号", "证号"), lambda rng: f"（豫）FM安许证字〔{rng.randrange(2018, 2026)}〕{rng.randrange(1, 9999):04d}"),
+    (("地址",), lambda rng: f"河南省郑州市{rng.choice(WORDS)}路{rng.randrange(1, 300)}号"),
+    (("县（市、区）", "所属县"), lambda rng: rng.choice(["金水区", "二七区", "中原区", "新郑市", "巩义市"])),
+    (("园区",), lambda rng: rng.choice(["无", "郑州经济技术开发区化工园区", "濮阳新型化工基地"])),
+    (("经济类型",), lambda rng: rng.choice(["国有企业", "股份制企业", "私营企业"])),
+]
+
+
+def plausible_text(label, rng):
+    for words, make in TEXTS:
+        if any(w in label for w in words):
+            return make(rng)
+    name = label.removesuffix("名称") if label.endswith("名称") else label
+    return f"{rng.choice(['一号', '二号', '东区', '西区', '北'])}{name}"
+
+
 def value(f, rng, wanted, full):
     """{key: value} for one field (with its _other / _unit)."""
     kind = f.type
     if kind in ("text", "textarea"):
-        text = f"{f.label}{rng.randrange(1, 100)}号" if kind == "text" else f"{f.label}：情况良好，按规定落实。"
+        text = plausible_text(f.label, rng) if kind == "text" else f"{f.label}：已按规定落实，定期检查。"
         return {f.key: text[: f.spec.get("max_length", 200)]}
     if kind in ("integer", "number"):
         low = f.spec.get("min", 0)
         low = -300 if low is None else low
         high = min(f.spec.get("max") or 1000, low + 1000)
         out = {f.key: rng.randrange(int(low), int(high) + 1) if kind == "integer"
-               else _number(decimal.Decimal(f"{rng.uniform(low, high):.2f}"))}
+               else json_number(decimal.Decimal(f"{rng.uniform(low, high):.2f}"))}
         if kind == "number" and f.units:
             out[f"{f.key}_unit"] = rng.choice(f.units)
         return out
@@ -82,7 +107,7 @@ def example(table, rng=None, full=True):
 
 def make_registrations(rng, enterprises):
     """A filled table for every enterprise of `enterprises` whose industry has one."""
-    rows = [Registration(enterprise=e, table=t.key, data=example(t, rng, full=False))
+    rows = [Registration(enterprise=e, table=t.key, data={**example(t, rng, full=False), **t.initial_from(e)})
             for e in enterprises for t in for_industry(e.industry_id)]
     Registration.objects.bulk_create(rows, batch_size=500)
     return rows

@@ -16,7 +16,7 @@ OTHER = "其他"
 EMPTY = (None, "", [])
 
 
-def _number(value):
+def json_number(value):
     """A cleaned Decimal as JSON: 12 for 12.00, 12.5 for 12.50."""
     value = value.normalize()
     return int(value) if value == value.to_integral_value() else float(value)
@@ -51,7 +51,7 @@ class DateRange(forms.MultiValueField):
     widget = forms.MultiWidget(widgets=[forms.DateInput, forms.DateInput])
 
     def __init__(self, **kwargs):
-        super().__init__(fields=(forms.DateField(), forms.DateField()), require_all_fields=False, **kwargs)
+        super().__init__(fields=(forms.DateField(required=False), forms.DateField(required=False)), require_all_fields=False, **kwargs)
 
     def compress(self, values):
         if not values or not any(values):
@@ -226,7 +226,7 @@ class Number(Field):
         value = cleaned.get(self.key)
         if value is None:
             return {}
-        out = {self.key: _number(value)}
+        out = {self.key: json_number(value)}
         if self.units:
             out[f"{self.key}_unit"] = cleaned.get(f"{self.key}_unit") or self.units[0]
         return out
@@ -411,11 +411,10 @@ class Group(Field):
 
     def text(self, data):
         """One line per block: "1. 类型：主井；名称：1号井 ..."."""
-        lines = []
-        for n, row in enumerate(self.rows(data), start=1):
-            parts = [f"{f.label}：{f.text(row)}" for f in self.fields if f.text(row)]
-            lines.append(f"{n}. {'；'.join(parts)}")
-        return "\n".join(lines)
+        return "\n".join(f"{n}. {self.block_text(row)}" for n, row in enumerate(self.rows(data), start=1))
+
+    def block_text(self, row):
+        return "；".join(f"{f.label}：{f.text(row)}" for f in self.fields if f.text(row))
 
     def cells(self, data):
         return [(f"{self.label}（{self.item}数）", len(self.rows(data))), (self.label, self.text(data) or None)]

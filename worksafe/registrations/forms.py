@@ -89,18 +89,24 @@ class TableForm:
             FormSet = formset_factory(
                 form_class(g.fields), extra=0, can_delete=True, max_num=g.max, absolute_max=g.max, validate_max=True
             )
-            self.formsets[g.key] = FormSet(data, prefix=g.key, initial=[initial(g.fields, row) for row in g.rows(stored)])
+            # The stored blocks fill the page; a POST stands on its own (as initial values they would make a re-posted
+            # block look "unchanged", hence blank, and drop it).
+            rows = None if data is not None else [initial(g.fields, row) for row in g.rows(stored)]
+            self.formsets[g.key] = FormSet(data, prefix=g.key, initial=rows)
         self.stored = None
+
+    def shown_groups(self):
+        """The groups that apply, given the table's own fields (the main form must have been cleaned)."""
+        return [g for g in self.table.groups if g.shown(getattr(self.main, "stored", {}))]
 
     def is_valid(self):
         valid = self.main.is_valid()
-        valid = all([fs.is_valid() for fs in self.formsets.values()]) and valid
+        groups = self.shown_groups()  # a group that does not apply is neither checked nor kept
+        valid = all([self.formsets[g.key].is_valid() for g in groups]) and valid
         if not valid:
             return False
         stored = dict(self.main.stored)
-        for g in self.table.groups:
-            if not g.shown(stored):
-                continue
+        for g in groups:
             formset = self.formsets[g.key]
             # Blocks added and left blank are not validated (no `stored`); deleted ones are dropped.
             rows = [form.stored for form in formset.forms if form not in formset.deleted_forms and getattr(form, "stored", None)]
@@ -118,7 +124,7 @@ class TableForm:
                 by_name[name] = f.path
         for name, messages in self.main.errors.items():
             out += [(by_name.get(name, self.table.title), m) for m in messages]
-        for g in self.table.groups:
+        for g in self.shown_groups():
             formset = self.formsets[g.key]
             out += [(g.path, m) for m in formset.non_form_errors()]
             inner = {name: f.label for f in g.fields for name in f.form_fields()}

@@ -3,6 +3,8 @@
 `tables()` are all tables, `get(key)` one, `for_industry(code)` those an enterprise of that industry fills in.
 `python -m worksafe.registrations.schema` checks every file and prints what is wrong, where.
 """
+import datetime
+import decimal
 import re
 import sys
 from functools import cache
@@ -12,7 +14,7 @@ import yaml
 
 from worksafe.core import reference
 
-from .fields import EMPTY, TYPES, Choice, Group
+from .fields import EMPTY, TYPES, Choice, Group, json_number
 
 SCHEMAS = Path(__file__).parent / "schemas"
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -49,8 +51,12 @@ class Table:
         out = {}
         for f in self.fields:
             value = getattr(enterprise, f.initial_from, None) if f.initial_from else None
+            if isinstance(value, decimal.Decimal):
+                value = json_number(value)
+            elif isinstance(value, datetime.date):
+                value = value.isoformat()
             if value not in EMPTY:
-                out[f.key] = float(value) if f.type == "coordinate" else value
+                out[f.key] = value
         return out
 
     def readable(self, data):
@@ -98,8 +104,7 @@ class Table:
                     new = new_rows[n] if n < len(new_rows) else None
                     where = f"{f.label} 第{n + 1}个{f.item}"
                     if old is None or new is None:
-                        rows.append((where, old and "；".join(filter(None, (g.text(old) for g in f.fields))) or "—",
-                                     new and "；".join(filter(None, (g.text(new) for g in f.fields))) or "—"))
+                        rows.append((where, old and f.block_text(old) or "—", new and f.block_text(new) or "—"))
                         continue
                     rows += [(f"{where} · {g.label}", g.text(old) or "—", g.text(new) or "—")
                              for g in f.fields if g.text(old) != g.text(new)]
@@ -203,10 +208,10 @@ def load(path, industries=None):
 def tables():
     """Every table, in the order of their first industry code."""
     found = [load(path) for path in sorted(SCHEMAS.glob("*.yaml"))]
-    keys = [t.key for t in found]
-    duplicate = {k for k in keys if keys.count(k) > 1}
-    if duplicate:
-        raise SchemaError(f"表 key 重复：{', '.join(sorted(duplicate))}")
+    for what, values in (("key", [t.key for t in found]), ("title", [t.title for t in found])):
+        duplicate = {v for v in values if values.count(v) > 1}
+        if duplicate:  # the key is stored, the title names the table in the change history (models.describe_changes)
+            raise SchemaError(f"表 {what} 重复：{', '.join(sorted(duplicate))}")
     return sorted(found, key=lambda t: (t.industries[0], t.key))
 
 

@@ -1,6 +1,6 @@
 // Registration tables (registrations/form.html): repeating groups get blocks added from their <template>;
 // fields with data-when show only while the field they depend on has one of the given values; long option
-// lists (重点监管危险化学品) can be filtered by typing.
+// lists (重点监管危险化学品) can be filtered by typing; an optional single choice can be cleared.
 (function () {
   const form = document.querySelector(".registration-form");
   if (!form) return;
@@ -13,6 +13,10 @@
   }
 
   function refresh() {
+    form.querySelectorAll(".reg-picked").forEach((el) => {
+      const picked = [...el.parentElement.querySelectorAll(".reg-options input:checked")].map((i) => i.value);
+      el.textContent = picked.length ? `已选：${picked.join("、")}` : "未选择";
+    });
     form.querySelectorAll("[data-when]").forEach((el) => {
       const when = JSON.parse(el.dataset.when);
       const scope = scopeOf(el.parentElement);
@@ -33,6 +37,11 @@
     });
   });
 
+  form.addEventListener("click", (event) => {
+    if (!event.target.classList.contains("reg-clear")) return;
+    event.target.closest(".reg-field").querySelectorAll("input[type=radio]").forEach((i) => { i.checked = false; });
+    refresh();
+  });
   form.addEventListener("change", refresh);
   form.addEventListener("input", (event) => {
     if (!event.target.classList.contains("reg-filter")) return;
