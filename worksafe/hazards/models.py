@@ -261,6 +261,10 @@ class HazardPhoto(models.Model):
         verbose_name = verbose_name_plural = "隐患照片"
         ordering = ["stage", "id"]
 
+    def __str__(self):
+        # The change history names the photo by its hazard (the hazard is cached when the photo is saved with it).
+        return f"{self.get_stage_display()}照片 · {self.hazard.name}"
+
 
 class HazardYear(models.Model):
     """An enterprise's hazards found in one year, recounted on every hazard change: the statistics read these rows
