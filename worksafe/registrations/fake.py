@@ -70,7 +70,7 @@ def value(f, rng, wanted, full):
         return {f.key: _date(rng).isoformat()}
     if kind == "daterange":
         start = _date(rng)
-        return {f.key: [start.isoformat(), start.replace(year=start.year + 3).isoformat()]}
+        return {f.key: [start.isoformat(), (start + datetime.timedelta(days=3 * 365)).isoformat()]}
     if kind == "coordinate":
         return {f.key: round(rng.uniform(31.4, 36.3) if f.spec["axis"] == "lat" else rng.uniform(110.4, 116.6), 6)}
     options = [o for o in f.options if o != OTHER]

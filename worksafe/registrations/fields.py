@@ -414,7 +414,7 @@ class Group(Field):
         return "\n".join(f"{n}. {self.block_text(row)}" for n, row in enumerate(self.rows(data), start=1))
 
     def block_text(self, row):
-        return "；".join(f"{f.label}：{f.text(row)}" for f in self.fields if f.text(row))
+        return "；".join(f"{f.label}：{text}" for f in self.fields if (text := f.text(row)))
 
     def cells(self, data):
         return [(f"{self.label}（{self.item}数）", len(self.rows(data))), (self.label, self.text(data) or None)]

@@ -7,7 +7,7 @@ import datetime
 import decimal
 import re
 import sys
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -42,7 +42,7 @@ class Table:
     def __str__(self):
         return self.title
 
-    @property
+    @cached_property
     def groups(self):
         return [f for f in self.fields if isinstance(f, Group)]
 

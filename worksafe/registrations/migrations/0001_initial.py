@@ -20,12 +20,11 @@ class Migration(migrations.Migration):
                 ('table', models.CharField(max_length=32, verbose_name='登记表')),
                 ('data', models.JSONField(default=dict, verbose_name='登记内容')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='registrations', to='archive.enterprise', verbose_name='企业')),
+                ('enterprise', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='registrations', to='archive.enterprise', verbose_name='企业')),
             ],
             options={
                 'verbose_name': '行业登记表',
                 'verbose_name_plural': '行业登记表',
-                'indexes': [models.Index(fields=['table', 'enterprise'], name='registration_table_enterprise')],
                 'constraints': [models.UniqueConstraint(fields=('enterprise', 'table'), name='registration_enterprise_table')],
             },
         ),
