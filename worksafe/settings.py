@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "worksafe.risks",
     "worksafe.hazards",
     "worksafe.registrations",
+    "worksafe.incidents",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("risks/", include("worksafe.risks.urls")),
     path("hazards/", include("worksafe.hazards.urls")),
     path("registrations/", include("worksafe.registrations.urls")),
+    path("incidents/", include("worksafe.incidents.urls")),
     # What the QR codes encode: keep it short (a smaller, easier-to-scan symbol) and never change it.
     path("q/<str:signed>", code_views.scan, name="scan"),
     path("admin/", admin.site.urls),

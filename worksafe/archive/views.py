@@ -16,6 +16,7 @@ from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 from worksafe.core.passwords import issue_one_time_password
 from worksafe.core.scoping import change_q, enterprises_for
 from worksafe.core.views import redirect_next
+from worksafe.incidents.models import sanctioned
 from worksafe.registrations import schema as registration_schema
 
 from . import sections
@@ -69,10 +70,12 @@ def selected_rows(request, qs):
 def enterprise_list(request):
     regulator_only(request)
     filterset, qs, sort_key = filtered_enterprises(request)
+    # A keyword search reads its page by id first: a guard against PostgreSQL's join plans (listing.Paginator).
+    page = paginate(request, qs, by_id=bool(request.GET.get("q", "").strip()))
     context = {
         "filter": filterset,
-        # A keyword search reads its page by id first: a guard against PostgreSQL's join plans (listing.Paginator).
-        "page": paginate(request, qs, by_id=bool(request.GET.get("q", "").strip())),
+        "page": page,
+        "sanctioned": sanctioned([e.pk for e in page]),  # flagged in the list: under an active 联合惩戒
         "sort": sort_key,
         "return_form": ReturnForm(),
         "can_add": permissions.can_manage_enterprise(request.user),
@@ -89,6 +92,7 @@ def enterprise_detail(request, pk):
     history = ChangeRecord.objects.filter(enterprise_id=enterprise.pk).select_related("content_type")
     context = {
         "e": enterprise,
+        "sanctioned": bool(sanctioned([enterprise.pk])),
         "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason", *RISK_SUMMARY_FIELDS}),
         # Later features (risks, hazards, ledgers, the QR code) add their cards through sections.py.
         "sections": sections.render(sections.ARCHIVE, request, enterprise),

@@ -7,6 +7,13 @@ from .uploads import UploadField
 from .scoping import organizations_for
 from .validators import validate_mobile
 
+# A date picked in the browser's own picker, shown back as ISO (the one format every form takes).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def textarea(rows=3):
+    return forms.Textarea(attrs={"rows": rows})
+
 
 class LoginForm(auth_forms.AuthenticationForm):
     username = forms.CharField(label="用户名", help_text="企业用户请输入统一社会信用代码", widget=forms.TextInput(attrs={"autofocus": True}))

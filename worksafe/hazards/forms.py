@@ -5,17 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from worksafe.core.forms import DATE, textarea
 from worksafe.core.uploads import UploadField
 
 from . import deadlines
 from .models import Category, Hazard, HazardPhoto, Level, Review, Source, State
 
 MAX_PHOTOS = 5  # per stage (整改前 / 整改后)
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _text(rows=3):
-    return forms.Textarea(attrs={"rows": rows})
+_text = textarea
 
 
 class MultipleFileInput(forms.ClearableFileInput):

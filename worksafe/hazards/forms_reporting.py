@@ -6,12 +6,12 @@ from django.utils import timezone
 
 from worksafe.archive.filters import FastSelect
 from worksafe.archive.models import Enterprise
+from worksafe.core.forms import DATE
 from worksafe.risks.filters import EnterpriseScopeFilter
 
 from .models import Cycle, ReportingDuty
 from .reporting import Status
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads
 
 
 class ReportForm(forms.Form):

@@ -10,6 +10,7 @@ from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUni
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
 from worksafe.hazards.fake import (make_guideline, make_hazards, make_plan, make_public_reports, make_reporting,
                                    settle_patrol_hazards)
+from worksafe.incidents.fake import make_ledgers
 from worksafe.registrations.fake import make_registrations
 from worksafe.risks.fake import make_patrols, make_risk_list, make_site_plan
 
@@ -95,8 +96,12 @@ class Command(BaseCommand):
             make_plan(rng, e, guideline)
             make_public_reports(rng, e)
         make_reporting(rng, Enterprise.objects.order_by("pk"))
-        # Industry registration tables (尾矿库, 地下矿山 ...) from their own generator: the data above stays as it was.
+        # Industry registration tables (尾矿库, 地下矿山 ...) and the accident and penalty ledgers, from generators of
+        # their own: the data above stays as it was. The third demo enterprise is under an active 联合惩戒.
         make_registrations(random.Random(seed + 6), Enterprise.objects.order_by("pk")[: min(enterprises, 300)].select_related("industry"))
+        ledgers = random.Random(seed + 7)
+        for n, e in enumerate(Enterprise.objects.order_by("pk").select_related("region")[: min(enterprises, 60)]):
+            make_ledgers(ledgers, e, sanction=n == 2)
         # Patrols raise their hazards once committed (risks.signals.measure_not_in_place): settle them after that.
         transaction.on_commit(lambda: settle_patrol_hazards(rng))
         self.print_accounts()

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "worksafe.incidents"
+    verbose_name = "事故与处罚"
+
+    def ready(self):
+        from worksafe.archive import sections
+        from worksafe.core import audit
+
+        from . import views
+        from .models import Accident, Investigation, Penalty
+
+        audit.register(Accident, enterprise=lambda a: a.enterprise)
+        audit.register(Investigation, enterprise=lambda i: i.accident.enterprise)
+        audit.register(Penalty, enterprise=lambda p: p.enterprise)
+        sections.add(sections.ARCHIVE, "incidents/card.html", views.archive_card)
+        sections.add(sections.WORKBENCH, "incidents/card.html", views.archive_card)

@@ -1,0 +1,54 @@
+"""Accidents, investigations, penalties and sanctions for the demo (and tests), reproducible from a seed."""
+import datetime
+from decimal import Decimal
+
+from worksafe.archive.fake import person
+from worksafe.core.models import AccidentCategory
+
+from .models import Accident, AccidentKind, AccidentType, Investigation, Penalty, PenaltyKind, PenaltyState
+
+NAMES = {
+    AccidentType.WORK_INJURY: ("员工搬运物料时砸伤脚部", "检修作业时手部被夹伤", "高处作业坠落致腿部骨折"),
+    AccidentType.FIRE: ("配电室电缆短路起火", "仓库纸箱阴燃冒烟"),
+    AccidentType.EQUIPMENT: ("行车钢丝绳断裂", "空压机储气罐安全阀失效"),
+    AccidentType.OTHER: ("厂区道路叉车剐蹭", "危废暂存间少量泄漏"),
+}
+GB = {AccidentType.WORK_INJURY: "01", AccidentType.FIRE: "08", AccidentType.EQUIPMENT: "04", AccidentType.OTHER: "02"}
+
+
+def make_ledgers(rng, e, today=None, sanction=False):
+    """A few accidents over the last two years (one investigated), penalties, and an active sanction if asked."""
+    today = today or datetime.date.today()
+    categories = {c.code: c for c in AccidentCategory.objects.all()}
+    for _ in range(rng.randrange(1, 5)):
+        kind = rng.choice(list(AccidentType))
+        occurred = today - datetime.timedelta(days=rng.randrange(0, 700))
+        incident = rng.random() < 0.3
+        a = Accident.objects.create(
+            enterprise=e, occurred_on=occurred, name=rng.choice(NAMES[kind]), category=kind,
+            kind=AccidentKind.INCIDENT if incident else AccidentKind.ACCIDENT, gb_category=categories.get(GB[kind]),
+            minor_injuries=0 if incident else rng.randrange(0, 3), serious_injuries=0 if incident else rng.choice([0, 0, 1]),
+            deaths=0, direct_loss=Decimal(rng.randrange(0, 3000)) / 100, recorded_by=person(rng),
+        )
+        if rng.random() < 0.5:
+            Investigation.objects.create(
+                accident=a, number=f"DC-{occurred:%Y%m%d}-{a.pk}", investigated_on=occurred + datetime.timedelta(days=3),
+                subject=f"{e.name}{rng.choice(['生产部', '设备部', '仓储部'])}", team_lead=person(rng),
+                team_members=f"{person(rng)}、{person(rng)}", course=f"{occurred:%Y年%m月%d日}，{a.name}。",
+                direct_causes="作业人员未按规程操作。", indirect_causes="安全培训不到位，现场监护缺失。",
+                direct_responsibility="当班作业人员", leadership_responsibility="车间主任",
+                loss_description=f"直接经济损失 {a.direct_loss} 万元。", training="全员开展事故警示教育。",
+                handling_opinion="对责任人通报批评并处罚款。", corrective_actions="修订操作规程，增设防护装置。",
+                confirmed_by=person(rng), reviewed_by=person(rng), approved_by=person(rng), follow_up="整改措施已落实。",
+            )
+    for _ in range(rng.randrange(0, 3)):
+        Penalty.objects.create(
+            enterprise=e, imposed_on=today - datetime.timedelta(days=rng.randrange(0, 700)),
+            kind=rng.choice([PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.FINE, PenaltyKind.SUSPENSION]),
+            department=f"{e.region.name}应急管理局", reason="未按规定开展隐患排查治理。",
+            state=rng.choice([PenaltyState.DONE, PenaltyState.ACTIVE]),
+        )
+    if sanction:
+        Penalty.objects.create(enterprise=e, imposed_on=today - datetime.timedelta(days=30), kind=PenaltyKind.SANCTION,
+                               department="河南省应急管理厅", reason="发生较大生产安全事故，列入联合惩戒对象名单。",
+                               state=PenaltyState.ACTIVE)

@@ -1,0 +1,219 @@
+"""The enterprise's ledgers: accidents by year and month (辅助表2), an accident's investigation (辅助表3, PDF), penalties
+and sanctions by year (辅助表4); each year's table as xlsx. The enterprise keeps them; regulators in scope too."""
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from worksafe.archive.views import require, scoped_enterprise
+from worksafe.core import permissions
+from worksafe.core.pdf import render_pdf
+from worksafe.core.scoping import enterprises_for
+from worksafe.core.xlsx import content_disposition, xlsx_response
+
+from . import io, ledger
+from .forms import AccidentForm, InvestigationForm, PenaltyForm
+from .models import Accident, Investigation, Penalty, PenaltyKind, PenaltyState
+
+
+def year_of(request):
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = None
+    this = timezone.localdate().year
+    return year if year and 2000 <= year <= this + 1 else this
+
+
+def years(qs, date_field):
+    """The years the ledger has rows in, and this one, newest first (the year picker)."""
+    found = {d.year for d in qs.dates(date_field, "year")}
+    return sorted(found | {timezone.localdate().year}, reverse=True)
+
+
+def archive_card(request, e):
+    """The archive page's card: this year's accidents and losses, penalties, and an active sanction in red."""
+    year = timezone.localdate().year
+    accidents = e.accidents.filter(occurred_on__year=year).aggregate(
+        n=Count("id"), deaths=Sum("deaths"), loss=Sum("direct_loss"))
+    penalties = e.penalties.aggregate(
+        year=Count("id", filter=Q(imposed_on__year=year)),
+        active_sanctions=Count("id", filter=Q(kind=PenaltyKind.SANCTION, state=PenaltyState.ACTIVE)))
+    return {"e": e, "year": year, "accidents": accidents, "penalties": penalties,
+            "can_edit": permissions.can_edit_archive(request.user, e)}
+
+
+def _editable(request, e):
+    require(permissions.can_edit_archive(request.user, e))
+
+
+def _scoped(request, model, pk):
+    """An accident or penalty whose enterprise the user may see; 404 otherwise."""
+    obj = get_object_or_404(model.objects.filter(enterprise__in=enterprises_for(request.user)), pk=pk)
+    return obj, scoped_enterprise(request, obj.enterprise_id)
+
+
+def _save(request, form, e, title, back):
+    with transaction.atomic():
+        obj = form.save(commit=False)
+        if hasattr(obj, "enterprise_id") and not obj.enterprise_id:
+            obj.enterprise = e
+        obj.save()
+    messages.success(request, f"{title}已保存。")
+    return redirect(back(obj))
+
+
+def _form_page(request, e, form, title, back_url):
+    return render(request, "incidents/form.html", {"e": e, "form": form, "title": title, "back": back_url})
+
+
+# ---------------------------------------------------------------------------------------------- accidents (辅助表2)
+
+
+@login_required
+def accidents(request, pk):
+    e = scoped_enterprise(request, pk)
+    year = year_of(request)
+    rows = list(e.accidents.filter(occurred_on__year=year).select_related("gb_category", "investigation"))
+    months, total = ledger.accident_year(rows, year)
+    return render(request, "incidents/accidents.html", {
+        "e": e, "year": year, "years": years(e.accidents.all(), "occurred_on"), "months": months, "total": total,
+        "can_edit": permissions.can_edit_archive(request.user, e),
+    })
+
+
+@login_required
+def accidents_xlsx(request, pk):
+    e = scoped_enterprise(request, pk)
+    year = year_of(request)
+    months, total = ledger.accident_year(e.accidents.filter(occurred_on__year=year).select_related("gb_category"), year)
+    return xlsx_response(io.accident_workbook(e, year, months, total), f"{e.name}-{year}年生产安全事故（件）统计表.xlsx")
+
+
+def _accident_back(obj):
+    return reverse("incidents:accident_detail", args=[obj.pk])
+
+
+@login_required
+def accident_add(request, pk):
+    e = scoped_enterprise(request, pk)
+    _editable(request, e)
+    form = AccidentForm(request.POST or None, initial={"recorded_by": request.user.full_name or request.user.get_username()})
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, e, "事故（件）", _accident_back)
+    return _form_page(request, e, form, "登记事故（件）", reverse("incidents:accidents", args=[e.pk]))
+
+
+@login_required
+def accident_edit(request, pk):
+    accident, e = _scoped(request, Accident, pk)
+    _editable(request, e)
+    form = AccidentForm(request.POST or None, instance=accident)
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, e, "事故（件）", _accident_back)
+    return _form_page(request, e, form, "修改事故（件）", _accident_back(accident))
+
+
+@login_required
+def accident_detail(request, pk):
+    accident, e = _scoped(request, Accident, pk)
+    investigation = getattr(accident, "investigation", None)
+    return render(request, "incidents/accident_detail.html", {
+        "e": e, "a": accident, "inv": investigation, "can_edit": permissions.can_edit_archive(request.user, e),
+    })
+
+
+@login_required
+@require_POST
+def accident_delete(request, pk):
+    accident, e = _scoped(request, Accident, pk)
+    _editable(request, e)
+    accident.delete()
+    messages.success(request, f"已删除 {accident.name}。")
+    return redirect(reverse("incidents:accidents", args=[e.pk]) + f"?year={accident.occurred_on.year}")
+
+
+@login_required
+def investigation_edit(request, pk):
+    accident, e = _scoped(request, Accident, pk)
+    _editable(request, e)
+    instance = getattr(accident, "investigation", None)
+    form = InvestigationForm(request.POST or None, instance=instance or Investigation(accident=accident))
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, e, "调查处理情况", lambda inv: _accident_back(accident))
+    return _form_page(request, e, form, f"事故（件）调查处理情况登记表：{accident.name}", _accident_back(accident))
+
+
+@login_required
+def investigation_pdf(request, pk):
+    accident, e = _scoped(request, Accident, pk)
+    investigation = get_object_or_404(Investigation, accident=accident)
+    pdf = render_pdf("incidents/investigation_pdf.html", {"e": e, "a": accident, "inv": investigation})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(f"{e.name}-{accident.name}-调查处理情况登记表.pdf",
+                                                          "investigation.pdf").replace("attachment", "inline", 1)
+    return response
+
+
+# ---------------------------------------------------------------------------------------------- penalties (辅助表4)
+
+
+@login_required
+def penalties(request, pk):
+    e = scoped_enterprise(request, pk)
+    year = year_of(request)
+    rows, totals = ledger.penalty_year(e.penalties.filter(imposed_on__year=year), year)
+    return render(request, "incidents/penalties.html", {
+        "e": e, "year": year, "years": years(e.penalties.all(), "imposed_on"), "rows": rows, "totals": totals,
+        "active": e.penalties.filter(kind=PenaltyKind.SANCTION, state=PenaltyState.ACTIVE),
+        "can_edit": permissions.can_edit_archive(request.user, e),
+    })
+
+
+@login_required
+def penalties_xlsx(request, pk):
+    e = scoped_enterprise(request, pk)
+    year = year_of(request)
+    rows, totals = ledger.penalty_year(e.penalties.filter(imposed_on__year=year), year)
+    return xlsx_response(io.penalty_workbook(e, year, rows, totals), f"{e.name}-{year}年处罚和惩戒信息统计表.xlsx")
+
+
+def _penalty_back(obj):
+    return reverse("incidents:penalties", args=[obj.enterprise_id]) + f"?year={obj.imposed_on.year}"
+
+
+@login_required
+def penalty_add(request, pk):
+    e = scoped_enterprise(request, pk)
+    _editable(request, e)
+    form = PenaltyForm(request.POST or None, instance=Penalty(enterprise=e), initial={"imposed_on": datetime.date.today()})
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, e, "处罚（惩戒）信息", _penalty_back)
+    return _form_page(request, e, form, "登记处罚或惩戒", reverse("incidents:penalties", args=[e.pk]))
+
+
+@login_required
+def penalty_edit(request, pk):
+    penalty, e = _scoped(request, Penalty, pk)
+    _editable(request, e)
+    form = PenaltyForm(request.POST or None, instance=penalty)
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, e, "处罚（惩戒）信息", _penalty_back)
+    return _form_page(request, e, form, "修改处罚或惩戒", _penalty_back(penalty))
+
+
+@login_required
+@require_POST
+def penalty_delete(request, pk):
+    penalty, e = _scoped(request, Penalty, pk)
+    _editable(request, e)
+    penalty.delete()
+    messages.success(request, f"已删除 {penalty}。")
+    return redirect(_penalty_back(penalty))
