@@ -17,3 +17,5 @@ class IncidentsConfig(AppConfig):
         audit.register(Penalty, enterprise=lambda p: p.enterprise)
         sections.add(sections.ARCHIVE, "incidents/card.html", views.archive_card)
         sections.add(sections.WORKBENCH, "incidents/card.html", views.archive_card)
+        sections.add(sections.WORKBENCH, "incidents/charts.html", views.charts_card)
+        sections.add(sections.ARCHIVE, "incidents/charts.html", views.charts_card)

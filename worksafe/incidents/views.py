@@ -18,7 +18,7 @@ from worksafe.core.pdf import render_pdf
 from worksafe.core.scoping import enterprises_for
 from worksafe.core.xlsx import content_disposition, xlsx_response
 
-from . import io, ledger
+from . import io, ledger, stats
 from .forms import AccidentForm, InvestigationForm, PenaltyForm
 from .models import Accident, Investigation, Penalty, PenaltyKind, PenaltyState
 
@@ -48,6 +48,12 @@ def archive_card(request, e):
         active_sanctions=Count("id", filter=Q(kind=PenaltyKind.SANCTION, state=PenaltyState.ACTIVE)))
     return {"e": e, "year": year, "accidents": accidents, "penalties": penalties,
             "can_edit": permissions.can_edit_archive(request.user, e)}
+
+
+def charts_card(request, e):
+    """The workbench's statistics (and, for regulators, the archive page's)."""
+    year = timezone.localdate().year
+    return {"e": e, "year": year, "charts": stats.enterprise_charts(e, year)}
 
 
 def _editable(request, e):

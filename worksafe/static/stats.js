@@ -1,24 +1,28 @@
 /* Statistics charts (bar, pie) drawn with ECharts from the JSON the statistics pages embed, written once.
 
    statsCharts(options).load(scriptId) draws every chart of the data in <script id=scriptId type=application/json>:
-   {key: {labels, series: [{name, values, color, links}], drill, pie: {names, values, colors, links}, unit, stack}}.
+   {key: {labels, series: [{name, values, color | colors, links}], drill, pie: {names, values, colors, links}, unit, stack,
+   line}} (line: lines over the labels instead of bars).
    A chart's container is #chart-<key>-<bar|pie>, drawn when its tab is shown (ECharts measures its container).
    A page with other data shapes passes its own bar(d), pie(d) and link(d, kind, params) in `options`. */
 (function () {
   function bar(d) {
-    const horizontal = d.labels.length > 8;
+    const horizontal = d.labels.length > 8 && !d.line;
     const category = {type: "category", data: d.labels, axisLabel: {interval: 0}};
     const value = {type: "value", minInterval: 1};
     if (!horizontal && d.labels.length > 5) category.axisLabel.rotate = 30;
+    const empty = !d.labels.length;
     return {
+      title: empty ? {text: "暂无数据", left: "center", top: "middle", textStyle: {color: "#8a94a6", fontSize: 13}} : undefined,
       tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, confine: true},
       legend: {top: 0},
       grid: {left: 8, right: 24, top: 32, bottom: 8, containLabel: true},
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? Object.assign(category, {inverse: true}) : value,
       series: d.series.map(s => ({
-        type: "bar", name: s.name, data: s.values, stack: d.stack ? "total" : undefined, barMaxWidth: 36,
-        itemStyle: {color: s.color}, emphasis: {focus: "series"},
+        type: d.line ? "line" : "bar", name: s.name, data: s.values, stack: d.stack ? "total" : undefined, barMaxWidth: 36,
+        // one colour per series, or (s.colors) one per bar: the risk levels' red, orange, yellow, blue
+        itemStyle: {color: s.colors ? (p => s.colors[p.dataIndex]) : s.color}, emphasis: {focus: "series"},
       })),
     };
   }
