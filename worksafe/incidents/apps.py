@@ -10,11 +10,13 @@ class IncidentsConfig(AppConfig):
         from worksafe.core import audit
 
         from . import views
-        from .models import Accident, Investigation, Penalty
+        from .models import Accident, AccidentReport, FollowUp, Investigation, Penalty
 
         audit.register(Accident, enterprise=lambda a: a.enterprise)
         audit.register(Investigation, enterprise=lambda i: i.accident.enterprise)
         audit.register(Penalty, enterprise=lambda p: p.enterprise)
+        audit.register(AccidentReport, enterprise=lambda r: r.enterprise)
+        audit.register(FollowUp, enterprise=lambda f: f.report.enterprise)
         sections.add(sections.ARCHIVE, "incidents/card.html", views.archive_card)
         sections.add(sections.WORKBENCH, "incidents/card.html", views.archive_card)
         sections.add(sections.WORKBENCH, "incidents/charts.html", views.charts_card)

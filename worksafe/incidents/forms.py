@@ -1,9 +1,10 @@
 """Forms of the ledgers: an accident (辅助表2), its investigation (辅助表3), a penalty or sanction (辅助表4)."""
 from django import forms
+from django.utils import timezone
 
 from worksafe.core.forms import DATE, textarea
 
-from .models import Accident, Investigation, Penalty
+from .models import FIGURES, Accident, AccidentReport, FollowUp, Investigation, Penalty
 
 
 class AccidentForm(forms.ModelForm):
@@ -28,3 +29,38 @@ class PenaltyForm(forms.ModelForm):
         model = Penalty
         fields = ["imposed_on", "kind", "department", "reason", "state"]
         widgets = {"imposed_on": DATE, "reason": textarea(3)}
+
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = AccidentReport
+        fields = ["title", "occurred_at", "place", "category", "gb_category", "deaths", "missing", "serious_injuries",
+                  "minor_injuries", "direct_loss", "summary", "measures"]
+        widgets = {"occurred_at": DATETIME, "summary": textarea(4), "measures": textarea(3)}
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data["occurred_at"]
+        if value > timezone.now():
+            raise forms.ValidationError("发生时间不能晚于现在。")
+        return value
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = ["content", *FIGURES]
+        widgets = {"content": textarea(3)}
+
+
+class LinkInvestigationForm(forms.Form):
+    investigation = forms.ModelChoiceField(label="调查处理情况", queryset=Investigation.objects.none(),
+                                           help_text="关联该企业已登记的事故（件）调查处理情况后，快报即结案。")
+
+    def __init__(self, *args, report, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["investigation"].queryset = Investigation.objects.filter(
+            accident__enterprise=report.enterprise, report__isnull=True).select_related("accident")
+        self.fields["investigation"].label_from_instance = lambda i: f"{i.accident.occurred_on:%Y-%m-%d} {i.accident.name}"

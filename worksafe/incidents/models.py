@@ -157,3 +157,97 @@ def sanctioned(enterprise_ids):
     """The ids among `enterprise_ids` under an active 联合惩戒 (one query; lists flag them)."""
     return set(Penalty.objects.filter(enterprise_id__in=enterprise_ids, kind=PenaltyKind.SANCTION, state=PenaltyState.ACTIVE)
                .values_list("enterprise_id", flat=True))
+
+
+class Severity(models.TextChoices):
+    """事故等级 of 《生产安全事故报告和调查处理条例》 (国务院令第493号) 第三条."""
+
+    ORDINARY = "ordinary", "一般事故"
+    LARGE = "large", "较大事故"
+    MAJOR = "major", "重大事故"
+    EXTRAORDINARY = "extraordinary", "特别重大事故"
+
+
+def severity_of(deaths, serious_injuries, direct_loss):
+    """The grade by the highest of its three thresholds (deaths, serious injuries incl. acute poisoning, loss in 万元)."""
+    if deaths >= 30 or serious_injuries >= 100 or direct_loss >= 10000:
+        return Severity.EXTRAORDINARY
+    if deaths >= 10 or serious_injuries >= 50 or direct_loss >= 5000:
+        return Severity.MAJOR
+    if deaths >= 3 or serious_injuries >= 10 or direct_loss >= 1000:
+        return Severity.LARGE
+    return Severity.ORDINARY
+
+
+class AccidentReport(models.Model):
+    """事故快报: filed by a regulator or the enterprise, seen at once by every level above (scoping is by the
+    enterprise's region); follow-up reports (续报) keep their order and time; closed when its investigation is linked."""
+
+    enterprise = models.ForeignKey("archive.Enterprise", models.CASCADE, related_name="accident_reports", verbose_name="企业")
+    title = models.CharField("事故名称", max_length=200)
+    occurred_at = models.DateTimeField("发生时间")
+    place = models.CharField("发生地点", max_length=200)
+    summary = models.TextField("事故简要经过", max_length=5000)
+    category = models.CharField("事故类别", max_length=10, choices=AccidentType.choices)
+    gb_category = models.ForeignKey(AccidentCategory, models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name="事故类型（GB 6441）")
+    deaths = models.PositiveIntegerField("死亡人数", default=0)
+    missing = models.PositiveIntegerField("失踪人数", default=0)
+    serious_injuries = models.PositiveIntegerField("重伤人数（含急性工业中毒）", default=0)
+    minor_injuries = models.PositiveIntegerField("轻伤人数", default=0)
+    direct_loss = models.DecimalField("直接经济损失（万元）", max_digits=12, decimal_places=2, default=0,
+                                      validators=[MinValueValidator(0)])
+    severity = models.CharField("事故等级", max_length=16, choices=Severity.choices, editable=False)
+    measures = models.TextField("已采取的措施", max_length=5000, blank=True)
+    reporter = models.ForeignKey("core.User", models.SET_NULL, null=True, related_name="+", verbose_name="报告人")
+    reporter_name = models.CharField("报告人", max_length=150)
+    reporter_unit = models.CharField("报告单位", max_length=200)
+    reported_at = models.DateTimeField("报告时间", auto_now_add=True)
+    investigation = models.OneToOneField(Investigation, models.SET_NULL, null=True, blank=True, related_name="report",
+                                         verbose_name="调查处理情况")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事故快报"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["occurred_at"], name="accident_report_time")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("incidents:report_detail", args=[self.pk])
+
+    @property
+    def closed(self):
+        return self.investigation_id is not None
+
+    def save(self, *args, **kwargs):
+        self.severity = severity_of(self.deaths, self.serious_injuries, self.direct_loss)
+        super().save(*args, **kwargs)
+
+
+class FollowUp(models.Model):
+    """续报: what is new since the last report, with the casualty and loss figures as they now stand."""
+
+    report = models.ForeignKey(AccidentReport, models.CASCADE, related_name="follow_ups", verbose_name="事故快报")
+    content = models.TextField("续报内容", max_length=5000)
+    deaths = models.PositiveIntegerField("死亡人数", default=0)
+    missing = models.PositiveIntegerField("失踪人数", default=0)
+    serious_injuries = models.PositiveIntegerField("重伤人数（含急性工业中毒）", default=0)
+    minor_injuries = models.PositiveIntegerField("轻伤人数", default=0)
+    direct_loss = models.DecimalField("直接经济损失（万元）", max_digits=12, decimal_places=2, default=0,
+                                      validators=[MinValueValidator(0)])
+    reporter = models.ForeignKey("core.User", models.SET_NULL, null=True, related_name="+", verbose_name="报告人")
+    reporter_name = models.CharField("报告人", max_length=150)
+    reporter_unit = models.CharField("报告单位", max_length=200)
+    reported_at = models.DateTimeField("续报时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事故续报"
+        ordering = ["reported_at", "id"]
+
+    def __str__(self):
+        return f"{self.report.title} 续报（{self.reported_at:%Y-%m-%d %H:%M}）"
+
+
+FIGURES = ("deaths", "missing", "serious_injuries", "minor_injuries", "direct_loss")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_reports
 
 app_name = "incidents"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     path("enterprises/<int:pk>/penalties/add/", views.penalty_add, name="penalty_add"),
     path("penalties/<int:pk>/edit/", views.penalty_edit, name="penalty_edit"),
     path("penalties/<int:pk>/delete/", views.penalty_delete, name="penalty_delete"),
+    path("reports/", views_reports.report_list, name="reports"),
+    path("enterprises/<int:pk>/reports/add/", views_reports.report_add, name="report_add"),
+    path("reports/<int:pk>/", views_reports.report_detail, name="report_detail"),
+    path("reports/<int:pk>/follow-up/", views_reports.follow_up_add, name="follow_up_add"),
+    path("reports/<int:pk>/close/", views_reports.report_close, name="report_close"),
 ]

@@ -1,0 +1,102 @@
+"""事故快报 and 续报: filed for an enterprise in scope (by a regulator or the enterprise), visible at once to every level
+above (the list scopes on the enterprise's region), follow-ups in order, closed by linking the investigation."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from worksafe.archive.views import require, scoped_enterprise
+from worksafe.core import permissions
+from worksafe.core.listing import paginate
+from worksafe.core.scoping import enterprises_for
+
+from .filters import ReportFilter
+from .forms import FollowUpForm, LinkInvestigationForm, ReportForm
+from .models import FIGURES, AccidentReport
+
+
+def reporter_fields(user, enterprise):
+    unit = user.organization.name if getattr(user, "organization_id", None) else enterprise.name
+    return {"reporter": user, "reporter_name": user.full_name or user.get_username(), "reporter_unit": unit}
+
+
+def scoped_reports(user):
+    return AccidentReport.objects.filter(enterprise__in=enterprises_for(user))
+
+
+@login_required
+def report_list(request):
+    qs = scoped_reports(request.user).select_related("enterprise__region", "enterprise__industry", "investigation")
+    filterset = ReportFilter(request.GET, qs, user=request.user)
+    totals = filterset.qs.aggregate(n=Count("id"), deaths=Sum("deaths"), serious=Sum("serious_injuries"), loss=Sum("direct_loss"))
+    return render(request, "incidents/report_list.html", {"filter": filterset, "page": paginate(request, filterset.qs), "totals": totals})
+
+
+@login_required
+def report_add(request, pk):
+    e = scoped_enterprise(request, pk)
+    require(permissions.can_edit_archive(request.user, e))
+    form = ReportForm(request.POST or None, instance=AccidentReport(enterprise=e, **reporter_fields(request.user, e)))
+    if request.method == "POST" and form.is_valid():
+        report = form.save()
+        messages.success(request, f"事故快报已报送，{e.region.name}及以上各级应急管理部门均可查看。")
+        return redirect(report)
+    return render(request, "incidents/form.html", {"e": e, "form": form, "title": "事故快报", "back": e.get_absolute_url()})
+
+
+def _report(request, pk):
+    return get_object_or_404(scoped_reports(request.user).select_related("enterprise__region", "investigation__accident"), pk=pk)
+
+
+@login_required
+def report_detail(request, pk):
+    report = _report(request, pk)
+    can_report = permissions.can_edit_archive(request.user, report.enterprise) and not report.closed
+    return render(request, "incidents/report_detail.html", {
+        "r": report, "e": report.enterprise, "follow_ups": report.follow_ups.all(), "can_report": can_report,
+        "follow_up_form": FollowUpForm(initial={f: getattr(report, f) for f in FIGURES}) if can_report else None,
+        "link_form": LinkInvestigationForm(report=report) if can_report else None,
+    })
+
+
+@login_required
+@require_POST
+def follow_up_add(request, pk):
+    report = _report(request, pk)
+    require(permissions.can_edit_archive(request.user, report.enterprise))
+    if report.closed:
+        messages.error(request, "快报已结案，不能再续报。")
+        return redirect(report)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "续报未保存：" + "；".join(f"{form.fields[k].label if k in form.fields else ''}{'：' if k in form.fields else ''}{m}"
+                                                      for k, errors in form.errors.items() for m in errors))
+        return redirect(report)
+    with transaction.atomic():
+        follow_up = form.save(commit=False)
+        follow_up.report = report
+        for key, value in reporter_fields(request.user, report.enterprise).items():
+            setattr(follow_up, key, value)
+        follow_up.save()
+        for f in FIGURES:  # the report shows the figures as they now stand (and its 等级 follows them)
+            setattr(report, f, getattr(follow_up, f))
+        report.save()
+    messages.success(request, "续报已保存。")
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def report_close(request, pk):
+    report = _report(request, pk)
+    require(permissions.can_edit_archive(request.user, report.enterprise))
+    form = LinkInvestigationForm(request.POST, report=report)
+    if report.closed or not form.is_valid():
+        messages.error(request, "请选择该企业已登记、尚未关联的事故（件）调查处理情况。" if not report.closed else "快报已结案。")
+        return redirect(report)
+    report.investigation = form.cleaned_data["investigation"]
+    report.save()
+    messages.success(request, "已关联调查处理情况，快报结案。")
+    return redirect(report)
