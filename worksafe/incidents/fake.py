@@ -52,3 +52,26 @@ def make_ledgers(rng, e, today=None, sanction=False):
         Penalty.objects.create(enterprise=e, imposed_on=today - datetime.timedelta(days=30), kind=PenaltyKind.SANCTION,
                                department="河南省应急管理厅", reason="发生较大生产安全事故，列入联合惩戒对象名单。",
                                state=PenaltyState.ACTIVE)
+
+
+def make_report(rng, e, user, closed=False):
+    """A 事故快报 filed by `user` (the county's account) with a follow-up; linked to an investigation when `closed`."""
+    from django.utils import timezone
+
+    from .models import AccidentReport, FollowUp
+
+    when = timezone.now() - datetime.timedelta(days=rng.randrange(1, 60), hours=rng.randrange(0, 24))
+    unit = user.organization.name if user.organization_id else e.name
+    report = AccidentReport.objects.create(
+        enterprise=e, title=rng.choice(["液氨管线泄漏中毒", "检修作业高处坠落", "仓库火灾"]), occurred_at=when, place="厂区",
+        summary="现场人员发现后立即报告，企业启动应急预案。", category=AccidentType.OTHER, deaths=0, serious_injuries=1,
+        direct_loss=Decimal(rng.randrange(1000, 90000)) / 100, reporter=user, reporter_name=user.full_name, reporter_unit=unit,
+    )
+    FollowUp.objects.create(report=report, content="伤者已送医，情况稳定；现场已处置完毕。", serious_injuries=1, minor_injuries=2,
+                            direct_loss=report.direct_loss, reporter=user, reporter_name=user.full_name, reporter_unit=unit)
+    report.minor_injuries = 2
+    if closed:
+        investigation = Investigation.objects.filter(accident__enterprise=e, report__isnull=True).first()
+        report.investigation = investigation
+    report.save()
+    return report

@@ -18,6 +18,7 @@ urlpatterns = [
     path("penalties/<int:pk>/edit/", views.penalty_edit, name="penalty_edit"),
     path("penalties/<int:pk>/delete/", views.penalty_delete, name="penalty_delete"),
     path("reports/", views_reports.report_list, name="reports"),
+    path("reports/stats/", views_reports.report_stats, name="report_stats"),
     path("enterprises/<int:pk>/reports/add/", views_reports.report_add, name="report_add"),
     path("reports/<int:pk>/", views_reports.report_detail, name="report_detail"),
     path("reports/<int:pk>/follow-up/", views_reports.follow_up_add, name="follow_up_add"),

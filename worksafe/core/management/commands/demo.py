@@ -10,7 +10,7 @@ from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUni
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
 from worksafe.hazards.fake import (make_guideline, make_hazards, make_plan, make_public_reports, make_reporting,
                                    settle_patrol_hazards)
-from worksafe.incidents.fake import make_ledgers
+from worksafe.incidents.fake import make_ledgers, make_report
 from worksafe.registrations.fake import make_registrations
 from worksafe.risks.fake import make_patrols, make_risk_list, make_site_plan
 
@@ -102,6 +102,9 @@ class Command(BaseCommand):
         ledgers = random.Random(seed + 7)
         for n, e in enumerate(Enterprise.objects.order_by("pk").select_related("region")[: min(enterprises, 60)]):
             make_ledgers(ledgers, e, sanction=n == 2)
+            if n < 4:  # 事故快报 filed by the county (金水, 二七 ...), one of them closed
+                region = e.region_id
+                make_report(ledgers, e, reviewers.get(region[:6]) or reviewers.get(region[:4] + "00") or reviewers["410000"], closed=n == 0)
         # Patrols raise their hazards once committed (risks.signals.measure_not_in_place): settle them after that.
         transaction.on_commit(lambda: settle_patrol_hazards(rng))
         self.print_accounts()
