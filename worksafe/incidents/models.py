@@ -52,6 +52,11 @@ class Accident(models.Model):
     def get_absolute_url(self):
         return reverse("incidents:accident_detail", args=[self.pk])
 
+    def clean(self):
+        investigation = getattr(self, "investigation", None) if self.pk else None
+        if investigation and self.occurred_on and self.occurred_on > investigation.investigated_on:
+            raise ValidationError({"occurred_on": f"发生时间不能晚于已登记的调查时间（{investigation.investigated_on:%Y-%m-%d}）。"})
+
     @property
     def casualties(self):
         parts = [f"{label}{n}人" for label, n in (("死亡", self.deaths), ("重伤", self.serious_injuries), ("轻伤", self.minor_injuries)) if n]
@@ -203,7 +208,9 @@ class AccidentReport(models.Model):
     reporter_name = models.CharField("报告人", max_length=150)
     reporter_unit = models.CharField("报告单位", max_length=200)
     reported_at = models.DateTimeField("报告时间", auto_now_add=True)
-    investigation = models.OneToOneField(Investigation, models.SET_NULL, null=True, blank=True, related_name="report",
+    # RESTRICT: a closed report never reopens behind anyone's back because its accident was deleted from the ledger
+    # (deleting the whole enterprise, report included, still goes through).
+    investigation = models.OneToOneField(Investigation, models.RESTRICT, null=True, blank=True, related_name="report",
                                          verbose_name="调查处理情况")
 
     class Meta:

@@ -141,6 +141,10 @@ def accident_detail(request, pk):
 def accident_delete(request, pk):
     accident, e = _scoped(request, Accident, pk)
     _editable(request, e)
+    report = getattr(getattr(accident, "investigation", None), "report", None)
+    if report is not None:
+        messages.error(request, f"该事故（件）的调查处理情况是事故快报“{report.title}”的结案依据，不能删除。")
+        return redirect(accident)
     accident.delete()
     messages.success(request, f"已删除 {accident.name}。")
     return redirect(reverse("incidents:accidents", args=[e.pk]) + f"?year={accident.occurred_on.year}")

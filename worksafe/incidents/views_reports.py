@@ -81,6 +81,8 @@ def follow_up_add(request, pk):
                                                       for k, errors in form.errors.items() for m in errors))
         return redirect(report)
     with transaction.atomic():
+        # Locked: two follow-ups posted at once leave the report with the figures of the one saved last.
+        report = AccidentReport.objects.select_for_update().get(pk=report.pk)
         follow_up = form.save(commit=False)
         follow_up.report = report
         for key, value in reporter_fields(request.user, report.enterprise).items():
