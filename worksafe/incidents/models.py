@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from worksafe.core.models import AccidentCategory
 
@@ -53,6 +54,8 @@ class Accident(models.Model):
         return reverse("incidents:accident_detail", args=[self.pk])
 
     def clean(self):
+        if self.occurred_on and self.occurred_on > timezone.localdate():
+            raise ValidationError({"occurred_on": "发生时间不能晚于今天。"})
         investigation = getattr(self, "investigation", None) if self.pk else None
         if investigation and self.occurred_on and self.occurred_on > investigation.investigated_on:
             raise ValidationError({"occurred_on": f"发生时间不能晚于已登记的调查时间（{investigation.investigated_on:%Y-%m-%d}）。"})
@@ -94,6 +97,8 @@ class Investigation(models.Model):
         return f"{self.accident.name} 调查处理情况"
 
     def clean(self):
+        if self.investigated_on and self.investigated_on > timezone.localdate():
+            raise ValidationError({"investigated_on": "调查时间不能晚于今天。"})
         if self.accident_id and self.investigated_on and self.investigated_on < self.accident.occurred_on:
             raise ValidationError({"investigated_on": "调查时间不能早于事故发生时间。"})
 
