@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.test_hazard_flow import log_in
 from tests.browser.test_scan_page import SCREENSHOTS
@@ -48,8 +49,7 @@ def test_it_records_an_accident_and_its_investigation(page, live_server):
     page.get_by_label("轻伤人数").fill("2")
     page.get_by_label("直接经济损失（万元）").fill("-3")
     page.get_by_role("button", name="保存").click()
-    page.wait_for_load_state()
-    assert "确保该值大于或等于0。" in page.locator(".invalid-feedback").all_inner_texts()
+    expect(page.locator(".invalid-feedback")).to_have_text(["确保该值大于或等于0。"])
     assert page.get_by_label("事故（件）名称").input_value() == "叉车倒车撞伤员工"
     assert Accident.objects.filter(enterprise=e).count() == 1
 
@@ -98,7 +98,7 @@ def test_it_records_an_accident_and_its_investigation(page, live_server):
     assert Investigation.objects.get().accident == a
 
     page.get_by_role("link", name="生产安全事故（件）台账").click()
-    page.wait_for_load_state()
+    page.wait_for_url(f"**/incidents/enterprises/{e.pk}/accidents/?year={today.year}")
     assert "已登记" in page.get_by_test_id("accident-year").locator("tbody tr", has_text="叉车倒车撞伤员工").inner_text()
     SCREENSHOTS.mkdir(exist_ok=True)
     page.get_by_test_id("accident-year").screenshot(path=SCREENSHOTS / "accident_year.png")

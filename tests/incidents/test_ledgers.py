@@ -497,8 +497,8 @@ def test_an_empty_penalty_year(login, users, enterprise):
 
 @pytest.mark.parametrize("kind, state, message", [
     ("sanction", "done", "惩戒的闭环管理情况应为实施中或移除惩戒。"),
-    ("fine", "removed", "处罚的闭环管理情况应为实施中或已完成。"),
-    ("warning", "removed", "处罚的闭环管理情况应为实施中或已完成。"),
+    ("fine", "removed", "处罚的闭环管理情况应为已完成或实施中。"),
+    ("warning", "removed", "处罚的闭环管理情况应为已完成或实施中。"),
 ])
 def test_a_state_that_does_not_fit_the_kind_is_refused(login, users, enterprise, kind, state, message):
     client = login(users["owner"])

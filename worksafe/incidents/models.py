@@ -159,7 +159,7 @@ class Penalty(models.Model):
     def clean(self):
         allowed = SANCTION_STATES if self.is_sanction else PENALTY_STATES
         if self.kind and self.state and self.state not in allowed:
-            labels = "或".join(PenaltyState(s).label for s in sorted(allowed))
+            labels = "或".join(s.label for s in PenaltyState if s in allowed)  # as the form lists them: 已完成或实施中
             raise ValidationError({"state": f"{'惩戒' if self.is_sanction else '处罚'}的闭环管理情况应为{labels}。"})
 
 
