@@ -66,18 +66,18 @@ def _scoped(request, model, pk):
     return obj, scoped_enterprise(request, obj.enterprise_id)
 
 
-def _save(request, form, e, title, back):
-    with transaction.atomic():
-        obj = form.save(commit=False)
-        if hasattr(obj, "enterprise_id") and not obj.enterprise_id:
-            obj.enterprise = e
-        obj.save()
-    messages.success(request, f"{title}已保存。")
-    return redirect(back(obj))
-
-
-def _form_page(request, e, form, title, back_url):
-    return render(request, "incidents/form.html", {"e": e, "form": form, "title": title, "back": back_url})
+def _form(request, e, form, noun, title, back, cancel):
+    """The add/edit pages' one flow: a valid POST saves (the enterprise set on a new row) and goes `back(obj)`; otherwise
+    the form again, with its errors."""
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            obj = form.save(commit=False)
+            if hasattr(obj, "enterprise_id") and not obj.enterprise_id:
+                obj.enterprise = e
+            obj.save()
+        messages.success(request, f"{noun}已保存。")
+        return redirect(back(obj))
+    return render(request, "incidents/form.html", {"e": e, "form": form, "title": title, "back": cancel})
 
 
 # ---------------------------------------------------------------------------------------------- accidents (辅助表2)
@@ -112,9 +112,7 @@ def accident_add(request, pk):
     e = scoped_enterprise(request, pk)
     _editable(request, e)
     form = AccidentForm(request.POST or None, initial={"recorded_by": request.user.full_name or request.user.get_username()})
-    if request.method == "POST" and form.is_valid():
-        return _save(request, form, e, "事故（件）", _accident_back)
-    return _form_page(request, e, form, "登记事故（件）", reverse("incidents:accidents", args=[e.pk]))
+    return _form(request, e, form, "事故（件）", "登记事故（件）", _accident_back, reverse("incidents:accidents", args=[e.pk]))
 
 
 @login_required
@@ -122,9 +120,7 @@ def accident_edit(request, pk):
     accident, e = _scoped(request, Accident, pk)
     _editable(request, e)
     form = AccidentForm(request.POST or None, instance=accident)
-    if request.method == "POST" and form.is_valid():
-        return _save(request, form, e, "事故（件）", _accident_back)
-    return _form_page(request, e, form, "修改事故（件）", _accident_back(accident))
+    return _form(request, e, form, "事故（件）", "修改事故（件）", _accident_back, _accident_back(accident))
 
 
 @login_required
@@ -156,9 +152,8 @@ def investigation_edit(request, pk):
     _editable(request, e)
     instance = getattr(accident, "investigation", None)
     form = InvestigationForm(request.POST or None, instance=instance or Investigation(accident=accident))
-    if request.method == "POST" and form.is_valid():
-        return _save(request, form, e, "调查处理情况", lambda inv: _accident_back(accident))
-    return _form_page(request, e, form, f"事故（件）调查处理情况登记表：{accident.name}", _accident_back(accident))
+    return _form(request, e, form, "调查处理情况", f"事故（件）调查处理情况登记表：{accident.name}",
+                 lambda inv: _accident_back(accident), _accident_back(accident))
 
 
 @login_required
@@ -204,9 +199,7 @@ def penalty_add(request, pk):
     e = scoped_enterprise(request, pk)
     _editable(request, e)
     form = PenaltyForm(request.POST or None, instance=Penalty(enterprise=e), initial={"imposed_on": datetime.date.today()})
-    if request.method == "POST" and form.is_valid():
-        return _save(request, form, e, "处罚（惩戒）信息", _penalty_back)
-    return _form_page(request, e, form, "登记处罚或惩戒", reverse("incidents:penalties", args=[e.pk]))
+    return _form(request, e, form, "处罚（惩戒）信息", "登记处罚或惩戒", _penalty_back, reverse("incidents:penalties", args=[e.pk]))
 
 
 @login_required
@@ -214,9 +207,7 @@ def penalty_edit(request, pk):
     penalty, e = _scoped(request, Penalty, pk)
     _editable(request, e)
     form = PenaltyForm(request.POST or None, instance=penalty)
-    if request.method == "POST" and form.is_valid():
-        return _save(request, form, e, "处罚（惩戒）信息", _penalty_back)
-    return _form_page(request, e, form, "修改处罚或惩戒", _penalty_back(penalty))
+    return _form(request, e, form, "处罚（惩戒）信息", "修改处罚或惩戒", _penalty_back, _penalty_back(penalty))
 
 
 @login_required
