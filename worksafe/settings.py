@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "worksafe.hazards",
     "worksafe.registrations",
     "worksafe.incidents",
+    "worksafe.api",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -204,3 +206,11 @@ LOGGING = {
 # The issue asks for lock-out by account (username); an IP-wide lock would lock whole government intranets
 # that share one NAT address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# 数据对接 (worksafe/api): token lifetime in seconds; calls one subscriber may make per window (count/seconds, as
+# above); token requests per key id; the largest request body and batch.
+API_TOKEN_TTL = int(env("API_TOKEN_TTL", 7200))
+API_RATE_LIMITS = _limits("API_RATE_LIMITS", "120/60,5000/3600")
+API_TOKEN_LIMITS = _limits("API_TOKEN_LIMITS", "10/60")
+API_MAX_BATCH = int(env("API_MAX_BATCH", 1000))
+API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", 8 * 1024 * 1024))

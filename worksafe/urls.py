@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from worksafe.api.api import api as data_api
 from worksafe.codes import views as code_views
 from worksafe.core import views as core_views
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("hazards/", include("worksafe.hazards.urls")),
     path("registrations/", include("worksafe.registrations.urls")),
     path("incidents/", include("worksafe.incidents.urls")),
+    path("api/v1/", data_api.urls),
+    path("connect/", include("worksafe.api.urls")),
     # What the QR codes encode: keep it short (a smaller, easier-to-scan symbol) and never change it.
     path("q/<str:signed>", code_views.scan, name="scan"),
     path("admin/", admin.site.urls),

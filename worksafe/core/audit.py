@@ -18,9 +18,10 @@ _registry = {}  # model -> (enterprise_of, excluded attnames, label)
 
 
 @contextmanager
-def acting_as(user, request_id=None):
-    """Attribute the changes made inside the block to `user`."""
-    token = _context.set((user, request_id or uuid.uuid4().hex))
+def acting_as(user, request_id=None, name=None):
+    """Attribute the changes made inside the block to `user`, or, for a system acting without an account (an API
+    subscriber, the staging import), to `name`."""
+    token = _context.set((user, request_id or uuid.uuid4().hex, name))
     try:
         yield
     finally:
@@ -60,12 +61,13 @@ def record(obj, action, before=None, after=None, message="", enterprise=None, us
     user = user or (ctx[0] if ctx else None)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
+    name = user.get_username() if user else (ctx[2] if ctx and ctx[2] else "系统")
     enterprise_of, _, label = _registry.get(type(obj), (lambda o: None, (), str))
     if enterprise is None:
         enterprise = enterprise_of(obj)
     return ChangeRecord(
         user=user,
-        user_name=(user.get_username() if user else "系统"),
+        user_name=name[:150],
         request_id=ctx[1] if ctx else "",
         action=action,
         content_type=ContentType.objects.get_for_model(obj),

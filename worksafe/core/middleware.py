@@ -1,3 +1,4 @@
+import time
 import uuid
 
 from django.shortcuts import redirect
@@ -14,6 +15,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         request.id = uuid.uuid4().hex
+        request.started = time.monotonic()
         with audit.acting_as(request.user, request.id):
             response = self.get_response(request)
         response["X-Request-ID"] = request.id

@@ -12,10 +12,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django_fsm import FSMField
 
 from worksafe.core.uploads import RandomName
 from worksafe.risks.models import FrequencyUnit
+
+def EXTERNAL_ID_UNIQUE(name):
+    """One record per sender id and enterprise (数据对接); records made here have none."""
+    return models.UniqueConstraint(fields=["enterprise", "external_id"], condition=~Q(external_id=""),
+                                   name=f"{name}_unique_external_id")
+
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "null": True, "blank": True, "validators": [MinValueValidator(0)]}
 
@@ -165,10 +172,13 @@ class Hazard(models.Model):
     created_by = models.ForeignKey("core.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="录入人")
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The id the enterprise's own system gives the hazard (数据对接, worksafe/api): re-uploads match on it.
+    external_id = models.CharField("对接记录编号", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = verbose_name_plural = "隐患"
         ordering = ["-found_on", "-id"]
+        constraints = [EXTERNAL_ID_UNIQUE("hazard")]
         indexes = [
             # An enterprise's hazard list and yearly recount: WHERE enterprise_id = ? [AND found_on in a year].
             models.Index(fields=["enterprise", "found_on"], name="hazard_enterprise_found"),
@@ -237,7 +247,7 @@ class HazardStep(models.Model):
     actor = models.ForeignKey("core.User", models.SET_NULL, null=True, related_name="+", verbose_name="操作人")
     actor_name = models.CharField("操作人", max_length=150)
     actor_org = models.CharField("操作单位", max_length=128, blank=True)
-    time = models.DateTimeField("时间", auto_now_add=True)
+    time = models.DateTimeField("时间", default=timezone.now)  # an uploaded history keeps the sender's times
 
     class Meta:
         verbose_name = verbose_name_plural = "隐患处理记录"
@@ -387,10 +397,13 @@ class HazardCheck(models.Model):
     checker_name = models.CharField("排查人", max_length=64)
     note = models.CharField("备注", max_length=500, blank=True)
     created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    external_id = models.CharField("对接记录编号", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = verbose_name_plural = "隐患排查记录"
         ordering = ["-checked_on", "-id"]
+        constraints = [EXTERNAL_ID_UNIQUE("hazard_check")]
         indexes = [models.Index(fields=["enterprise", "checked_on"], name="hazard_check_enterprise_date")]
 
     def __str__(self):
@@ -414,6 +427,9 @@ class HazardCheckItem(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "排查记录项"
         ordering = ["check_record", "id"]
+
+    def __str__(self):
+        return f"{self.text[:40]}：{self.get_result_display()}"
 
 
 # ---------------------------------------------------------------------------------------------------------------

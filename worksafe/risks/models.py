@@ -78,11 +78,18 @@ class RiskObject(models.Model):
     kind = models.CharField("对象类型", max_length=10, choices=ObjectKind.choices, blank=True)
     department = models.CharField("责任部门", max_length=64, blank=True)
     person = models.CharField("责任人", max_length=64, blank=True)
+    # The id the enterprise's own system gives the object (数据对接: a risk list is uploaded object by object).
+    external_id = models.CharField("对接记录编号", max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "安全风险分析对象"
         ordering = ["enterprise", "id"]
-        constraints = [models.UniqueConstraint(fields=["enterprise", "name"], name="risk_object_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "name"], name="risk_object_unique_name"),
+            models.UniqueConstraint(fields=["enterprise", "external_id"], condition=~models.Q(external_id=""),
+                                    name="risk_object_unique_external_id"),
+        ]
 
     def __str__(self):
         return self.name

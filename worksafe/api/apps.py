@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "worksafe.api"
+    label = "dataapi"  # "api" is too generic a label for the tables a city system's DBA will see
+    verbose_name = "数据对接"
+
+    def ready(self):
+        from worksafe.core import audit
+
+        from .models import ApiSubscription
+
+        audit.register(ApiSubscription, enterprise=lambda s: s.enterprise, exclude={"secret_hash", "updated_at"},
+                       label=lambda s: f"接口订阅 {s.system_name}")

@@ -1,0 +1,69 @@
+"""What every record kind provides to the batch upload, the withdrawal and the read-back."""
+from django.db.models import Q
+
+from worksafe.core import audit
+from worksafe.core.models import AuditAction
+from worksafe.core.scoping import region_q, supervised_industries
+
+from ..errors import field_error
+
+
+def coverage_q(subscription, path="enterprise", located=False):
+    """Q for the rows (reached from Enterprise by `path`) of the enterprises `subscription` covers. `located`: the
+    rows carry their enterprise's region and industry (hazards), tested without a join."""
+    if subscription.enterprise_id:
+        return Q(**{f"{path}_id" if path else "pk": subscription.enterprise_id})
+    p = "" if located or not path else f"{path}__"
+    q = region_q(subscription.region_id, f"{p}region_id")
+    codes = supervised_industries(subscription.organization)
+    return q & Q(**{f"{p}industry_id__in": sorted(codes)}) if codes else q
+
+
+class Kind:
+    interface = ""
+    schema = None  # the record's pydantic model
+    model = None  # the model a record becomes (its external_id matches)
+    label = ""
+
+    def existing(self, items, queryset=None):
+        """{(enterprise_id, external_id): instance} for the records of `items` we already hold."""
+        ids = {it.record.external_id for it in items}
+        enterprises = {it.enterprise.pk for it in items}
+        qs = queryset if queryset is not None else self.model.objects.all()
+        rows = qs.filter(enterprise_id__in=enterprises, external_id__in=ids)
+        return {(obj.enterprise_id, obj.external_id): obj for obj in rows}
+
+    def plan(self, items):
+        raise NotImplementedError
+
+    def write(self, items):
+        raise NotImplementedError
+
+    def withdrawable(self, obj):
+        """[errors] when `obj` may not be withdrawn, else []."""
+        return []
+
+    def withdraw(self, obj):
+        obj._audit_message = "数据对接撤回"
+        obj.delete()
+
+    def queryset(self, subscription):
+        return self.model.objects.filter(coverage_q(subscription)).select_related("enterprise")
+
+    def serialize(self, obj):
+        raise NotImplementedError
+
+
+def audit_created(obj, enterprise, message="数据对接上传：新增"):
+    return audit.record(obj, AuditAction.CREATE, None, audit.snapshot(obj), message, enterprise=enterprise)
+
+
+def audit_updated(obj, before, enterprise, message="数据对接上传：更新"):
+    after = audit.snapshot(obj)
+    changed = [k for k in after if before.get(k) != after[k]]
+    return audit.record(obj, AuditAction.UPDATE, {k: before.get(k) for k in changed}, {k: after[k] for k in changed},
+                        message, enterprise=enterprise)
+
+
+def reject(field, message):
+    return field_error(field, message)

@@ -1,0 +1,182 @@
+"""数据对接 (seed 004): interface subscriptions, their keys and tokens, the call log, and the staging table.
+
+An enterprise applies for the interfaces it needs (ApiSubscription, 待审核 → 已授权 / 已驳回; later 已注销 by the
+subscriber or 已吊销 by a regulator); a park or city system is granted a subscription covering its organisation's
+region. An approved subscription has a key id (企业标识) and a secret (授权KEY) kept only as a hash; the pair is
+exchanged for short-lived tokens (ApiToken). Every call is logged (ApiCall), which is also what rate limiting counts.
+City systems may instead write into the staging table (StagingRecord, `api_staging`), imported by
+`worksafe import_staging` with the same rules as the API.
+"""
+from django.db import models
+from django.db.models.functions import Now
+from django.urls import reverse
+from django_fsm import FSMField
+
+
+class Interface(models.TextChoices):
+    RISKS = "risks", "安全风险分级管控清单"
+    CHECKS = "checks", "隐患排查记录"
+    HAZARDS = "hazards", "隐患排查治理台账"
+    MAPS = "maps", "安全风险四色分布图"
+
+
+class SubscriptionState(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已授权"
+    REJECTED = "rejected", "已驳回"
+    CANCELLED = "cancelled", "已注销"
+    REVOKED = "revoked", "已吊销"
+
+
+STATE_COLORS = {"pending": "orange", "approved": "green", "rejected": "red", "cancelled": "secondary", "revoked": "red"}
+
+
+class ApiSubscription(models.Model):
+    """接口订阅: who connects (an enterprise, or a park or city organisation), to which interfaces, in what state."""
+
+    enterprise = models.ForeignKey("archive.Enterprise", models.CASCADE, null=True, blank=True, related_name="api_subscriptions",
+                                   verbose_name="订阅企业")
+    organization = models.ForeignKey("core.Organization", models.CASCADE, null=True, blank=True, related_name="api_subscriptions",
+                                     verbose_name="订阅单位（园区、市县）")
+    # The enterprise's region, or the organisation's: what regulators' lists scope on, and (for an organisation)
+    # the region whose enterprises the subscription covers.
+    region = models.ForeignKey("core.Region", models.PROTECT, related_name="+", verbose_name="所在地区")
+    interfaces = models.JSONField("订阅接口", default=list)
+    system_name = models.CharField("对接系统名称", max_length=128)
+    vendor = models.CharField("系统建设单位", max_length=128, blank=True)
+    contact = models.CharField("联系人", max_length=64)
+    phone = models.CharField("联系电话", max_length=20)
+    note = models.CharField("申请说明", max_length=500, blank=True)
+    staging = models.BooleanField("库表对接", default=False, help_text="市县自建系统通过中间表上传数据")
+    state = FSMField("状态", max_length=10, choices=SubscriptionState.choices, default=SubscriptionState.PENDING, protected=False)
+    reason = models.CharField("审核意见", max_length=500, blank=True)
+    key_id = models.CharField("企业标识", max_length=32, unique=True, null=True, blank=True)
+    secret_hash = models.CharField("授权KEY摘要", max_length=64, blank=True)
+    # Tokens issued before this moment are void: set when the secret is issued or rotated.
+    secret_set_at = models.DateTimeField("授权KEY生成时间", null=True, blank=True)
+    applicant = models.ForeignKey("core.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="申请人")
+    applied_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey("core.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="审核人")
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口订阅"
+        ordering = ["-applied_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(enterprise__isnull=True) ^ models.Q(organization__isnull=True),
+                                   name="api_subscription_one_subscriber"),
+        ]
+        indexes = [models.Index(fields=["region", "state"], name="api_subscription_region")]
+
+    def __str__(self):
+        return self.system_name
+
+    def get_absolute_url(self):
+        return reverse("api:detail", args=[self.pk])
+
+    @property
+    def subscriber(self):
+        return self.enterprise or self.organization
+
+    @property
+    def state_color(self):
+        return STATE_COLORS[self.state]
+
+    @property
+    def is_active(self):
+        return self.state == SubscriptionState.APPROVED
+
+    def interface_labels(self):
+        return [Interface(i).label for i in self.interfaces if i in Interface.values]
+
+    def covers(self):
+        """The enterprises this subscription may write to: its own, or those of the organisation's region (narrowed
+        to the industries the organisation supervises, as its regulators' scope is)."""
+        from worksafe.archive.models import Enterprise
+        from worksafe.core.scoping import region_q, supervised_industries
+
+        if self.enterprise_id:
+            return Enterprise.objects.filter(pk=self.enterprise_id)
+        qs = Enterprise.objects.filter(region_q(self.region_id))
+        codes = supervised_industries(self.organization)
+        return qs.filter(industry_id__in=sorted(codes)) if codes else qs
+
+
+class ApiToken(models.Model):
+    """An access token (kept as its SHA-256 digest), valid until `expires_at` while its subscription stays approved
+    and its secret unchanged."""
+
+    subscription = models.ForeignKey(ApiSubscription, models.CASCADE, related_name="tokens", verbose_name="接口订阅")
+    digest = models.CharField("令牌摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "访问令牌"
+
+
+class ApiCall(models.Model):
+    """调用日志: one call — who, what, how many records, with what result."""
+
+    subscription = models.ForeignKey(ApiSubscription, models.CASCADE, null=True, blank=True, related_name="calls",
+                                     verbose_name="接口订阅")
+    key_id = models.CharField("企业标识", max_length=32, blank=True)  # as presented, for refused token requests too
+    time = models.DateTimeField("调用时间", auto_now_add=True)
+    operation = models.CharField("接口", max_length=64)
+    method = models.CharField("方法", max_length=8)
+    path = models.CharField("路径", max_length=200)
+    status = models.PositiveSmallIntegerField("状态码")
+    records = models.PositiveIntegerField("记录数", default=0)
+    summary = models.JSONField("结果", default=dict, blank=True)  # {"created": n, "updated": n, ...}
+    message = models.CharField("说明", max_length=500, blank=True)
+    client = models.CharField("来源地址", max_length=64, blank=True)
+    duration_ms = models.PositiveIntegerField("耗时（毫秒）", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口调用日志"
+        ordering = ["-time", "-id"]
+        indexes = [
+            # The subscription's log page and its rate limit: WHERE subscription_id = ? AND time > ?
+            models.Index(fields=["subscription", "time"], name="api_call_subscription_time"),
+            # Token requests are limited by the key id presented (refused ones have no subscription).
+            models.Index(fields=["key_id", "time"], name="api_call_key_time"),
+        ]
+
+    @property
+    def ok(self):
+        return self.status < 400
+
+
+class StagingStatus(models.TextChoices):
+    PENDING = "pending", "待导入"
+    DONE = "done", "已导入"
+    FAILED = "failed", "导入失败"
+
+
+class StagingRecord(models.Model):
+    """中间表 (库表对接): one row a city system inserts — a record in the API's JSON format, or a withdrawal.
+
+    The city's database role may INSERT and SELECT here and nothing else (docs/api.md); the database fills in the
+    defaults, so a plain INSERT of (key_id, interface, enterprise, external_id, payload) is a complete row.
+    """
+
+    key_id = models.CharField("企业标识", max_length=32)
+    interface = models.CharField("接口", max_length=10, choices=Interface.choices)
+    action = models.CharField("操作", max_length=10, db_default="upsert", default="upsert",
+                              help_text="upsert：新增或更新；withdraw：撤回")
+    enterprise = models.CharField("统一社会信用代码", max_length=18)
+    external_id = models.CharField("发送方记录编号", max_length=64)
+    payload = models.JSONField("记录内容", null=True, blank=True)
+    status = models.CharField("导入状态", max_length=10, choices=StagingStatus.choices, db_default="pending",
+                              default=StagingStatus.PENDING)
+    result = models.CharField("导入结果", max_length=10, blank=True, db_default="", default="")
+    reason = models.TextField("失败原因", blank=True, db_default="", default="")
+    created_at = models.DateTimeField("写入时间", db_default=Now())
+    processed_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    class Meta:
+        db_table = "api_staging"
+        verbose_name = verbose_name_plural = "中间表记录"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "id"], name="api_staging_pending")]
