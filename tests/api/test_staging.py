@@ -16,7 +16,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def city(orgs):
     """The 金水区 bureau's own system, granted a subscription covering its region, with 库表对接."""
-    sub, _ = approved(organization=orgs["jinshui"], staging=True, system_name="金水区双预防系统")
+    return staging_sub(orgs["jinshui"], system_name="金水区双预防系统")
+
+
+def staging_sub(org, **fields):
+    """An approved 库表对接 subscription; on PostgreSQL bound to the role the tests connect as (which writes the rows)."""
+    sub, _ = approved(organization=org, staging=True, staging_role=connection.settings_dict.get("USER") or "", **fields)
     return sub
 
 
@@ -92,7 +97,7 @@ def test_rows_of_unapproved_or_api_only_subscriptions_fail(city, enterprise, org
 
 
 def test_interface_must_be_subscribed(orgs, enterprise):
-    sub, _ = approved(organization=orgs["jinshui"], staging=True, interfaces=["checks"])
+    sub = staging_sub(orgs["jinshui"], interfaces=["checks"])
     stage(sub, hazard_record(enterprise, "S-1"))
     rows = run()
     assert "未包含“隐患排查治理台账”接口" in rows["S-1"].reason
@@ -131,32 +136,53 @@ def test_staging_role_needs_postgresql(tmp_path):
     secret = tmp_path / "pw"
     secret.write_text("a-long-enough-password")
     with pytest.raises(CommandError, match="需要 PostgreSQL"):
-        call_command("staging_role", "city_zz", "--password-file", str(secret))
+        call_command("staging_role", "city_zz", "--key-id", "WSX", "--password-file", str(secret))
 
 
 @pytest.mark.django_db(transaction=True)
-def test_staging_role_may_insert_there_and_nowhere_else(tmp_path, city, enterprise):
+def test_staging_role_may_insert_its_own_rows_and_nothing_else(tmp_path, city, orgs, enterprise):
     if connection.vendor != "postgresql":
         pytest.skip("database roles: PostgreSQL only")
     import psycopg
 
+    other = staging_sub(orgs["city"], system_name="郑州市双预防系统")
     secret = tmp_path / "pw"
     secret.write_text("short")
     with pytest.raises(CommandError, match="至少 12 个字符"):
-        call_command("staging_role", "city_zz", "--password-file", str(secret))
+        call_command("staging_role", "city_jinshui", "--key-id", city.key_id, "--password-file", str(secret))
+    with pytest.raises(CommandError, match="没有企业标识为 WSNOPE 的库表对接订阅"):
+        call_command("staging_role", "city_jinshui", "--key-id", "WSNOPE", "--password-file", str(secret))
     secret.write_text("city-system-password-2026")
-    call_command("staging_role", "city_zz", "--password-file", str(secret))
-    call_command("staging_role", "city_zz", "--password-file", str(secret))  # again: updated, not an error
+    for role, sub in (("city_jinshui", city), ("city_zz", other)):
+        call_command("staging_role", role, "--key-id", sub.key_id, "--password-file", str(secret))
+    call_command("staging_role", "city_zz", "--key-id", other.key_id, "--password-file", str(secret))  # again: updated
+    with pytest.raises(CommandError, match="已绑定到另一订阅"):
+        call_command("staging_role", "city_zz", "--key-id", city.key_id, "--password-file", str(secret))
     s = connection.settings_dict
-    with psycopg.connect(host=s["HOST"], port=s["PORT"], dbname=s["NAME"], user="city_zz", password="city-system-password-2026",
-                         autocommit=True) as conn:
-        conn.execute("INSERT INTO api_staging (key_id, interface, enterprise, external_id, payload) VALUES (%s, %s, %s, %s, %s)",
-                     [city.key_id, "hazards", enterprise.uscc, "S-1", json.dumps(hazard_record(enterprise, "S-1"))])
-        assert conn.execute("SELECT status FROM api_staging").fetchall() == [("pending",)]
+
+    def connect(role):
+        return psycopg.connect(host=s["HOST"], port=s["PORT"], dbname=s["NAME"], user=role,
+                               password="city-system-password-2026", autocommit=True)
+
+    insert = "INSERT INTO api_staging (key_id, interface, enterprise, external_id, payload) VALUES (%s, %s, %s, %s, %s)"
+    with connect("city_jinshui") as conn:
+        conn.execute(insert, [city.key_id, "hazards", enterprise.uscc, "S-1", json.dumps(hazard_record(enterprise, "S-1"))])
+        assert conn.execute("SELECT status, db_user FROM api_staging").fetchall() == [("pending", "city_jinshui")]
         for statement in ("SELECT * FROM hazards_hazard", "UPDATE api_staging SET status = 'done'", "DELETE FROM api_staging",
                           "SELECT * FROM core_user"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
-    assert run()["S-1"].status == "done"
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # row-level security: no rows in another's name
+            conn.execute("INSERT INTO api_staging (key_id, interface, enterprise, external_id, payload, db_user) "
+                         "VALUES ('x', 'hazards', 'x', 'x', '{}', 'city_zz')")
+    with connect("city_zz") as conn:
+        assert conn.execute("SELECT count(*) FROM api_staging").fetchone() == (0,)  # the other city's rows are not visible
+        # A key id is not a secret: 郑州's role writing under 金水's key id is refused at import.
+        conn.execute(insert, [city.key_id, "hazards", enterprise.uscc, "S-2", json.dumps(hazard_record(enterprise, "S-2"))])
+    rows = run()
+    assert rows["S-1"].status == "done"
+    assert rows["S-2"].status == "failed" and "绑定的中间库账号不符" in rows["S-2"].reason
+    assert list(Hazard.objects.values_list("external_id", flat=True)) == ["S-1"]
     with connection.cursor() as cursor:
-        cursor.execute("DROP OWNED BY city_zz; DROP ROLE city_zz")
+        cursor.execute("DROP POLICY api_staging_own_rows ON api_staging; ALTER TABLE api_staging DISABLE ROW LEVEL SECURITY; "
+                       "DROP OWNED BY city_jinshui, city_zz; DROP ROLE city_jinshui, city_zz")

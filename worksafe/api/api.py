@@ -63,14 +63,19 @@ def _log(request, status, data):
     message = ""
     if status >= 400 and isinstance(data, dict):
         message = str(data.get("detail", ""))[:500]
-    match = request.resolver_match
     started = getattr(request, "started", None)
     ApiCall.objects.create(
         subscription=sub, key_id=(sub.key_id if sub else info.get("key_id", ""))[:32],
-        operation=("/" + match.route if match else request.path)[:64], method=request.method[:8], path=request.path[:200], status=status,
+        operation=operation_of(request)[:64], method=request.method[:8], path=request.path[:200], status=status,
         records=info.get("records", 0), summary=info.get("summary", {}), message=message,
         client=_client(request), duration_ms=int((time.monotonic() - started) * 1000) if started else 0,
     )
+
+
+def operation_of(request):
+    """What the log calls an operation: its route, e.g. /api/v1/hazards (with the method beside it)."""
+    match = request.resolver_match
+    return "/" + match.route if match else request.path
 
 
 def _client(request):
@@ -142,6 +147,8 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
+    if exc.status_code == 400:  # django-ninja could not decode a JSON body it was to read
+        return _error(request, 400, "malformed_json", "请求体不是有效的 JSON 对象")
     return _error(request, exc.status_code, "error", str(exc))
 
 

@@ -15,7 +15,8 @@ from worksafe.core import uploads
 from worksafe.risks.models import FourColourMap
 
 from . import batch, keys, schemas
-from .api import READ_ERRORS, UPLOAD_ERRORS, WITHDRAW_ERRORS, ApiError, acting, api, read_batch, require, throttle
+from .api import (READ_ERRORS, UPLOAD_ERRORS, WITHDRAW_ERRORS, ApiError, acting, api, operation_of, read_batch, require,
+                  throttle)
 from .kinds import HANDLERS
 from .kinds.base import coverage_q
 from .models import Interface
@@ -28,9 +29,9 @@ class PageQuery(Schema):
     page_size: int = Field(100, ge=1, le=500, description="每页条数，最多 500")
 
 
-def paged(request, qs, query, serialize, ordering=("updated_at", "id")):
+def paged(request, qs, query, serialize, ordering=("updated_at", "id"), uscc="enterprise__uscc"):
     if query.enterprise:
-        qs = qs.filter(enterprise__uscc=query.enterprise.strip().upper())
+        qs = qs.filter(**{uscc: query.enterprise.strip().upper()})
     if query.updated_since:
         since = query.updated_since
         if timezone.is_naive(since):
@@ -49,7 +50,7 @@ def paged(request, qs, query, serialize, ordering=("updated_at", "id")):
                                          429: schemas.Error}, url_name="token", tags=["认证"], summary="用企业标识和授权KEY换取访问令牌")
 def token(request, credentials: schemas.TokenIn):
     request.api_log = {"key_id": credentials.key_id}
-    throttle(request, settings.API_TOKEN_LIMITS, key_id=credentials.key_id[:32], operation="token")
+    throttle(request, settings.API_TOKEN_LIMITS, key_id=credentials.key_id[:32], operation=operation_of(request))
     sub, issued = keys.exchange(credentials.key_id, credentials.secret)
     if sub is None:
         raise ApiError(401, "invalid_credentials", "企业标识或授权KEY不正确，或该订阅未获授权、已注销、已吊销")
@@ -72,8 +73,10 @@ def enterprises(request, query: Query[PageQuery]):
     from worksafe.archive.models import Enterprise
 
     qs = Enterprise.objects.filter(coverage_q(request.auth, path="")).select_related("region", "industry")
+    if query.updated_since:
+        query.updated_since = None  # enterprises are listed whole; the filter applies to records
     return paged(request, qs, query, lambda e: {"uscc": e.uscc, "name": e.name, "region": e.region_id, "region_name": e.region.name,
-                                                "industry": e.industry_id, "industry_name": e.industry.name}, ("uscc",))
+                                                "industry": e.industry_id, "industry_name": e.industry.name}, ("uscc",), "uscc")
 
 
 # Records: upload, withdraw, list ----------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def _operations(interface):
     api.post(f"/{path}", response={200: schemas.BatchResult, **UPLOAD_ERRORS}, url_name=f"{interface}_upload", tags=[tag],
              summary=f"上传{handler.label}（每批最多 {settings.API_MAX_BATCH} 条）", openapi_extra=body,
              description=f"每条记录为一个 {record}。同一发送方记录编号再次上传：内容相同为 unchanged，不同则更新。")(upload)
-    api.delete(f"/{path}/{{enterprise}}/{{external_id}}", response={200: schemas.Withdrawn, **WITHDRAW_ERRORS},
+    api.delete(f"/{path}/{{enterprise}}/{{path:external_id}}", response={200: schemas.Withdrawn, **WITHDRAW_ERRORS},
                url_name=f"{interface}_withdraw", tags=[tag], summary=f"撤回一条{handler.label}记录")(withdraw)
     api.get(f"/{path}", response={200: OUT[interface], **READ_ERRORS}, url_name=f"{interface}_list", tags=[tag],
             summary=f"列出平台保存的{handler.label}记录（对账）")(listing)

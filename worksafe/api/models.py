@@ -48,6 +48,8 @@ class ApiSubscription(models.Model):
     phone = models.CharField("联系电话", max_length=20)
     note = models.CharField("申请说明", max_length=500, blank=True)
     staging = models.BooleanField("库表对接", default=False, help_text="市县自建系统通过中间表上传数据")
+    # The database role (worksafe staging_role) whose rows in the staging table may act for this subscription.
+    staging_role = models.CharField("中间库账号", max_length=63, blank=True)
     state = FSMField("状态", max_length=10, choices=SubscriptionState.choices, default=SubscriptionState.PENDING, protected=False)
     reason = models.CharField("审核意见", max_length=500, blank=True)
     key_id = models.CharField("企业标识", max_length=32, unique=True, null=True, blank=True)
@@ -98,7 +100,7 @@ class ApiSubscription(models.Model):
 
         if self.enterprise_id:
             return Enterprise.objects.filter(pk=self.enterprise_id)
-        qs = Enterprise.objects.filter(region_q(self.region_id))
+        qs = Enterprise.objects.filter(region_q(self.region))
         codes = supervised_industries(self.organization)
         return qs.filter(industry_id__in=sorted(codes)) if codes else qs
 
@@ -154,11 +156,23 @@ class StagingStatus(models.TextChoices):
     FAILED = "failed", "导入失败"
 
 
+class CurrentUser(models.Func):
+    """The database role running the statement: PostgreSQL's CURRENT_USER; '' on SQLite, which has no roles."""
+
+    template = "CURRENT_USER"
+    output_field = models.CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "''", []
+
+
 class StagingRecord(models.Model):
     """中间表 (库表对接): one row a city system inserts — a record in the API's JSON format, or a withdrawal.
 
-    The city's database role may INSERT and SELECT here and nothing else (docs/api.md); the database fills in the
-    defaults, so a plain INSERT of (key_id, interface, enterprise, external_id, payload) is a complete row.
+    The city's database role may INSERT and SELECT here and nothing else, and only its own rows (row-level security
+    on `db_user`, which the database fills in: docs/api.md); the database fills in the other defaults too, so a plain
+    INSERT of (key_id, interface, enterprise, external_id, payload) is a complete row. The import accepts a row only
+    from the role bound to the key id's subscription: a key id alone (not a secret) cannot act for another system.
     """
 
     key_id = models.CharField("企业标识", max_length=32)
@@ -174,6 +188,7 @@ class StagingRecord(models.Model):
     reason = models.TextField("失败原因", blank=True, db_default="", default="")
     created_at = models.DateTimeField("写入时间", db_default=Now())
     processed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    db_user = models.CharField("写入账号", max_length=63, db_default=CurrentUser(), editable=False)
 
     class Meta:
         db_table = "api_staging"

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-from worksafe.hazards.models import Category, CheckKind, HazardStep, Kind, Level, Source, State
+from worksafe.hazards.models import Category, CheckKind, HazardCheckItem, HazardStep, Kind, Level, Source, State
 from worksafe.risks.models import ControlTier, FrequencyUnit, MeasureCategory, Method, ObjectKind, Tense
 from worksafe.risks.models import State as EventState
 from worksafe.risks.grading import RiskLevel
@@ -104,7 +104,7 @@ class CheckItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     text: Text(5000) = Field(title="检查内容")
-    result: Literal["pass", "fail", "符合", "不符合"] = Field(title="检查结果", description="pass（符合）或 fail（不符合）")
+    result: Choice(HazardCheckItem.Result) = Field(title="检查结果")
     note: Text(500, False) = Field("", title="说明")
 
 

@@ -73,6 +73,12 @@ def _import_group(key_id, interface, action, rows):
     handler = HANDLERS.get(interface)
     if sub is None:
         return _fail(rows, f"企业标识 {key_id} 没有已授权的库表对接订阅（未授权、已注销、已吊销或未开通库表对接）")
+    if connection.vendor == "postgresql":
+        strangers = [r for r in rows if r.db_user != sub.staging_role]
+        _fail(strangers, f"写入该行的数据库账号与企业标识 {key_id} 绑定的中间库账号不符（worksafe staging_role 绑定），不予导入")
+        rows = [r for r in rows if r.db_user == sub.staging_role]
+        if not rows:
+            return
     if handler is None:
         return _fail(rows, f"interface 应为 hazards、checks 或 risks（四色图文件请通过接口上传），而不是 {interface}")
     if interface not in sub.interfaces:

@@ -14,7 +14,7 @@ def coverage_q(subscription, path="enterprise", located=False):
     if subscription.enterprise_id:
         return Q(**{f"{path}_id" if path else "pk": subscription.enterprise_id})
     p = "" if located or not path else f"{path}__"
-    q = region_q(subscription.region_id, f"{p}region_id")
+    q = region_q(subscription.region, f"{p}region_id")  # the Region: its prefix, not its full code
     codes = supervised_industries(subscription.organization)
     return q & Q(**{f"{p}industry_id__in": sorted(codes)}) if codes else q
 

@@ -10,10 +10,6 @@ from .base import Kind, audit_created, reject
 FIELDS = {"checked_on": "checked_on", "kind": "kind", "checker": "checker_name", "note": "note"}  # record → model
 
 
-def _result(value):
-    return "pass" if value in ("pass", "符合") else "fail"
-
-
 class Checks(Kind):
     interface = "checks"
     schema = CheckRecord
@@ -28,7 +24,7 @@ class Checks(Kind):
             if rec.checked_on > today:
                 it.reject([reject("checked_on", "排查日期：不能晚于今天")])
                 continue
-            rows = [(i.text, _result(i.result), i.note) for i in rec.items]
+            rows = [(i.text, i.result, i.note) for i in rec.items]
             check = existing.get((it.enterprise.pk, rec.external_id))
             if check is None:
                 check = HazardCheck(enterprise=it.enterprise, external_id=rec.external_id)

@@ -7,6 +7,7 @@ here, or imported from xlsx) is adopted rather than duplicated. Writes are ordin
 the enterprise's risk summary follow through the signals.
 """
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from worksafe.core.models import AccidentCategory
 from worksafe.risks import grading
@@ -70,7 +71,11 @@ class RiskObjects(Kind):
             it.plan = ops
 
     def write(self, items):
+        now = timezone.now()
         for it in items:
+            if it.plan and it.plan[0][1].__class__ is not RiskObject:
+                # Only the tree below changed: the object's updated_at still moves, for read-back's updated_since.
+                RiskObject.objects.filter(pk=it.id).update(updated_at=now)
             for op, node, parent in it.plan:
                 node._audit_message = "数据对接上传"
                 if op == "delete":
