@@ -65,11 +65,16 @@ def _log(request, status, data):
         message = str(data.get("detail", ""))[:500]
     started = getattr(request, "started", None)
     ApiCall.objects.create(
-        subscription=sub, key_id=(sub.key_id if sub else info.get("key_id", ""))[:32],
-        operation=operation_of(request)[:64], method=request.method[:8], path=request.path[:200], status=status,
-        records=info.get("records", 0), summary=info.get("summary", {}), message=message,
-        client=_client(request), duration_ms=int((time.monotonic() - started) * 1000) if started else 0,
+        subscription=sub, key_id=_text(sub.key_id if sub else info.get("key_id", ""), 32),
+        operation=_text(operation_of(request), 64), method=_text(request.method, 8), path=_text(request.path, 200), status=status,
+        records=info.get("records", 0), summary=info.get("summary", {}), message=_text(message, 500),
+        client=_text(_client(request), 64), duration_ms=int((time.monotonic() - started) * 1000) if started else 0,
     )
+
+
+def _text(value, length):
+    """What the caller sent, as the log can store it: PostgreSQL text holds no NUL."""
+    return str(value).replace("\x00", "\ufffd")[:length]
 
 
 def operation_of(request):

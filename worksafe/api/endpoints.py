@@ -29,9 +29,16 @@ class PageQuery(Schema):
     page_size: int = Field(100, ge=1, le=500, description="每页条数，最多 500")
 
 
+def key(value, what="记录"):
+    """A path or query value as a lookup key; a NUL (which PostgreSQL cannot even compare) matches nothing: 404."""
+    if "\x00" in value:
+        raise ApiError(404, "not_found", f"{what}不存在")
+    return value.strip()
+
+
 def paged(request, qs, query, serialize, ordering=("updated_at", "id"), uscc="enterprise__uscc"):
     if query.enterprise:
-        qs = qs.filter(**{uscc: query.enterprise.strip().upper()})
+        qs = qs.none() if "\x00" in query.enterprise else qs.filter(**{uscc: query.enterprise.strip().upper()})
     if query.updated_since:
         since = query.updated_since
         if timezone.is_naive(since):
@@ -100,7 +107,8 @@ def _operations(interface):
 
     def withdraw(request, enterprise: str, external_id: str):
         sub = require(request, interface)
-        qs = handler.model.objects.filter(coverage_q(sub), enterprise__uscc=enterprise.strip().upper(), external_id=external_id)
+        qs = handler.model.objects.filter(coverage_q(sub), enterprise__uscc=key(enterprise, "企业").upper(),
+                                          external_id=key(external_id))
         with transaction.atomic():
             obj = qs.select_for_update(of=("self",)).select_related("enterprise").first()
             if obj is None:
@@ -141,7 +149,7 @@ MAP_TAG = "安全风险四色分布图"
 def _map_enterprise(sub, enterprise):
     from worksafe.archive.models import Enterprise
 
-    found = Enterprise.objects.filter(coverage_q(sub, path=""), uscc=enterprise.strip().upper()).first()
+    found = Enterprise.objects.filter(coverage_q(sub, path=""), uscc=key(enterprise, "企业").upper()).first()
     if found is None:
         raise ApiError(404, "not_found", f"企业 {enterprise} 不在本订阅的覆盖范围内（或未在平台登记）",
                        [{"field": "enterprise", "message": "不在本订阅的覆盖范围内"}])

@@ -7,7 +7,7 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from worksafe.hazards.models import Category, CheckKind, HazardCheckItem, HazardStep, Kind, Level, Source, State
 from worksafe.risks.models import ControlTier, FrequencyUnit, MeasureCategory, Method, ObjectKind, Tense
@@ -15,8 +15,15 @@ from worksafe.risks.models import State as EventState
 from worksafe.risks.grading import RiskLevel
 
 
+def _no_nul(value):
+    if "\x00" in value:  # PostgreSQL cannot store it; refused on every database alike
+        raise ValueError("不能包含 NUL 字符（\\u0000）")
+    return value
+
+
 def Text(max_length, required=True):
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1 if required else 0, max_length=max_length)]
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1 if required else 0, max_length=max_length),
+                     AfterValidator(_no_nul)]
 
 
 def Choice(choices, blank=False):
@@ -41,7 +48,7 @@ def Choice(choices, blank=False):
 
 Money = Annotated[Decimal | None, Field(ge=0, max_digits=12, decimal_places=2)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
-Uscc = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=18, max_length=18)]
+Uscc = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=18, max_length=18), AfterValidator(_no_nul)]
 
 
 class Record(BaseModel):
@@ -213,8 +220,8 @@ class Withdrawn(BaseModel):
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    key_id: str = Field(min_length=1, max_length=32, title="企业标识")
-    secret: str = Field(min_length=1, max_length=200, title="授权KEY")
+    key_id: str = Field(min_length=1, max_length=32, pattern=r"^[\x21-\x7e]+$", title="企业标识")
+    secret: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$", title="授权KEY")
 
 
 class TokenOut(BaseModel):

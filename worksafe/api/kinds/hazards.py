@@ -104,11 +104,10 @@ class Hazards(Kind):
                 steps += _step_rows(hazard, history, actor)
             changes.append(audit_created(hazard, it.enterprise) if before is None else audit_updated(hazard, before, it.enterprise))
             for year in {hazard.found_on.year, old_year or hazard.found_on.year}:
-                years[(hazard.enterprise_id, year)] = hazard
+                years[(hazard.enterprise_id, year)] = (hazard.region_id, hazard.industry_id)
         HazardStep.objects.bulk_create(steps)
         ChangeRecord.objects.bulk_create(changes)
-        for (_, year), hazard in years.items():
-            summary.refresh(hazard, year)
+        summary.refresh_many(years)
 
     def withdrawable(self, hazard):
         if hazard.review in (Review.CONFIRMED, Review.DOWNGRADED) or hazard.supervision:
