@@ -1,5 +1,6 @@
 """库表对接: the staging table, its import command and the city system's database role."""
 import json
+import os
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -130,19 +131,17 @@ def test_a_plain_insert_is_a_complete_row(city, enterprise):
     assert run()["S-1"].status == "done"
 
 
+@pytest.mark.skipif(os.environ.get("WORKSAFE_TEST_DB") == "postgres", reason="SQLite only")
 def test_staging_role_needs_postgresql(tmp_path):
-    if connection.vendor == "postgresql":
-        pytest.skip("SQLite only")
     secret = tmp_path / "pw"
     secret.write_text("a-long-enough-password")
     with pytest.raises(CommandError, match="需要 PostgreSQL"):
         call_command("staging_role", "city_zz", "--key-id", "WSX", "--password-file", str(secret))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(os.environ.get("WORKSAFE_TEST_DB") != "postgres", reason="database roles: PostgreSQL only")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # roles live outside the test's transaction
 def test_staging_role_may_insert_its_own_rows_and_nothing_else(tmp_path, city, orgs, enterprise):
-    if connection.vendor != "postgresql":
-        pytest.skip("database roles: PostgreSQL only")
     import psycopg
 
     other = staging_sub(orgs["city"], system_name="郑州市双预防系统")

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from worksafe.api.fake import DEMO_KEY_ID, DEMO_SECRET, make_subscriptions
+from worksafe.api.models import ApiSubscription
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
@@ -96,6 +98,11 @@ class Command(BaseCommand):
             make_plan(rng, e, guideline)
             make_public_reports(rng, e)
         make_reporting(rng, Enterprise.objects.order_by("pk"))
+        # 接口订阅: the 金水 demo enterprise connected (the documented key id and secret), the 二七 one waiting for review.
+        demo = [Enterprise.objects.get(uscc=row.uscc) for row in rows[: len(ENTERPRISE_COUNTIES)]]
+        if demo:
+            make_subscriptions(random.Random(seed + 8), demo[0], demo[1] if len(demo) > 1 else None,
+                               reviewer=reviewers.get(demo[0].region_id))
         # Industry registration tables (尾矿库, 地下矿山 ...) and the accident and penalty ledgers, from generators of
         # their own: the data above stays as it was. The third demo enterprise is under an active 联合惩戒.
         make_registrations(random.Random(seed + 6), Enterprise.objects.order_by("pk")[: min(enterprises, 300)].select_related("industry"))
@@ -115,3 +122,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {u.username:<20} {u.get_role_display():<8} {u.organization or ''}")
         for u in User.objects.filter(role=Role.ENTERPRISE_ADMIN, enterprise__region_id__in=ENTERPRISE_COUNTIES, password__isnull=False).select_related("enterprise__region").order_by("enterprise__region_id")[:2]:
             self.stdout.write(f"  {u.username:<20} 企业管理员 {u.enterprise.name}（{u.enterprise.region.name}）")
+        sub = ApiSubscription.objects.filter(key_id=DEMO_KEY_ID).select_related("enterprise").first()
+        if sub:
+            self.stdout.write(self.style.SUCCESS(f"数据对接演示（{sub.enterprise.name}，仅限演示数据）："))
+            self.stdout.write(f"  企业标识 {DEMO_KEY_ID}  授权KEY {DEMO_SECRET}  接口文档 /api/v1/docs")

@@ -1,0 +1,229 @@
+"""接口订阅管理 (seed 004 三、(二)), written once: who sees which subscriptions, who may take which step, and what
+each step records.
+
+  enterprise: apply --> 待审核 --approve--> 已授权 --revoke (reason)--> 已吊销        (regulators in scope, not township)
+                        待审核 --reject (reason)--> 已驳回
+                        待审核 / 已授权 --cancel--> 已注销                        (the subscriber itself)
+  park / city or county organisation: granted --> 已授权 at once               (a regulator administrator above it)
+
+An approved subscription has a key id (企业标识); its secret (授权KEY) is issued and rotated by the subscriber's side
+(`can_issue_secret`), shown once and kept as a digest (keys.py). Cancelling or revoking deletes its tokens, and
+keys.subscription_for refuses any token of a subscription that is no longer approved.
+
+Views call `subscriptions_for(user)` for every list, page and action (out of scope: 404), then the checks here
+(not allowed: 403), then `perform`, which locks the row, checks the state again and saves it audited.
+"""
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from worksafe.core.models import AuditAction, OrgLevel, Role
+from worksafe.core.scoping import enterprise_q, organizations_for, region_q
+
+from . import keys
+from .models import ApiSubscription, SubscriptionState
+
+S = SubscriptionState
+
+
+# ---- seeing ---------------------------------------------------------------------------------------------------
+
+
+def subscriptions_for(user):
+    """The subscriptions `user` may see: an enterprise user its enterprise's; a regulator the enterprise
+    subscriptions of the enterprises in its jurisdiction and the organisation subscriptions whose region lies in its
+    region's subtree; a system administrator all."""
+    qs = ApiSubscription.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_sysadmin:
+        return qs
+    if user.is_enterprise_user:
+        return qs.filter(enterprise_id=user.enterprise_id)
+    if user.is_regulator:
+        own_enterprises = Q(enterprise__isnull=False) & enterprise_q(user, "enterprise")
+        organisations = Q(organization__isnull=False) & region_q(user.organization.region)
+        return qs.filter(own_enterprises | organisations)
+    return qs.none()
+
+
+def ordered(qs):
+    """待审核 first, then the newest."""
+    pending_first = Case(When(state=S.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.order_by(pending_first, "-applied_at", "-id")
+
+
+# ---- who may --------------------------------------------------------------------------------------------------
+
+
+def is_enterprise_admin(user):
+    return user.is_enterprise_user and user.role == Role.ENTERPRISE_ADMIN
+
+
+def can_apply(user):
+    """新增订阅申请: an enterprise administrator, for its own enterprise."""
+    return is_enterprise_admin(user)
+
+
+def is_subscriber_admin(user, sub):
+    """The subscriber's own administrator: the enterprise's administrator, or a regulator administrator of the
+    organisation granted the subscription."""
+    if sub.enterprise_id:
+        return is_enterprise_admin(user) and user.enterprise_id == sub.enterprise_id
+    return user.is_regulator and user.role == Role.REGULATOR_ADMIN and user.organization_id == sub.organization_id
+
+
+def can_edit(user, sub):
+    """The application may be changed by its enterprise's administrator until it is decided."""
+    return sub.enterprise_id is not None and is_subscriber_admin(user, sub) and sub.state == S.PENDING
+
+
+def edit_refused(sub):
+    return f"订阅申请当前为“{sub.get_state_display()}”，审核后不能再修改。"
+
+
+def is_reviewer(user, sub):
+    """Approve, reject, revoke: regulators in scope whose organisation is not a township's, or a system administrator.
+    (Scope itself is `subscriptions_for`: the views only ever load a subscription through it.)"""
+    if user.is_sysadmin:
+        return True
+    return (user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP
+            and subscriptions_for(user).filter(pk=sub.pk).exists())
+
+
+def can_grant(user):
+    """授予园区/市县系统订阅: regulator administrators and system administrators."""
+    return user.is_sysadmin or (user.is_regulator and user.role == Role.REGULATOR_ADMIN)
+
+
+def can_issue_secret(user, sub):
+    """获取 / 重新生成授权KEY: an approved subscription, by one who holds its secret."""
+    return sub.state == S.APPROVED and holds_secret(user, sub)
+
+
+def holds_secret(user, sub):
+    """Who issues and rotates the secret, whatever the state. An enterprise's: only its administrator. An
+    organisation's: a regulator administrator of that organisation, of the granting side (a regulator administration
+    above it, not a township's) or a system administrator."""
+    if sub.enterprise_id:
+        return is_subscriber_admin(user, sub)
+    if user.is_sysadmin or is_subscriber_admin(user, sub):
+        return True
+    return (user.is_regulator and user.role == Role.REGULATOR_ADMIN and user.organization.level != OrgLevel.TOWNSHIP
+            and ApiSubscription.objects.filter(region_q(user.organization.region), pk=sub.pk).exists())
+
+
+# ---- steps ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    label: str
+    sources: tuple
+    target: str
+    allowed: object  # (user, sub) -> bool, whatever the state
+    audit: str
+    needs_reason: bool = False
+    style: str = "primary"
+    confirm: str = ""
+
+
+STEPS = {s.action: s for s in [
+    Step("approve", "审核通过", (S.PENDING,), S.APPROVED, is_reviewer, AuditAction.APPROVE, style="success"),
+    Step("reject", "驳回", (S.PENDING,), S.REJECTED, is_reviewer, AuditAction.RETURN, needs_reason=True, style="danger"),
+    Step("revoke", "吊销", (S.APPROVED,), S.REVOKED, is_reviewer, AuditAction.TRANSITION, needs_reason=True, style="danger",
+         confirm="吊销后该订阅的访问令牌立即失效，对接系统将无法再调用接口。确定吊销？"),
+    Step("cancel", "注销", (S.PENDING, S.APPROVED), S.CANCELLED, is_subscriber_admin, AuditAction.TRANSITION,
+         style="outline-danger", confirm="注销后该订阅的访问令牌立即失效，如需再对接须重新申请。确定注销？"),
+]}
+
+REASON_LABELS = {S.APPROVED: "审核意见", S.REJECTED: "驳回原因", S.REVOKED: "吊销原因", S.CANCELLED: "注销原因"}
+
+
+def available(user, sub):
+    """The steps `user` may take on `sub` now, in display order."""
+    return [s for s in STEPS.values() if sub.state in s.sources and s.allowed(user, sub)]
+
+
+def perform(sub, action, user, reason=""):
+    """Take step `action`; ValidationError (Chinese) when the state or a missing reason does not allow it,
+    PermissionDenied when `user` may not."""
+    step = STEPS.get(action)
+    if step is None:
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        sub = ApiSubscription.objects.select_for_update().get(pk=sub.pk)
+        if not step.allowed(user, sub):
+            raise PermissionDenied
+        if sub.state not in step.sources:
+            raise ValidationError(f"该订阅当前为“{sub.get_state_display()}”，不能{step.label}。", code="state")
+        if step.needs_reason and not reason:
+            raise ValidationError(f"{step.label}须填写原因。", code="reason")
+        if action in ("approve", "reject"):
+            sub.decided_by, sub.decided_at = user, timezone.now()
+        if action == "approve":
+            sub.key_id = keys.new_key_id()
+        sub.state = step.target
+        sub.reason = reason
+        sub._audit_action = step.audit
+        sub._audit_message = f"接口订阅{step.label}" + (f"：{reason}" if reason else "")
+        sub.save()
+        if step.target in (S.CANCELLED, S.REVOKED):
+            sub.tokens.all().delete()  # keys.subscription_for refuses them anyway; nothing to keep them for
+    return sub
+
+
+def apply(sub, user):
+    """Save a new application (待审核) or the changes to one, audited; ValidationError when it was decided meanwhile,
+    PermissionDenied when `user` is not the enterprise's administrator."""
+    with transaction.atomic():
+        if sub.pk is None:
+            if not (can_apply(user) and sub.enterprise_id == user.enterprise_id):
+                raise PermissionDenied
+            sub.state, sub.applicant = S.PENDING, user
+            sub._audit_action, sub._audit_message = AuditAction.SUBMIT, "提交接口订阅申请"
+        else:
+            # Locked: a decision taken while the form was open wins, and the changes are refused.
+            current = ApiSubscription.objects.select_for_update().get(pk=sub.pk)
+            if not is_subscriber_admin(user, current):
+                raise PermissionDenied
+            if not can_edit(user, current):
+                raise ValidationError(edit_refused(current), code="state")
+            sub._audit_action, sub._audit_message = AuditAction.UPDATE, "修改接口订阅申请"
+        sub.save()
+    return sub
+
+
+def grant(sub, user):
+    """授予 an organisation (park, city or county) a subscription: approved at once, with a key id, covering its region."""
+    managed = organizations_for(user).exclude(pk=user.organization_id) if user.organization_id else organizations_for(user)
+    if not can_grant(user) or not managed.filter(pk=sub.organization_id).exists():
+        raise PermissionDenied
+    now = timezone.now()
+    sub.region_id = sub.organization.region_id
+    sub.state, sub.key_id = S.APPROVED, keys.new_key_id()
+    sub.applicant, sub.decided_by, sub.decided_at = user, user, now
+    sub._audit_action = AuditAction.CREATE
+    sub._audit_message = f"授予{sub.organization}接口订阅"
+    sub.save()
+    return sub
+
+
+def issue_secret(sub, user):
+    """A new secret for `sub` (returned once); the earlier one and its tokens die. ValidationError when the
+    subscription is no longer approved, PermissionDenied when `user` may not."""
+    with transaction.atomic():
+        sub = ApiSubscription.objects.select_for_update().get(pk=sub.pk)
+        if sub.state != S.APPROVED:
+            raise ValidationError(f"该订阅当前为“{sub.get_state_display()}”，不能获取授权KEY。", code="state")
+        if not holds_secret(user, sub):
+            raise PermissionDenied
+        first = not sub.secret_hash
+        sub._audit_action = AuditAction.TRANSITION
+        sub._audit_message = "获取授权KEY" if first else "重新生成授权KEY（原授权KEY及其访问令牌作废）"
+        return sub, keys.issue_secret(sub), first
