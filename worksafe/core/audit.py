@@ -1,9 +1,12 @@
 """The audit trail: every change to a registered model becomes a ChangeRecord.
 
-Instances remember their field values when loaded (post_init); on save the difference is recorded with the
-acting user taken from the request context. Bulk writes (imports) bypass signals and call `record()` themselves.
+Instances remember their field values when loaded (post_init: a shallow copy of the instance's dict, cheap enough
+for a thousand loaded rows; they are turned into JSON only when the instance is saved); on save the difference is
+recorded with the acting user taken from the request context. Bulk writes (imports, API uploads) bypass signals and
+call `record()` themselves, with `before()` of what they loaded.
 """
 import contextvars
+import copy
 import datetime
 import decimal
 import uuid
@@ -51,6 +54,23 @@ def snapshot(obj):
     return {
         f.attname: _json(f, f.value_from_object(obj)) for f in obj._meta.concrete_fields if f.attname not in exclude
     }
+
+
+def before(obj):
+    """The audited field values `obj` had when it was loaded (or last saved), JSON-ready; None for a new object."""
+    raw = getattr(obj, "_audit_raw", None)
+    if raw is None:
+        return None
+    exclude = _registry[type(obj)][1]
+    return {f.attname: _json(f, raw[f.attname]) for f in obj._meta.concrete_fields
+            if f.attname not in exclude and f.attname in raw}
+
+
+def _raw(obj):
+    """The instance's field values as they are now: JSON values copied (a form may change them in place), files by
+    the stored name (saving a new file changes the FieldFile in place)."""
+    return {k: v.name if isinstance(v, FieldFile) else copy.deepcopy(v) if isinstance(v, (dict, list)) else v
+            for k, v in obj.__dict__.items() if k[0] != "_"}
 
 
 def record(obj, action, before=None, after=None, message="", enterprise=None, user=None):
@@ -106,7 +126,7 @@ def registered_models():
 
 
 def _remember(sender, instance, **kwargs):
-    instance._audit_before = snapshot(instance) if instance.pk else None
+    instance._audit_raw = _raw(instance) if instance.pk else None
 
 
 def _saved(sender, instance, created, raw=False, **kwargs):
@@ -115,21 +135,21 @@ def _saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
     after = snapshot(instance)
-    before = None if created else getattr(instance, "_audit_before", None)
+    old = None if created else before(instance)
     action = getattr(instance, "_audit_action", None)
-    if before is not None:
-        changed = {k for k in after if before.get(k) != after[k]}
+    if old is not None:
+        changed = {k for k in after if old.get(k) != after[k]}
         if not changed and not action:
             return
-        before = {k: before.get(k) for k in changed}
+        old = {k: old.get(k) for k in changed}
         after = {k: after[k] for k in changed}
     action = action or (AuditAction.CREATE if created else AuditAction.UPDATE)
     message = getattr(instance, "_audit_message", None) or ""
-    change = record(instance, action, before, after, message)
+    change = record(instance, action, old, after, message)
     change.save()
-    if before is not None and "region_id" in after and _registry[type(instance)][0](instance) is instance:
+    if old is not None and "region_id" in after and _registry[type(instance)][0](instance) is instance:
         follow_region(instance.pk, change.region_code)
-    instance._audit_before = snapshot(instance)
+    instance._audit_raw = _raw(instance)
     instance._audit_action = instance._audit_message = None
 
 

@@ -1,6 +1,7 @@
 """隐患排查记录: check records, item by item, each written whole with ordinary saves."""
 from django.utils import timezone
 
+from worksafe.core import audit
 from worksafe.core.models import ChangeRecord
 from worksafe.hazards.models import HazardCheck, HazardCheckItem
 
@@ -30,7 +31,7 @@ class Checks(Kind):
                 check = HazardCheck(enterprise=it.enterprise, external_id=rec.external_id)
                 it.result, before = "created", None
             else:
-                it.id, before = check.pk, check._audit_before
+                it.id, before = check.pk, audit.before(check)
                 same = all(getattr(check, attr) == getattr(rec, name) for name, attr in FIELDS.items())
                 if same and rows == [(i.text, i.result, i.note) for i in check.items.all()]:
                     it.result = "unchanged"

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from worksafe.core import audit, bulk
 from worksafe.core.models import ChangeRecord
 from worksafe.hazards import summary
 from worksafe.hazards.models import Hazard, HazardStep, Level, Review, State
@@ -68,7 +69,7 @@ class Hazards(Kind):
                     hazard.review = Review.PENDING
                 it.result, before, old_year, changed = "created", None, None, []
             else:
-                before, old_year = hazard._audit_before, hazard.found_on.year
+                before, old_year = audit.before(hazard), hazard.found_on.year
                 for name in changed:
                     setattr(hazard, name, values[name])
                 if hazard.level == Level.MAJOR and not hazard.review:
@@ -82,17 +83,15 @@ class Hazards(Kind):
             it.plan = (hazard, before, old_year, history if (history or it.result == "created") else None, changed)
 
     def write(self, items):
-        now = timezone.now()
         actor = _actor_name()
         created = [it for it in items if it.result == "created"]
         updated = [it for it in items if it.result == "updated"]
-        Hazard.objects.bulk_create([it.plan[0] for it in created])
+        bulk.insert(Hazard, [it.plan[0] for it in created])
         if updated:
-            fields = {"closed_at", "review", "updated_at"}
+            fields = {"closed_at", "review"}
             for it in updated:
-                it.plan[0].updated_at = now
                 fields.update(it.plan[4])
-            Hazard.objects.bulk_update([it.plan[0] for it in updated], sorted(fields))
+            bulk.update(Hazard, [it.plan[0] for it in updated], fields)
         replaced = [it.plan[0].pk for it in updated if it.plan[3] is not None]
         if replaced:
             HazardStep.objects.filter(hazard_id__in=replaced).delete()
@@ -105,8 +104,8 @@ class Hazards(Kind):
             changes.append(audit_created(hazard, it.enterprise) if before is None else audit_updated(hazard, before, it.enterprise))
             for year in {hazard.found_on.year, old_year or hazard.found_on.year}:
                 years[(hazard.enterprise_id, year)] = (hazard.region_id, hazard.industry_id)
-        HazardStep.objects.bulk_create(steps)
-        ChangeRecord.objects.bulk_create(changes)
+        bulk.insert(HazardStep, steps)
+        bulk.insert(ChangeRecord, changes)
         summary.refresh_many(years)
 
     def withdrawable(self, hazard):
