@@ -36,7 +36,12 @@ def current_user():
     return ctx[0] if ctx else None
 
 
+PLAIN = (str, int, bool, type(None))
+
+
 def _json(field, value):
+    if type(value) in PLAIN:  # most values: nothing to convert (checked first, it is most of the cost of a snapshot)
+        return value
     if isinstance(value, FieldFile):
         return value.name or ""  # a file field records the stored file's name
     if isinstance(value, decimal.Decimal) and getattr(field, "decimal_places", None) is not None:
@@ -86,11 +91,11 @@ def record(obj, action, before=None, after=None, message="", enterprise=None, us
     if enterprise is None:
         enterprise = enterprise_of(obj)
     return ChangeRecord(
-        user=user,
+        user_id=user.pk if user else None,
         user_name=name[:150],
         request_id=ctx[1] if ctx else "",
         action=action,
-        content_type=ContentType.objects.get_for_model(obj),
+        content_type_id=ContentType.objects.get_for_model(obj).pk,
         object_id=str(obj.pk),
         object_repr=label(obj)[:200],
         enterprise_id=enterprise.pk if enterprise else None,

@@ -257,10 +257,10 @@ class Column:
 
 
 def human_size(n):
-    if n >= 1024 * 1024:
-        return f"{n / 1024 / 1024:g} MB"
-    if n >= 1024:
-        return f"{n / 1024:g} KB"
+    """10 MB, 7.2 KB, 300 字节: at most one decimal, none when whole."""
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= size:
+            return f"{round(n / size, 1):g} {unit}"
     return f"{n} 字节"
 
 

@@ -17,7 +17,7 @@ class HazardsConfig(AppConfig):
         audit.register(Hazard, enterprise=lambda h: h.enterprise, exclude={"updated_at"}, label=Hazard.audit_label)
         audit.register(HazardPhoto, enterprise=lambda p: p.hazard.enterprise)
         for model in (CheckPlan, HazardCheck, HazardReport, ReportingDuty):
-            audit.register(model, enterprise=lambda obj: obj.enterprise)
+            audit.register(model, enterprise=lambda obj: obj.enterprise, exclude={"updated_at"})
         audit.register(HazardCheckItem, enterprise=lambda i: i.check_record.enterprise)
         audit.register(Checklist, enterprise=lambda c: c.enterprise, exclude={"updated_at"})
         audit.register(ChecklistItem, enterprise=lambda i: i.checklist.enterprise)

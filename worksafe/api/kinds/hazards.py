@@ -63,7 +63,7 @@ class Hazards(Kind):
                 it.reject(errors)
                 continue
             if hazard is None:
-                hazard = Hazard(enterprise=it.enterprise, external_id=rec.external_id, region_id=it.enterprise.region_id,
+                hazard = Hazard(enterprise_id=it.enterprise.pk, external_id=rec.external_id, region_id=it.enterprise.region_id,
                                 industry_id=it.enterprise.industry_id, **values)
                 if hazard.level == Level.MAJOR:
                     hazard.review = Review.PENDING
@@ -137,11 +137,11 @@ def _actor_name():
 
 def _step_rows(hazard, history, actor):
     if not history:  # a new hazard without history: reported by the sender's system, now
-        return [HazardStep(hazard=hazard, action=HazardStep.Action.REPORT, source="", target=hazard.state,
+        return [HazardStep(hazard_id=hazard.pk, action=HazardStep.Action.REPORT, source="", target=hazard.state,
                            actor_name=actor, comment="数据对接上传")]
     rows, previous = [], ""
     for action, state, time, name, org, comment in history:
-        rows.append(HazardStep(hazard=hazard, action=action, source=previous, target=state, time=time, actor_name=name,
+        rows.append(HazardStep(hazard_id=hazard.pk, action=action, source=previous, target=state, time=time, actor_name=name,
                                actor_org=org, comment=comment))
         previous = state
     return rows
