@@ -170,8 +170,9 @@ def acting(request, sub):
     return audit.acting_as(None, getattr(request, "id", None), name=f"数据对接：{sub.system_name}（{sub.key_id}）")
 
 
-def read_batch(request):
-    """The decoded body of an upload: (records, all_or_nothing); 400 or 413 with the reason otherwise."""
+def read_batch(request, options=()):
+    """The decoded body of an upload: (records, all_or_nothing, {option: bool}) for the kind's boolean `options`;
+    400 or 413 with the reason otherwise."""
     limit = settings.API_MAX_BODY_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -191,7 +192,7 @@ def read_batch(request):
         raise ApiError(400, "malformed_json", f"请求体不是有效的 JSON{where}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_body", "请求体应为 JSON 对象：{\"records\": [...], \"all_or_nothing\": false}")
-    unknown = sorted(set(data) - {"records", "all_or_nothing"})
+    unknown = sorted(set(data) - {"records", "all_or_nothing", *options}, key=str)
     if unknown:
         raise ApiError(400, "malformed_body", f"请求体含不认识的字段：{'、'.join(map(str, unknown))}",
                        [{"field": k, "message": "不认识的字段"} for k in unknown])
@@ -200,9 +201,11 @@ def read_batch(request):
         raise ApiError(400, "malformed_body", "records：必填，应为至少含 1 条记录的数组", [{"field": "records", "message": "应为非空数组"}])
     if len(records) > settings.API_MAX_BATCH:
         raise ApiError(413, "batch_too_large", f"每批最多 {settings.API_MAX_BATCH} 条记录，本次 {len(records)} 条，请分批上传")
-    if not isinstance(aon, bool):
-        raise ApiError(400, "malformed_body", "all_or_nothing：应为 true 或 false", [{"field": "all_or_nothing", "message": "应为 true 或 false"}])
-    return records, aon
+    chosen = {name: data.get(name, False) for name in options}
+    for name, value in {"all_or_nothing": aon, **chosen}.items():
+        if not isinstance(value, bool):
+            raise ApiError(400, "malformed_body", f"{name}：应为 true 或 false", [{"field": name, "message": "应为 true 或 false"}])
+    return records, aon, chosen
 
 
 from . import endpoints  # noqa: E402,F401  (the operations register on `api`)

@@ -48,8 +48,9 @@ class Item:
                 "errors": self.errors}
 
 
-def upload(subscription, handler, records, all_or_nothing=False):
-    """Apply `records` (decoded JSON) with `handler`; the answer the API returns (BatchResult)."""
+def upload(subscription, handler, records, all_or_nothing=False, **options):
+    """Apply `records` (decoded JSON) with `handler`; the answer the API returns (BatchResult). `options` are the
+    kind's (handler.options), applied by its `finish` once the records are written."""
     items = [Item(i, raw) for i, raw in enumerate(records)]
     _validate(items, handler.schema)
     _dedupe(items)
@@ -72,7 +73,11 @@ def upload(subscription, handler, records, all_or_nothing=False):
                 if it.result in ("created", "updated", "unchanged"):
                     it.result = "skipped"
     counts = Counter(it.result for it in items)
-    return {"applied": applied, "counts": {r: counts.get(r, 0) for r in RESULTS}, "results": [it.answer() for it in items]}
+    answer = {"applied": applied, "counts": {r: counts.get(r, 0) for r in RESULTS}, "results": [it.answer() for it in items]}
+    if applied and any(options.values()):
+        with transaction.atomic():
+            answer["counts"].update(handler.finish(subscription, items, **options))
+    return answer
 
 
 def _validate(items, schema):

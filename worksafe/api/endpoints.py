@@ -2,6 +2,7 @@
 the four-colour map files, and what the subscription covers."""
 import hashlib
 from datetime import datetime
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -40,10 +41,15 @@ def paged(request, qs, query, serialize, ordering=("updated_at", "id"), uscc="en
     if query.enterprise:
         qs = qs.none() if "\x00" in query.enterprise else qs.filter(**{uscc: query.enterprise.strip().upper()})
     if query.updated_since:
-        since = query.updated_since
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
-        qs = qs.filter(updated_at__gte=since)
+        try:  # in UTC, as the database compares: an offset like -18:41 is Python's, not PostgreSQL's
+            since = query.updated_since
+            since = (timezone.make_aware(since) if timezone.is_naive(since) else since).astimezone(dt_timezone.utc)
+        except OverflowError:  # before year 1 or after 9999 in UTC: everything, or nothing
+            since = None if query.updated_since.year < 2000 else False
+        if since is False:
+            qs = qs.none()
+        elif since is not None:
+            qs = qs.filter(updated_at__gte=since)
     qs = qs.order_by(*ordering)
     start = (query.page - 1) * query.page_size
     rows = list(qs[start:start + query.page_size])
@@ -99,9 +105,9 @@ def _operations(interface):
 
     def upload(request):
         sub = require(request, interface)
-        records, all_or_nothing = read_batch(request)
+        records, all_or_nothing, options = read_batch(request, handler.options)
         with acting(request, sub):
-            answer = batch.upload(sub, handler, records, all_or_nothing)
+            answer = batch.upload(sub, handler, records, all_or_nothing, **options)
         request.api_log = {"records": len(records), "summary": answer["counts"]}
         return answer
 
@@ -127,7 +133,7 @@ def _operations(interface):
 
     for fn, name in ((upload, "upload"), (withdraw, "withdraw"), (listing, "list")):
         fn.__name__ = f"{interface}_{name}"
-    body = {"requestBody": {"required": True, "content": {"application/json": {"schema": schemas.batch_schema(handler.schema)}}}}
+    body = {"requestBody": {"required": True, "content": {"application/json": {"schema": schemas.batch_schema(handler.schema, handler.options)}}}}
     api.post(f"/{path}", response={200: schemas.BatchResult, **UPLOAD_ERRORS}, url_name=f"{interface}_upload", tags=[tag],
              summary=f"上传{handler.label}（每批最多 {settings.API_MAX_BATCH} 条）", openapi_extra=body,
              description=f"每条记录为一个 {record}。同一发送方记录编号再次上传：内容相同为 unchanged，不同则更新。")(upload)

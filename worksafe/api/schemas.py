@@ -46,6 +46,11 @@ def Choice(choices, blank=False):
     return Annotated[str, BeforeValidator(parse), WithJsonSchema({"type": "string", "enum": enum, "description": allowed})]
 
 
+# Nothing in a safety ledger predates 1949; it keeps years far from the ends of the calendar, where a time in
+# +08:00 is a different year in UTC and PostgreSQL and Python part ways.
+EARLIEST = datetime.date(1949, 10, 1)
+Day = Annotated[datetime.date, Field(ge=EARLIEST)]
+Moment = Annotated[AwareDatetime, Field(ge=datetime.datetime(1949, 10, 1, tzinfo=datetime.timezone.utc))]
 Money = Annotated[Decimal | None, Field(ge=0, max_digits=12, decimal_places=2)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
 Uscc = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=18, max_length=18), AfterValidator(_no_nul)]
@@ -65,14 +70,14 @@ class HazardStepIn(BaseModel):
 
     action: Choice(HazardStep.Action) = Field(title="操作")
     state: Choice(State) = Field(title="操作后状态")
-    time: AwareDatetime = Field(title="时间", description="带时区，如 2026-11-20T09:30:00+08:00")
+    time: Moment = Field(title="时间", description="带时区，如 2026-11-20T09:30:00+08:00")
     actor: Text(150) = Field(title="操作人")
     organization: Text(128, required=False) = Field("", title="操作单位")
     comment: Text(500, required=False) = Field("", title="意见")
 
 
 class HazardRecord(Record):
-    found_on: datetime.date = Field(title="隐患排查时间")
+    found_on: Day = Field(title="隐患排查时间")
     name: Text(200) = Field(title="隐患名称")
     place: Text(200) = Field(title="隐患地点部位")
     content: Text(5000) = Field(title="隐患内容（主要危害）")
@@ -88,16 +93,16 @@ class HazardRecord(Record):
     possible_consequence: Text(200, False) = Field("", title="可能造成的后果")
     surroundings: Text(500, False) = Field("", title="周边环境情况")
     method: Text(5000, False) = Field("", title="治理的方法和措施")
-    deadline: datetime.date | None = Field(None, title="整改期限")
-    planned_completion: datetime.date | None = Field(None, title="计划整改完成时间")
+    deadline: Day | None = Field(None, title="整改期限")
+    planned_completion: Day | None = Field(None, title="计划整改完成时间")
     current_status: Text(200, False) = Field("", title="目前状况")
     planned_funds: Money = Field(None, title="预计所需资金（万元）")
     actual_funds: Money = Field(None, title="实际使用资金（万元）")
-    completed_on: datetime.date | None = Field(None, title="实际完成时间")
+    completed_on: Day | None = Field(None, title="实际完成时间")
     evaluation: Text(5000, False) = Field("", title="隐患整改结果评估")
     responsible: Text(64, False) = Field("", title="整改责任人")
     filled_by: Text(64, False) = Field("", title="填表人")
-    filled_on: datetime.date | None = Field(None, title="填表时间")
+    filled_on: Day | None = Field(None, title="填表时间")
     measures_taken: Text(5000, False) = Field("", title="已采取的整改措施")
     no_photo_reason: Text(500, False) = Field("", title="未提供整改后照片的原因")
     state: Choice(State) = Field(State.REPORTED.value, title="整改状态")
@@ -116,7 +121,7 @@ class CheckItemIn(BaseModel):
 
 
 class CheckRecord(Record):
-    checked_on: datetime.date = Field(title="排查日期")
+    checked_on: Day = Field(title="排查日期")
     kind: Choice(CheckKind) = Field(CheckKind.DAILY.value, title="排查方式")
     checker: Text(64) = Field(title="排查人")
     note: Text(500, False) = Field("", title="备注")
@@ -207,7 +212,8 @@ class RecordResult(BaseModel):
 
 class BatchResult(BaseModel):
     applied: bool = Field(title="是否已写入", description="整批模式（all_or_nothing）下有任一记录被拒收时为 false，且不写入任何记录")
-    counts: dict[str, int] = Field(title="各结果条数")
+    counts: dict[str, int] = Field(title="各结果条数", description="created、updated、unchanged、rejected、skipped 各多少条；"
+                                                               "安全风险分析对象整单上传（complete）时另有 withdrawn：撤回了多少个不在本次清单中的对象")
     results: list[RecordResult]
 
 
@@ -231,10 +237,13 @@ class TokenOut(BaseModel):
     expires_at: datetime.datetime
 
 
-def batch_schema(record):
-    """The request body of an upload: up to API_MAX_BATCH records of one kind."""
+def batch_schema(record, options=None):
+    """The request body of an upload: up to API_MAX_BATCH records of one kind, and the kind's boolean `options`
+    ({name: (title, description)})."""
     from django.conf import settings
 
+    extra = {name: {"type": "boolean", "default": False, "title": title, "description": description}
+             for name, (title, description) in (options or {}).items()}
     return {
         "type": "object",
         "required": ["records"],
@@ -244,6 +253,7 @@ def batch_schema(record):
                                "description": "为 true 时任一记录有误则整批不写入"},
             "records": {"type": "array", "minItems": 1, "maxItems": settings.API_MAX_BATCH,
                         "items": {"$ref": f"#/components/schemas/{record.__name__}"}},
+            **extra,
         },
     }
 

@@ -168,4 +168,5 @@ def _deleted(sender, instance, **kwargs):
     from .models import AuditAction
 
     enterprise = getattr(instance, "_audit_enterprise", None)
-    record(instance, AuditAction.DELETE, snapshot(instance), None, enterprise=enterprise).save()
+    message = getattr(instance, "_audit_message", None) or ""  # e.g. 数据对接撤回
+    record(instance, AuditAction.DELETE, snapshot(instance), None, message, enterprise=enterprise).save()

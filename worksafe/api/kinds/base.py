@@ -24,6 +24,7 @@ class Kind:
     schema = None  # the record's pydantic model
     model = None  # the model a record becomes (its external_id matches)
     label = ""
+    options = {}  # the kind's boolean upload options: {name: (title, description)}
 
     def existing(self, items, queryset=None):
         """{(enterprise_id, external_id): instance} for the records of `items` we already hold."""

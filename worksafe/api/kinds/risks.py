@@ -37,6 +37,30 @@ class RiskObjects(Kind):
     schema = RiskObjectRecord
     model = RiskObject
     label = "安全风险分析对象"
+    options = {"complete": ("整单上传", "为 true 时本批即所涉企业的完整清单：这些企业此前经接口上传、本批未包含的安全风险分析对象"
+                                     "（连同其下各级）将被撤回；某企业有记录被拒收时，不撤回该企业的任何对象")}
+
+    def finish(self, subscription, items, complete=False):
+        """整单上传: the batch is the whole list of each enterprise in it; their other uploaded objects are withdrawn
+        (not those entered here, which have no sender id), unless one of the enterprise's records was refused."""
+        if not complete:
+            return {}
+        keep, refused = {}, set()
+        for it in items:
+            if it.result == "rejected":  # by the enterprise it names, even when the record was unreadable
+                uscc = it.enterprise.uscc if it.enterprise else (it.raw.get("enterprise") if isinstance(it.raw, dict) else None)
+                refused.add(str(uscc).strip().upper())
+            elif it.enterprise is not None:
+                keep.setdefault(it.enterprise, set()).add(it.record.external_id)
+        withdrawn = 0
+        for enterprise, ids in keep.items():
+            if enterprise.uscc in refused:
+                continue
+            enterprise_id = enterprise.pk
+            for obj in RiskObject.objects.filter(enterprise_id=enterprise_id).exclude(external_id="").exclude(external_id__in=ids):
+                self.withdraw(obj)
+                withdrawn += 1
+        return {"withdrawn": withdrawn}
 
     def plan(self, items):
         categories = {c.code: c for c in AccidentCategory.objects.all()}

@@ -1,0 +1,83 @@
+"""整单上传: a batch of risk objects sent as an enterprise's whole risk list withdraws its objects left out."""
+import pytest
+
+from tests.api.helpers import post
+from tests.factories import *  # noqa: F401,F403  (fixtures)
+from tests.factories import add_risk_event, create_enterprise
+from worksafe.core.models import ChangeRecord
+from worksafe.risks.models import RiskEvent, RiskObject
+
+pytestmark = pytest.mark.django_db
+
+
+def obj(enterprise, external_id, name, **fields):
+    event = {"name": f"{name}泄漏", "method": "direct", "level": "high", "reason": "直接判定",
+             "measures": [{"content": f"{name}巡检", "category": "engineering", "tier": "company"}]}
+    return {"external_id": external_id, "enterprise": enterprise.uscc, "name": name,
+            "units": [{"name": f"{name}单元", "sources": [{"name": f"{name}危险源", "events": [event]}]}], **fields}
+
+
+def names(enterprise):
+    return sorted(RiskObject.objects.filter(enterprise=enterprise).values_list("name", flat=True))
+
+
+def test_the_whole_list_replaces_the_uploaded_objects_left_out(client, token, enterprise):
+    post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区"), obj(enterprise, "O-2", "液氨罐区")])
+    add_risk_event(enterprise, "配电室", "low")  # entered here: no sender id, never withdrawn by an upload
+    r = post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区"), obj(enterprise, "O-3", "锅炉房")], complete=True)
+    assert r.status_code == 200, r.content
+    assert r.json()["counts"] | {} == {"created": 1, "updated": 0, "unchanged": 1, "rejected": 0, "skipped": 0, "withdrawn": 1}
+    assert names(enterprise) == ["甲醇罐区", "配电室", "锅炉房"]
+    assert not RiskEvent.objects.filter(name="液氨罐区泄漏").exists()  # the subtree went with it
+    gone = ChangeRecord.objects.get(action="delete", object_repr="液氨罐区")
+    assert gone.message == "数据对接撤回" and gone.user_name.startswith("数据对接：")
+
+
+def test_without_complete_nothing_is_withdrawn(client, token, enterprise):
+    post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区"), obj(enterprise, "O-2", "液氨罐区")])
+    r = post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区")])
+    assert "withdrawn" not in r.json()["counts"]
+    assert names(enterprise) == ["液氨罐区", "甲醇罐区"]
+
+
+def test_a_refused_record_keeps_its_enterprise_list_whole(client, park_token, enterprise):
+    """金水区's system sends two enterprises' lists; one record of the second is refused: that enterprise keeps all of
+    its objects, the first gets its list replaced."""
+    second = create_enterprise(name="金水第二化工")
+    post(client, park_token, "risk-objects", [obj(enterprise, "A-1", "甲醇罐区"), obj(enterprise, "A-2", "液氨罐区"),
+                                              obj(second, "B-1", "氯气库"), obj(second, "B-2", "硝酸罐区")])
+    bad = obj(second, "B-3", "新罐区")
+    bad["units"][0]["sources"][0]["events"][0]["method"] = "没有这种方法"
+    r = post(client, park_token, "risk-objects", [obj(enterprise, "A-1", "甲醇罐区"), obj(second, "B-1", "氯气库"), bad],
+             complete=True)
+    assert r.json()["counts"]["rejected"] == 1 and r.json()["counts"]["withdrawn"] == 1
+    assert names(enterprise) == ["甲醇罐区"]
+    assert names(second) == ["氯气库", "硝酸罐区"]
+
+
+def test_an_unreadable_record_also_keeps_its_enterprise_list(client, token, enterprise):
+    post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区"), obj(enterprise, "O-2", "液氨罐区")])
+    r = post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区"), {"enterprise": enterprise.uscc, "name": 5}],
+             complete=True)
+    assert r.json()["counts"]["withdrawn"] == 0
+    assert names(enterprise) == ["液氨罐区", "甲醇罐区"]
+
+
+def test_all_or_nothing_with_a_refusal_withdraws_nothing(client, token, enterprise):
+    post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区"), obj(enterprise, "O-2", "液氨罐区")])
+    r = post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区", kind="不存在")], complete=True,
+             all_or_nothing=True)
+    assert r.json()["applied"] is False and "withdrawn" not in r.json()["counts"]
+    assert names(enterprise) == ["液氨罐区", "甲醇罐区"]
+
+
+@pytest.mark.parametrize("path", ["hazards", "checks"])
+def test_complete_belongs_to_the_risk_list_only(client, token, enterprise, path):
+    r = post(client, token, path, [{"external_id": "X"}], complete=True)
+    assert r.status_code == 400 and "不认识的字段：complete" in r.json()["detail"]
+
+
+def test_complete_must_be_a_boolean(client, token, enterprise):
+    r = post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区")], complete="yes")
+    assert r.status_code == 400 and r.json()["detail"] == "complete：应为 true 或 false"
+    assert not RiskObject.objects.exists()
