@@ -27,7 +27,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.run import OUT, log, ms, run_backend
+from bench.run import OUT, log, ms, run_backends
 
 # ---------------------------------------------------------------------------------------------------- parent
 
@@ -52,14 +52,7 @@ def main(args, name, argv, title, footnote):
     OUT.mkdir(parents=True, exist_ok=True)
     argv = ["--enterprises", str(args.enterprises), "--repeat", str(args.repeat), "--seed", str(args.seed),
             "--budget", str(args.budget), *argv]
-    reports = [run_backend(b.strip(), args, module=f"bench.{name}", name=name, argv=argv)
-               for b in args.backends.split(",") if b.strip()]
-    text = markdown(reports, title, footnote)
-    (OUT / f"{name}.md").write_text(text, encoding="utf-8")
-    (OUT / f"{name}.json").write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
-    print()
-    print(text)
-    return 0
+    return run_backends(args, f"bench.{name}", name, argv, lambda reports: markdown(reports, title, footnote))
 
 
 def legend(tables, checks):

@@ -53,7 +53,7 @@ import time
 
 from bench import pages
 from bench.pages import Recorder, Scenario, explain, inline, scope_sql
-from bench.run import OUT, Bench, log, ms, percentile, regulators, run_backend
+from bench.run import OUT, Bench, log, ms, number, percentile, regulators, run_backends
 
 EXPORT_TABLES = ("tailings_pond", "underground_mine")
 LEVELS = (("省级", "province", "41"), ("市级", "city", "4101"), ("县级", "county", "410105"))
@@ -75,18 +75,7 @@ def main(argv=None):
     OUT.mkdir(parents=True, exist_ok=True)
     argv = ["--enterprises", str(args.enterprises), "--repeat", str(args.repeat), "--seed", str(args.seed),
             "--budget", str(args.budget)]
-    reports = [run_backend(b.strip(), args, module="bench.registrations", name="registrations", argv=argv)
-               for b in args.backends.split(",") if b.strip()]
-    text = markdown(reports)
-    (OUT / "registrations.md").write_text(text, encoding="utf-8")
-    (OUT / "registrations.json").write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
-    print()
-    print(text)
-    return 0
-
-
-def number(value, form="{:.1f}"):
-    return form.format(value) if value is not None else "—"
+    return run_backends(args, "bench.registrations", "registrations", argv, markdown)
 
 
 def markdown(reports):

@@ -77,6 +77,22 @@ def child_argv(args):
     return argv + (["--skip-import"] if args.skip_import else [])
 
 
+def run_backends(args, module, name, argv, markdown):
+    """Run `module` once per backend of --backends, each in its child process (run_backend); write the report to
+    bench/out/<name>.md and .json and print it."""
+    reports = [run_backend(b.strip(), args, module=module, name=name, argv=argv) for b in args.backends.split(",") if b.strip()]
+    text = markdown(reports)
+    (OUT / f"{name}.md").write_text(text, encoding="utf-8")
+    (OUT / f"{name}.json").write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
+    print()
+    print(text)
+    return 0
+
+
+def number(value, form="{:.1f}"):
+    return form.format(value) if value is not None else "—"
+
+
 def run_backend(backend, args, module="bench.run", name="results", argv=None):
     """Run `module`'s child for `backend` in a process of its own and return the report it wrote.
 

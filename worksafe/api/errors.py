@@ -1,4 +1,5 @@
 """Pydantic's validation errors, said in Chinese with the field they concern: [{"field", "message"}]."""
+import datetime
 
 
 def _path(loc):
@@ -52,7 +53,8 @@ def _message(e):
     if kind.startswith("datetime") or kind.startswith("timezone"):
         return "应为时间，格式 YYYY-MM-DDTHH:MM:SS+08:00"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+        bound = ctx.get("ge", ctx.get("gt"))
+        return f"不能早于 {bound}" if isinstance(bound, (datetime.date, str)) and "-" in str(bound) else f"不能小于 {bound}"
     if kind in ("less_than_equal", "less_than"):
         return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
     if kind == "decimal_max_places":
