@@ -81,3 +81,11 @@ def test_complete_must_be_a_boolean(client, token, enterprise):
     r = post(client, token, "risk-objects", [obj(enterprise, "O-1", "甲醇罐区")], complete="yes")
     assert r.status_code == 400 and r.json()["detail"] == "complete：应为 true 或 false"
     assert not RiskObject.objects.exists()
+
+
+@pytest.mark.parametrize("body,problem", [("{bad", "属性名应写在双引号中"), ('{"records": [1 2]}', "缺少逗号"),
+                                          ('{"records": []} x', "JSON 结束后还有多余内容")])
+def test_an_undecodable_body_is_explained_in_chinese(client, token, body, problem):
+    r = client.post("/api/v1/risk-objects", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 400 and r.json()["code"] == "malformed_json"
+    assert r.json()["detail"].startswith("请求体不是有效的 JSON：第 1 行第") and problem in r.json()["detail"]

@@ -170,6 +170,22 @@ def acting(request, sub):
     return audit.acting_as(None, getattr(request, "id", None), name=f"数据对接：{sub.system_name}（{sub.key_id}）")
 
 
+JSON_PROBLEMS = {
+    "Expecting property name enclosed in double quotes": "属性名应写在双引号中",
+    "Expecting value": "此处应有一个值",
+    "Extra data": "JSON 结束后还有多余内容",
+    "Unterminated string starting at": "字符串缺少结束的双引号",
+    "Expecting ',' delimiter": "缺少逗号",
+    "Expecting ':' delimiter": "缺少冒号",
+    "Invalid control character at": "字符串中有未转义的控制字符",
+    "Invalid \\escape": "无效的转义字符",
+}
+
+
+def _json_problem(msg):
+    return JSON_PROBLEMS.get(msg, msg)
+
+
 def read_batch(request, options=()):
     """The decoded body of an upload: (records, all_or_nothing, {option: bool}) for the kind's boolean `options`;
     400 or 413 with the reason otherwise."""
@@ -188,7 +204,7 @@ def read_batch(request, options=()):
     except RecursionError:
         raise ApiError(400, "malformed_json", "请求体嵌套过深") from None
     except ValueError as e:
-        where = f"：第 {e.lineno} 行第 {e.colno} 列，{e.msg}" if isinstance(e, json.JSONDecodeError) else "（应为 UTF-8 编码）"
+        where = f"：第 {e.lineno} 行第 {e.colno} 列，{_json_problem(e.msg)}" if isinstance(e, json.JSONDecodeError) else "（应为 UTF-8 编码）"
         raise ApiError(400, "malformed_json", f"请求体不是有效的 JSON{where}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_body", "请求体应为 JSON 对象：{\"records\": [...], \"all_or_nothing\": false}")
