@@ -1,4 +1,4 @@
-"""整单上传: a batch of risk objects sent as an enterprise's whole risk list withdraws its objects left out."""
+"""Upload details: a risk list uploaded whole (整单上传), undecodable bodies explained, where an uploaded hazard came from."""
 import pytest
 
 from tests.api.helpers import post
@@ -89,3 +89,13 @@ def test_an_undecodable_body_is_explained_in_chinese(client, token, body, proble
     r = client.post("/api/v1/risk-objects", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert r.status_code == 400 and r.json()["code"] == "malformed_json"
     assert r.json()["detail"].startswith("请求体不是有效的 JSON：第 1 行第") and problem in r.json()["detail"]
+
+
+def test_an_uploaded_hazard_says_where_it_came_from(client, token, enterprise, users, login):
+    from tests.api.helpers import hazard_record
+    from worksafe.hazards.models import Hazard
+
+    post(client, token, "hazards", [hazard_record(enterprise, "ZZ-H-7")])
+    hazard = Hazard.objects.get(external_id="ZZ-H-7")
+    html = login(users["jinshui"]).get(f"/hazards/{hazard.pk}/").content.decode()
+    assert 'data-testid="origin"' in html and "数据对接" in html and "发送方记录编号 ZZ-H-7" in html
