@@ -118,7 +118,8 @@ def test_changes_outside_a_request_are_by_the_system(enterprise):
 
 
 def test_a_request_attributes_its_changes_and_ties_them_together(login, users, enterprise):
-    response = login(users["owner"]).post(reverse("archive:enterprise_edit", args=[enterprise.pk]), form_data(enterprise, staff_count=(enterprise.staff_count or 0) + 7))  # a change, whatever the random data
+    staff = (enterprise.staff_count or 0) + 7  # a change, whatever the random enterprise had
+    response = login(users["owner"]).post(reverse("archive:enterprise_edit", args=[enterprise.pk]), form_data(enterprise, staff_count=staff))
     change = changes_of(enterprise).last()
     assert change.user == users["owner"]
     assert change.request_id and change.request_id == response["X-Request-ID"]
