@@ -185,3 +185,29 @@ def test_staging_role_may_insert_its_own_rows_and_nothing_else(tmp_path, city, o
     with connection.cursor() as cursor:
         cursor.execute("DROP POLICY api_staging_own_rows ON api_staging; ALTER TABLE api_staging DISABLE ROW LEVEL SECURITY; "
                        "DROP OWNED BY city_jinshui, city_zz; DROP ROLE city_jinshui, city_zz")
+
+
+def test_prune_keeps_what_is_recent_and_pending(city, enterprise):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from worksafe.api.models import ApiToken
+
+    old = timezone.now() - timedelta(days=400)
+    stage(city, hazard_record(enterprise, "S-1"))
+    run()
+    StagingRecord.objects.update(processed_at=old)
+    stage(city, hazard_record(enterprise, "S-2"))  # pending: kept whatever its age
+    StagingRecord.objects.filter(external_id="S-2").update(created_at=old)
+    ApiCall.objects.create(subscription=city, operation="/api/v1/hazards", method="POST", path="/api/v1/hazards", status=200)
+    ApiCall.objects.filter(pk=ApiCall.objects.order_by("pk").first().pk).update(time=old)
+    ApiToken.objects.create(subscription=city, digest="x" * 64, expires_at=timezone.now() - timedelta(seconds=1))
+    ApiToken.objects.create(subscription=city, digest="y" * 64, expires_at=timezone.now() + timedelta(hours=1))
+    out = __import__("io").StringIO()
+    call_command("prune_api_log", "--days", "365", stdout=out)
+    assert "调用日志 1 条，过期令牌 1 个，中间表已处理行 1 行" in out.getvalue()
+    assert list(StagingRecord.objects.values_list("external_id", flat=True)) == ["S-2"]
+    assert ApiCall.objects.count() == 1 and ApiToken.objects.get().digest == "y" * 64
+    with pytest.raises(CommandError, match="至少为 1"):
+        call_command("prune_api_log", "--days", "0")
