@@ -99,3 +99,60 @@ def test_an_uploaded_hazard_says_where_it_came_from(client, token, enterprise, u
     hazard = Hazard.objects.get(external_id="ZZ-H-7")
     html = login(users["jinshui"]).get(f"/hazards/{hazard.pk}/").content.decode()
     assert 'data-testid="origin"' in html and "数据对接" in html and "发送方记录编号 ZZ-H-7" in html
+
+
+# A hazard found by a check record (隐患排查记录 → 隐患) -------------------------------------------------------------
+
+def check_with_items(client, token, enterprise):
+    record = {"external_id": "C-1", "enterprise": enterprise.uscc, "checked_on": "2026-01-05", "checker": "王五",
+              "items": [{"text": "消防通道畅通", "result": "pass"}, {"text": "灭火器在有效期内", "result": "fail", "note": "过期"},
+                        {"text": "静电接地完好", "result": "不符合"}]}
+    assert post(client, token, "checks", [record]).json()["counts"]["created"] == 1
+
+
+def test_a_hazard_links_to_the_failed_check_item_that_found_it(client, token, enterprise, users, login):
+    from tests.api.helpers import hazard_record
+    from worksafe.hazards.models import Hazard
+
+    check_with_items(client, token, enterprise)
+    r = post(client, token, "hazards", [hazard_record(enterprise, "H-1", check_id="C-1", check_item=2)])
+    assert r.json()["counts"]["created"] == 1, r.json()
+    hazard = Hazard.objects.get(external_id="H-1")
+    assert hazard.check_item.text == "灭火器在有效期内"
+    assert post(client, token, "hazards", [hazard_record(enterprise, "H-1", check_id="C-1", check_item=2)]).json()["counts"]["unchanged"] == 1
+    html = login(users["jinshui"]).get(f"/hazards/{hazard.pk}/").content.decode()
+    assert "隐患排查记录" in html and "灭火器在有效期内" in html  # the page says where it came from
+    listed = client.get("/api/v1/hazards", HTTP_AUTHORIZATION=f"Bearer {token}").json()["items"]
+    assert (listed[0]["check_id"], listed[0]["check_item"]) == ("C-1", 2)
+    r = post(client, token, "hazards", [hazard_record(enterprise, "H-1", check_id="C-1", check_item=3)])  # moved to item 3
+    assert r.json()["counts"]["updated"] == 1 and Hazard.objects.get(external_id="H-1").check_item.text == "静电接地完好"
+
+
+@pytest.mark.parametrize("link,field,message", [
+    ({"check_id": "C-9", "check_item": 1}, "check_id", "没有发送方记录编号为 C-9 的隐患排查记录"),
+    ({"check_id": "C-1", "check_item": 4}, "check_item", "该排查记录只有 3 个检查项"),
+    ({"check_id": "C-1", "check_item": 1}, "check_item", "检查结果为符合"),
+    ({"check_id": "C-1"}, "check_item", "须同时填写"),
+    ({"check_item": 2}, "check_item", "须同时填写"),
+])
+def test_a_bad_check_link_is_refused_with_the_reason(client, token, enterprise, link, field, message):
+    from tests.api.helpers import hazard_record
+    from worksafe.hazards.models import Hazard
+
+    check_with_items(client, token, enterprise)
+    r = post(client, token, "hazards", [hazard_record(enterprise, "H-1", **link)])
+    [result] = r.json()["results"]
+    assert result["result"] == "rejected"
+    assert any(e["field"] == field and message in e["message"] for e in result["errors"]), result["errors"]
+    assert not Hazard.objects.exists()
+
+
+def test_one_hazard_per_check_item(client, token, enterprise):
+    from tests.api.helpers import hazard_record
+
+    check_with_items(client, token, enterprise)
+    r = post(client, token, "hazards", [hazard_record(enterprise, "H-1", check_id="C-1", check_item=2),
+                                        hazard_record(enterprise, "H-2", check_id="C-1", check_item=2)])
+    assert [x["result"] for x in r.json()["results"]] == ["created", "rejected"]
+    r = post(client, token, "hazards", [hazard_record(enterprise, "H-3", check_id="C-1", check_item=2)])
+    assert "已对应另一条隐患" in r.json()["results"][0]["errors"][0]["message"]

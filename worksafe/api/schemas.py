@@ -106,6 +106,10 @@ class HazardRecord(Record):
     measures_taken: Text(5000, False) = Field("", title="已采取的整改措施")
     no_photo_reason: Text(500, False) = Field("", title="未提供整改后照片的原因")
     state: Choice(State) = Field(State.REPORTED.value, title="整改状态")
+    check_id: ExternalId | None = Field(None, title="排查记录编号",
+                                        description="发现该隐患的隐患排查记录的发送方记录编号（该排查记录须已上传），与 check_item 同时填写")
+    check_item: int | None = Field(None, ge=1, le=500, title="检查项序号",
+                                   description="该排查记录的第几个检查项（从 1 起），其检查结果须为不符合")
     history: list[HazardStepIn] = Field(default_factory=list, max_length=200, title="处理记录",
                                         description="闭环处理的每一步（上报、整改、验收……），按时间先后")
 

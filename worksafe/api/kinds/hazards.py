@@ -12,12 +12,12 @@ from django.utils import timezone
 from worksafe.core import audit, bulk
 from worksafe.core.models import ChangeRecord
 from worksafe.hazards import summary
-from worksafe.hazards.models import Hazard, HazardStep, Level, Review, State
+from worksafe.hazards.models import Hazard, HazardCheck, HazardCheckItem, HazardStep, Level, Review, State
 
 from ..schemas import HazardRecord
 from .base import Kind, audit_created, audit_updated, reject
 
-FIELDS = [name for name in HazardRecord.model_fields if name not in ("external_id", "enterprise", "history")]
+FIELDS = [name for name in HazardRecord.model_fields if name not in ("external_id", "enterprise", "history", "check_id", "check_item")]
 FACTS = ("found_on", "name", "place", "content", "category", "level")  # frozen once a regulator confirms a major hazard
 LABELS = {name: HazardRecord.model_fields[name].title for name in FIELDS}
 
@@ -42,15 +42,17 @@ class Hazards(Kind):
         steps = {}
         for s in HazardStep.objects.filter(hazard_id__in=[h.pk for h in existing.values()]).order_by("time", "id"):
             steps.setdefault(s.hazard_id, []).append(s)
+        links = CheckLinks(items)
         for it in items:
             rec = it.record
             errors = _rules(rec, today)
             hazard = existing.get((it.enterprise.pk, rec.external_id))
             values = {name: getattr(rec, name) for name in FIELDS}
+            values["check_item_id"] = links.item_of(it, hazard, errors)
             history = _incoming_steps(rec)
             if hazard is not None:
                 hazard._api_steps = steps.get(hazard.pk, [])
-                changed = [name for name in FIELDS if getattr(hazard, name) != values[name]]
+                changed = [name for name in values if getattr(hazard, name) != values[name]]
                 history_changed = bool(history) and history != _steps(hazard)
                 it.id = hazard.pk
                 if not changed and not history_changed:
@@ -117,15 +119,60 @@ class Hazards(Kind):
         from .base import coverage_q
 
         return (Hazard.objects.filter(coverage_q(subscription, located=True))
-                .select_related("enterprise").prefetch_related("steps"))
+                .select_related("enterprise", "check_item__check_record").prefetch_related("steps", "check_item__check_record__items"))
 
     def serialize(self, h):
         out = {name: getattr(h, name) for name in FIELDS}
+        check = h.check_item.check_record if h.check_item_id else None
+        if check is not None and check.external_id:
+            out.update(check_id=check.external_id, check_item=[i.pk for i in check.items.all()].index(h.check_item_id) + 1)
         out.update(id=h.pk, external_id=h.external_id or None, enterprise=h.enterprise.uscc, enterprise_name=h.enterprise.name,
                    review=h.review, supervision=h.supervision, closed_at=h.closed_at, updated_at=h.updated_at,
                    history=[{"action": s.action, "state": s.target, "time": s.time, "actor": s.actor_name,
                              "organization": s.actor_org, "comment": s.comment} for s in h.steps.all()])
         return out
+
+
+class CheckLinks:
+    """The check record items (隐患排查记录, 不符合) a batch's hazards say they were found by: check_id (the check
+    record's sender id) and check_item (its item's number, from 1), loaded for the whole batch in three queries."""
+
+    def __init__(self, items):
+        wanted = {(it.enterprise.pk, it.record.check_id) for it in items if it.record.check_id}
+        self.checks, self.taken, self.claimed = {}, {}, {}  # (enterprise, check id) → items; item → hazard; item → index
+        if not wanted:
+            return
+        rows = (HazardCheck.objects.filter(enterprise_id__in={e for e, _ in wanted}, external_id__in={c for _, c in wanted})
+                .prefetch_related("items"))
+        self.checks = {(c.enterprise_id, c.external_id): list(c.items.all()) for c in rows}
+        ids = [i.pk for checks in self.checks.values() for i in checks]
+        self.taken = dict(Hazard.objects.filter(check_item_id__in=ids).values_list("check_item_id", "pk"))
+
+    def item_of(self, it, hazard, errors):
+        """The id of the check item `it`'s record names (None: none named); problems go to `errors`."""
+        rec = it.record
+        if (rec.check_id is None) != (rec.check_item is None):
+            errors.append(reject("check_item", "排查记录编号和检查项序号须同时填写"))
+            return None
+        if rec.check_id is None:
+            return None
+        items = self.checks.get((it.enterprise.pk, rec.check_id))
+        if items is None:
+            errors.append(reject("check_id", f"排查记录编号：本企业没有发送方记录编号为 {rec.check_id} 的隐患排查记录（请先上传该排查记录）"))
+            return None
+        if rec.check_item > len(items):
+            errors.append(reject("check_item", f"检查项序号：该排查记录只有 {len(items)} 个检查项"))
+            return None
+        item = items[rec.check_item - 1]
+        if item.result != HazardCheckItem.Result.FAIL:
+            errors.append(reject("check_item", f"检查项序号：第 {rec.check_item} 项的检查结果为符合，不能据此登记隐患"))
+            return None
+        other = self.taken.get(item.pk)
+        if item.pk in self.claimed or (other is not None and other != getattr(hazard, "pk", None)):
+            errors.append(reject("check_item", f"检查项序号：第 {rec.check_item} 项已对应另一条隐患"))
+            return None
+        self.claimed[item.pk] = it.index  # one hazard per item, in this batch too
+        return item.pk
 
 
 def _actor_name():
