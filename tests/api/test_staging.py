@@ -211,3 +211,13 @@ def test_prune_keeps_what_is_recent_and_pending(city, enterprise):
     assert ApiCall.objects.count() == 1 and ApiToken.objects.get().digest == "y" * 64
     with pytest.raises(CommandError, match="至少为 1"):
         call_command("prune_api_log", "--days", "0")
+
+
+def test_the_subscription_page_shows_its_database_role(city, users, login):
+    page = login(users["city"]).get(f"/connect/{city.pk}/").content.decode()
+    assert 'data-testid="staging-role"' in page
+    if city.staging_role:
+        assert f"<code>{city.staging_role}</code>" in page
+    city.staging_role = ""
+    city.save()
+    assert "未绑定" in login(users["city"]).get(f"/connect/{city.pk}/").content.decode()
