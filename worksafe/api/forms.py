@@ -26,6 +26,7 @@ class InterfacesField(forms.MultipleChoiceField):
 
 class SubscriptionForm(forms.ModelForm):
     interfaces = InterfacesField()
+    wide_fields = ("organization", "interfaces", "note")  # a whole row each (includes/form_fields.html)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
