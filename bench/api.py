@@ -618,28 +618,12 @@ def child(args):
     from django.test import Client
     from django.utils import timezone
 
-    from bench.generate import generate
-    from bench.hazards import HazardData, verify_summary
+    from bench.hazards import prepare, verify_summary
     from worksafe.archive.models import Enterprise
     from worksafe.hazards.models import Hazard
 
     backend, existing = args.child, Enterprise.objects.count()
-    generate_s, notes = 0.0, []
-    if existing == 0:
-        log(f"== {backend}: 生成 {args.enterprises:,} 家企业，平均每家 {args.hazards_per_enterprise} 条隐患")
-        if args.hazards_per_enterprise:
-            data = HazardData(args.seed, args.hazards_per_enterprise)
-            data.create_orgs()
-            generate_s, _ = pages.load(args, data)
-            notes.append(f"生成 {generate_s:.0f} s：" + data.describe())
-        else:
-            generate_s = generate(args.enterprises, args.seed, log=log)
-            notes.append(f"生成 {generate_s:.0f} s：企业及其子表，无隐患")
-        log("  " + notes[-1])
-    elif existing != args.enterprises:
-        raise SystemExit(f"数据库已有 {existing} 家企业，与 --enterprises {args.enterprises} 不符：去掉 --reuse 重新生成")
-    else:
-        log(f"== {backend}: 复用已有的 {existing:,} 家企业、{Hazard.objects.count():,} 条隐患（含以前各次运行上传的）")
+    generate_s, notes = prepare(args, backend, existing)
     pages.analyze(backend, verify_summary, notes)
     hazards_before = Hazard.objects.count()
 

@@ -593,6 +593,33 @@ def scenarios():
 # ---------------------------------------------------------------------------------------------------- child
 
 
+def prepare(args, backend, existing):
+    """The data of a bench child (after pages.setup): the enterprises of bench/generate.py with about
+    --hazards-per-enterprise hazards each (none: enterprises only), generated into an empty database, or checked when
+    --reuse found them. (generate seconds, notes)."""
+    from bench.generate import generate
+    from worksafe.hazards.models import Hazard
+
+    generate_s, notes = 0.0, []
+    if existing == 0:
+        log(f"== {backend}: 生成 {args.enterprises:,} 家企业，平均每家 {args.hazards_per_enterprise} 条隐患")
+        if args.hazards_per_enterprise:
+            data = HazardData(args.seed, args.hazards_per_enterprise)
+            data.create_orgs()
+            generate_s, rebuild_s = pages.load(args, data)
+            notes.append(f"生成 {generate_s:.0f} s（{data.totals['hazards'] / generate_s:,.0f} 条隐患/s，含隐患表索引和约束事后重建 "
+                         f"{rebuild_s:.0f} s）：" + data.describe())
+        else:
+            generate_s = generate(args.enterprises, args.seed, log=log)
+            notes.append(f"生成 {generate_s:.0f} s：企业及其子表，无隐患")
+        log("  " + notes[-1])
+    elif existing != args.enterprises:
+        raise SystemExit(f"数据库已有 {existing} 家企业，与 --enterprises {args.enterprises} 不符：去掉 --reuse 重新生成")
+    else:
+        log(f"== {backend}: 复用已有的 {existing:,} 家企业、{Hazard.objects.count():,} 条隐患")
+    return generate_s, notes
+
+
 def child(args):
     pages.setup(args)
     from django.db import connection
@@ -601,19 +628,7 @@ def child(args):
     from worksafe.hazards.models import Hazard
 
     backend, existing = args.child, Enterprise.objects.count()
-    generate_s, notes = 0.0, []
-    if existing == 0:
-        log(f"== {backend}: 生成 {args.enterprises:,} 家企业，平均每家 {args.hazards_per_enterprise} 条隐患")
-        data = HazardData(args.seed, args.hazards_per_enterprise)
-        data.create_orgs()
-        generate_s, rebuild_s = pages.load(args, data)
-        notes.append(f"生成 {generate_s:.0f} s（{data.totals['hazards'] / generate_s:,.0f} 条隐患/s，含隐患表索引和约束事后重建 "
-                     f"{rebuild_s:.0f} s）：" + data.describe())
-        log("  " + notes[-1])
-    elif existing != args.enterprises:
-        raise SystemExit(f"数据库已有 {existing} 家企业，与 --enterprises {args.enterprises} 不符：去掉 --reuse 重新生成")
-    else:
-        log(f"== {backend}: 复用已有的 {existing:,} 家企业、{Hazard.objects.count():,} 条隐患")
+    generate_s, notes = prepare(args, backend, existing)
     visible = pages.analyze(backend, verify_summary, notes)
 
     found, skipped = scenarios()
