@@ -21,7 +21,7 @@ from worksafe.core.xlsx import human_size
 
 from . import keys
 from .errors import translate_ninja
-from .models import ApiCall, Interface
+from .models import ApiCall, ApiSubscription, Interface
 from .schemas import Error
 
 UPLOAD_ERRORS = {400: Error, 401: Error, 403: Error, 413: Error, 422: Error, 429: Error}
@@ -58,7 +58,8 @@ class Api(NinjaAPI):
 
 
 def _log(request, status, data):
-    sub = request.auth if hasattr(request, "auth") and not isinstance(request.auth, (type(None), bool)) else None
+    sub = getattr(request, "auth", None)
+    sub = sub if isinstance(sub, ApiSubscription) else None  # refused calls have none
     info = getattr(request, "api_log", {})
     message = ""
     if status >= 400 and isinstance(data, dict):

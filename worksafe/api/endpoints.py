@@ -19,7 +19,7 @@ from . import batch, keys, schemas
 from .api import (READ_ERRORS, UPLOAD_ERRORS, WITHDRAW_ERRORS, ApiError, acting, api, operation_of, read_batch, require,
                   throttle)
 from .kinds import HANDLERS
-from .kinds.base import coverage_q
+from .kinds.base import NotWithdrawn, coverage_q
 from .models import Interface
 
 
@@ -113,17 +113,11 @@ def _operations(interface):
 
     def withdraw(request, enterprise: str, external_id: str):
         sub = require(request, interface)
-        qs = handler.model.objects.filter(coverage_q(sub), enterprise__uscc=key(enterprise, "企业").upper(),
-                                          external_id=key(external_id))
-        with transaction.atomic():
-            obj = qs.select_for_update(of=("self",)).select_related("enterprise").first()
-            if obj is None:
-                raise ApiError(404, "not_found", f"本订阅覆盖的企业中没有编号为 {external_id} 的{handler.label}记录")
-            refused = handler.withdrawable(obj)
-            if refused:
-                raise ApiError(409, "not_withdrawable", refused[0]["message"], refused)
+        try:
             with acting(request, sub):
-                handler.withdraw(obj)
+                handler.withdraw_record(sub, key(enterprise, "企业"), key(external_id))
+        except NotWithdrawn as e:
+            raise ApiError(e.status, "not_found" if e.status == 404 else "not_withdrawable", e.message, e.errors) from None
         request.api_log = {"records": 1, "summary": {"withdrawn": 1}}
         return {"result": "withdrawn", "external_id": external_id, "enterprise": enterprise.strip().upper()}
 

@@ -16,7 +16,7 @@ from worksafe.core import audit
 
 from . import batch
 from .kinds import HANDLERS
-from .kinds.base import coverage_q
+from .kinds.base import NotWithdrawn
 from .models import ApiCall, ApiSubscription, Interface, StagingRecord, StagingStatus, SubscriptionState
 
 CHUNK = 1000
@@ -129,15 +129,11 @@ def _upsert_batch(sub, handler, rows):
 def _withdraw(sub, handler, rows):
     summary = Counter()
     for row in rows:
-        obj = (handler.model.objects.filter(coverage_q(sub), enterprise__uscc=row.enterprise.strip().upper(),
-                                            external_id=row.external_id).select_related("enterprise").first())
-        if obj is None:
-            _fail([row], f"本订阅覆盖的企业中没有编号为 {row.external_id} 的{handler.label}记录")
-        elif refused := handler.withdrawable(obj):
-            _fail([row], refused[0]["message"])
+        try:
+            handler.withdraw_record(sub, row.enterprise, row.external_id)
+        except NotWithdrawn as e:
+            _fail([row], e.message)
         else:
-            with transaction.atomic():
-                handler.withdraw(obj)
             _done(row, "withdrawn")
         summary["withdrawn" if row.status == StagingStatus.DONE else "rejected"] += 1
     return dict(summary)

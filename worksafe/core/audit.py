@@ -36,6 +36,12 @@ def current_user():
     return ctx[0] if ctx else None
 
 
+def acting_name(user=None):
+    """The name the change log gives the actor: the account's username, the name given to acting_as, or 系统."""
+    ctx = _context.get()
+    return user.get_username() if user else (ctx[2] if ctx and ctx[2] else "系统")
+
+
 PLAIN = (str, int, bool, type(None))
 
 
@@ -86,7 +92,7 @@ def record(obj, action, before=None, after=None, message="", enterprise=None, us
     user = user or (ctx[0] if ctx else None)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
-    name = user.get_username() if user else (ctx[2] if ctx and ctx[2] else "系统")
+    name = acting_name(user)
     enterprise_of, _, label = _registry.get(type(obj), (lambda o: None, (), str))
     if enterprise is None:
         enterprise = enterprise_of(obj)

@@ -15,7 +15,7 @@ from django.db import connections, models, router
 
 # Field classes whose Python values the drivers adapt directly (subclasses such as FSMField included).
 PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.DateField,
-         models.DecimalField, models.FloatField, models.ForeignKey, models.AutoField, models.BigAutoField)
+         models.DecimalField, models.FloatField, models.ForeignKey)  # auto ids are IntegerFields, datetimes DateFields
 
 
 def _getter(field, connection, adding):

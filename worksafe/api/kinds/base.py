@@ -1,4 +1,5 @@
 """What every record kind provides to the batch upload, the withdrawal and the read-back."""
+from django.db import transaction
 from django.db.models import Q
 
 from worksafe.core import audit
@@ -17,6 +18,12 @@ def coverage_q(subscription, path="enterprise", located=False):
     q = region_q(subscription.region, f"{p}region_id")  # the Region: its prefix, not its full code
     codes = supervised_industries(subscription.organization)
     return q & Q(**{f"{p}industry_id__in": sorted(codes)}) if codes else q
+
+
+class NotWithdrawn(Exception):
+    def __init__(self, status, message, errors=()):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, list(errors)
 
 
 class Kind:
@@ -47,6 +54,20 @@ class Kind:
     def withdraw(self, obj):
         obj._audit_message = "数据对接撤回"
         obj.delete()
+
+    def withdraw_record(self, subscription, uscc, external_id):
+        """Withdraw one record of the enterprises `subscription` covers, locked, checked and audited: the API's DELETE
+        and the staging table's withdraw rows. NotWithdrawn (404: no such record, 409: may not) otherwise."""
+        with transaction.atomic():
+            obj = (self.model.objects.filter(coverage_q(subscription), enterprise__uscc=uscc.strip().upper(),
+                                             external_id=external_id.strip())
+                   .select_for_update(of=("self",)).select_related("enterprise").first())
+            if obj is None:
+                raise NotWithdrawn(404, f"本订阅覆盖的企业中没有编号为 {external_id} 的{self.label}记录")
+            refused = self.withdrawable(obj)
+            if refused:
+                raise NotWithdrawn(409, refused[0]["message"], refused)
+            self.withdraw(obj)
 
     def queryset(self, subscription):
         return self.model.objects.filter(coverage_q(subscription)).select_related("enterprise")

@@ -15,7 +15,7 @@ from worksafe.hazards import summary
 from worksafe.hazards.models import Hazard, HazardCheck, HazardCheckItem, HazardStep, Level, Review, State
 
 from ..schemas import HazardRecord
-from .base import Kind, audit_created, audit_updated, reject
+from .base import Kind, audit_created, audit_updated, coverage_q, reject
 
 FIELDS = [name for name in HazardRecord.model_fields if name not in ("external_id", "enterprise", "history", "check_id", "check_item")]
 FACTS = ("found_on", "name", "place", "content", "category", "level")  # frozen once a regulator confirms a major hazard
@@ -50,6 +50,7 @@ class Hazards(Kind):
             values = {name: getattr(rec, name) for name in FIELDS}
             values["check_item_id"] = links.item_of(it, hazard, errors)
             history = _incoming_steps(rec)
+            refused = []
             if hazard is not None:
                 hazard._api_steps = steps.get(hazard.pk, [])
                 changed = [name for name in values if getattr(hazard, name) != values[name]]
@@ -58,9 +59,11 @@ class Hazards(Kind):
                 if not changed and not history_changed:
                     it.result = "unchanged"
                     continue
-                errors += _update_rules(hazard, changed, values)
-            elif major_closing_refused(rec):
-                errors.append(reject("state", "整改状态：重大隐患须由监管部门验收销号，不能以“已销号”上传"))
+                refused = _update_rules(hazard, changed)
+            closing_major = rec.level == Level.MAJOR and rec.state == State.CLOSED
+            if not refused and closing_major and getattr(hazard, "state", None) != State.CLOSED:
+                refused = [reject("state", "整改状态：重大隐患须由监管部门验收销号，不能以“已销号”上传")]
+            errors += refused
             if errors:
                 it.reject(errors)
                 continue
@@ -85,7 +88,7 @@ class Hazards(Kind):
             it.plan = (hazard, before, old_year, history if (history or it.result == "created") else None, changed)
 
     def write(self, items):
-        actor = _actor_name()
+        actor = audit.acting_name()[:150]
         created = [it for it in items if it.result == "created"]
         updated = [it for it in items if it.result == "updated"]
         bulk.insert(Hazard, [it.plan[0] for it in created])
@@ -116,8 +119,6 @@ class Hazards(Kind):
         return []
 
     def queryset(self, subscription):
-        from .base import coverage_q
-
         return (Hazard.objects.filter(coverage_q(subscription, located=True))
                 .select_related("enterprise", "check_item__check_record").prefetch_related("steps", "check_item__check_record__items"))
 
@@ -175,13 +176,6 @@ class CheckLinks:
         return item.pk
 
 
-def _actor_name():
-    from worksafe.core.audit import _context
-
-    ctx = _context.get()
-    return (ctx[2] if ctx and len(ctx) > 2 and ctx[2] else "数据对接")[:150]
-
-
 def _step_rows(hazard, history, actor):
     if not history:  # a new hazard without history: reported by the sender's system, now
         return [HazardStep(hazard_id=hazard.pk, action=HazardStep.Action.REPORT, source="", target=hazard.state,
@@ -218,16 +212,10 @@ def _rules(rec, today):
     return errors
 
 
-def _update_rules(hazard, changed, values):
+def _update_rules(hazard, changed):
     if hazard.review == Review.CONFIRMED and any(name in FACTS for name in changed):
         names = "、".join(LABELS[n] for n in changed if n in FACTS)
         return [reject(n, f"{LABELS[n]}：重大隐患已经监管部门确认，不能再修改（{names}）") for n in changed if n in FACTS][:1]
     if hazard.is_major and hazard.state == State.CLOSED:
         return [reject("state", "整改状态：该重大隐患已由监管部门验收销号，不能再修改")]
-    if values["level"] == Level.MAJOR and values["state"] == State.CLOSED and hazard.state != State.CLOSED:
-        return [reject("state", "整改状态：重大隐患须由监管部门验收销号，不能以“已销号”上传")]
     return []
-
-
-def major_closing_refused(rec):
-    return rec.level == Level.MAJOR and rec.state == State.CLOSED
