@@ -374,7 +374,7 @@ def test_files_with_too_many_rows_are_refused(users, login, settings):
     settings.IMPORT_MAX_ROWS = 2
     before = counts()
     errors = page_errors(upload(login(users["jinshui"]), export_bytes(new_enterprises(3))))
-    assert errors == ["数据行数过多（3 行，最多 2 行），请拆分后分批导入"]
+    assert errors == ["数据行数过多（超过 2 行），请拆分后分批导入"]
     assert counts() == before
 
 

@@ -17,7 +17,7 @@ import decimal
 import logging
 import re
 import tempfile
-import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import quote
@@ -33,14 +33,18 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from . import xlsx_bounds
+
 logger = logging.getLogger(__name__)
 
 MIME_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HELP_SHEET = "填写说明"
 CHOICES_SHEET = "选项"
 INVALID_FILE = "文件不是有效的 xlsx 文件"
-# A zip bomb guard: the unpacked parts of an accepted file may be at most this many times the upload limit.
-MAX_UNPACKED_RATIO = 20
+TOO_COMPLEX = "文件过大或过于复杂，无法读取，请删除多余的内容或拆分后分批导入"
+EXCEL_MAX_COLUMN = 16_384  # XFD: the header row is read at most this wide
+EXCEL_MAX_ROW = 1_048_576  # rows numbered past Excel's last are not read (openpyxl would count up to any number)
+HEADER_SLACK = 20  # header cells this far right of the template's columns are still matched (and named if unknown)
 # Excel refuses inline list formulas longer than 255 characters; longer lists go to the hidden sheet.
 INLINE_LIST_MAX = 255
 
@@ -424,21 +428,12 @@ class Spec:
             size = uploaded_file.tell()
         if size > max_bytes:
             return [], [RowError(None, "", f"文件过大（最大 {human_size(max_bytes)}）")]
-        raw, error = self._raw_rows(uploaded_file, max_bytes)
-        if error:
-            return [], [error]
-        if not raw:
-            return [], [RowError(None, "", "文件中没有数据：第一个工作表为空")]
+        try:
+            index, data = self._sheet(uploaded_file, max_bytes)
+        except _Refused as refused:
+            return [], refused.errors
 
-        index, errors = self._match_headers(raw[0])
-        if errors:
-            return [], errors
-        data = [(n, values) for n, values in enumerate(raw[1:], start=2) if any(_filled(v) for v in values)]
-        if not data:
-            return [], [RowError(None, "", "文件中没有数据行（第2行起填写，每行一条）")]
-        if len(data) > settings.IMPORT_MAX_ROWS:
-            return [], [RowError(None, "", f"数据行数过多（{len(data)} 行，最多 {settings.IMPORT_MAX_ROWS} 行），请拆分后分批导入")]
-
+        errors = []
         parsers = parsers or {}
         plan = [(col, index.get(col.header), parsers.get(col.field, col.parse), self._position[col.field])
                 for col in self.import_columns if col.header in index or not col.optional]
@@ -467,34 +462,58 @@ class Spec:
             rows.append(row)
         return rows, errors
 
-    def _raw_rows(self, uploaded_file, max_bytes):
-        """The cell values of the first worksheet, or an error for files that are not a sound xlsx."""
+    def _sheet(self, uploaded_file, max_bytes):
+        """The header index and the non-empty data rows [(Excel row number, values)] of the first worksheet.
+
+        Bounded at every step (issue 17: one cell in column XFD on each row once cost 2.4 GB): the package is
+        checked by `xlsx_bounds` before openpyxl opens it; the header row is read at most Excel's width; data
+        rows only as wide as the header and only until one row past IMPORT_MAX_ROWS. Running out of memory
+        anyway says so, never that the file is no xlsx.
+        """
         try:
-            uploaded_file.seek(0)
-            with zipfile.ZipFile(uploaded_file) as archive:
-                names = set(archive.namelist())
-                if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-                    return None, RowError(None, "", INVALID_FILE)
-                if sum(i.file_size for i in archive.infolist()) > max_bytes * MAX_UNPACKED_RATIO:
-                    return None, RowError(None, "", f"文件过大（解压后超过 {human_size(max_bytes * MAX_UNPACKED_RATIO)}），请拆分后分批导入")
+            xlsx_bounds.check(uploaded_file, max_bytes, settings.IMPORT_MAX_ROWS)
             uploaded_file.seek(0)
             wb = load_workbook(uploaded_file, read_only=True, data_only=True, keep_links=False)
             try:
                 if not wb.worksheets:
-                    return None, RowError(None, "", INVALID_FILE)
+                    raise _Refused(INVALID_FILE)
                 ws = wb.worksheets[0]
                 if not hasattr(ws, "iter_rows"):  # a chart sheet first
-                    return None, RowError(None, "", "第一个工作表不是数据表，请使用导入模板")
+                    raise _Refused("第一个工作表不是数据表，请使用导入模板")
                 ws.reset_dimensions()  # don't trust the stored dimension: read every row present
-                rows = [tuple(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+                header = self._header(ws)
+                index, errors = self._match_headers(header)
+                if errors:
+                    raise _Refused(*errors)
+                return index, _data_rows(ws, len(header))
             finally:
                 wb.close()
+        except _Refused:
+            raise
+        except xlsx_bounds.Refused as refused:
+            raise _Refused(refused.message or INVALID_FILE) from None
+        except (MemoryError, RecursionError):
+            logger.warning("xlsx upload too large to read", exc_info=True)
+            raise _Refused(TOO_COMPLEX) from None
         except Exception:  # a broken or foreign file: zipfile, XML and openpyxl errors of every kind
             logger.info("unreadable xlsx upload", exc_info=True)
-            return None, RowError(None, "", INVALID_FILE)
-        while rows and not any(_filled(v) for v in rows[-1]):
-            rows.pop()
-        return rows, None
+            raise _Refused(INVALID_FILE) from None
+
+    def _header(self, ws):
+        """The header row up to its last filled cell, read at most Excel's width (XFD).
+
+        A header cell far right of the template's columns is refused here: reading every row that wide is
+        what the bounds exist to prevent."""
+        with _rows(ws, min_row=1, max_row=1, max_col=EXCEL_MAX_COLUMN) as rows:
+            values = next(rows, ())
+        width = next((i + 1 for i in range(len(values) - 1, -1, -1) if _filled(values[i])), 0)
+        bound = len(self.columns) + HEADER_SLACK
+        if width > bound:
+            raise _Refused(RowError(1, "表头", f"第{get_column_letter(width)}列有内容，超出导入模板的列范围（模板共 "
+                                            f"{len(self.columns)} 列），请使用导入模板，勿在表格右侧填写其他内容"))
+        if not width and not _has_data(ws, bound):
+            raise _Refused("文件中没有数据：第一个工作表为空")
+        return values[:width]
 
     def _match_headers(self, header_row):
         known = {normalize_header(c.header): c for c in self.columns}
@@ -523,6 +542,50 @@ class Spec:
 
 def _filled(value):
     return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _blank(values):
+    return values.count(None) == len(values) or not any(_filled(v) for v in values)
+
+
+class _Refused(Exception):
+    """The whole file is refused: `errors` (RowErrors; plain messages become whole-file errors) say why."""
+
+    def __init__(self, *errors):
+        super().__init__(*errors)
+        self.errors = [e if isinstance(e, RowError) else RowError(None, "", e) for e in errors]
+
+
+@contextmanager
+def _rows(ws, **bounds):
+    """ws.iter_rows(values_only=True) within `bounds`, closed (with its open zip member) when left early."""
+    rows = ws.iter_rows(values_only=True, **bounds)
+    try:
+        yield rows
+    finally:
+        getattr(rows, "close", lambda: None)()
+
+
+def _has_data(ws, width):
+    with _rows(ws, min_row=2, max_row=EXCEL_MAX_ROW, max_col=width) as rows:
+        return any(not _blank(values) for values in rows)
+
+
+def _data_rows(ws, width):
+    """The non-empty rows from row 2 on, `width` cells each, as (Excel row number, values). Reading stops at
+    the first non-empty row past IMPORT_MAX_ROWS, which refuses the file."""
+    limit = settings.IMPORT_MAX_ROWS
+    data = []
+    with _rows(ws, min_row=2, max_row=EXCEL_MAX_ROW, max_col=max(width, 1)) as rows:
+        for number, values in enumerate(rows, start=2):
+            if _blank(values):
+                continue
+            if len(data) == limit:
+                raise _Refused(f"数据行数过多（超过 {limit} 行），请拆分后分批导入")
+            data.append((number, values))
+    if not data:
+        raise _Refused("文件中没有数据行（第2行起填写，每行一条）")
+    return data
 
 
 def header_cells(ws, headers, required=()):
