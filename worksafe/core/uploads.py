@@ -4,6 +4,10 @@ Files are checked by content, never by name or the browser's content type: an im
 as one of IMAGE_FORMATS, a PDF must start with %PDF- and open in pdfium. They are stored under random names in the
 default storage and served only through views that have already applied scoping (`serve`), never from a public
 media URL.
+
+Every image is stored without its metadata (`checked_file` → `stripped`): a phone photo's EXIF carries the GPS
+position, time and device of whoever took it, and a 随手拍 photo goes on to the reported enterprise (issue 17).
+Images already stored are cleaned by `worksafe scrub_images`, and copies of stored photos by `without_metadata`.
 """
 import io
 import mimetypes
@@ -16,14 +20,23 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .xlsx import content_disposition, human_size
 
-IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+# MPO: what Pillow calls a phone's JPEG that carries a second picture (depth, portrait modes); stored as its first.
+IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 PDF = "application/pdf"
 KIND_LABELS = {"image": "图片（PNG、JPEG、GIF、WebP）", "pdf": "PDF 文件"}
 MAX_PIXELS = 50_000_000  # larger images are refused (a decompression bomb guard, and no plan needs more)
+QUALITY = 90  # JPEG and WebP re-encoding: no visible loss on a photo
+# What Pillow reports of an image that carries no metadata: its structure (JFIF header, density, colour profile,
+# transparency, animation timing), nothing about who took it, where, when or with what.
+STRUCTURE = frozenset({
+    "jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "adobe", "adobe_transform", "progressive",
+    "progression", "icc_profile", "transparency", "gamma", "chromaticity", "srgb", "aspect", "interlace", "version",
+    "background", "duration", "loop", "disposal", "blend", "default_image", "bbox", "timestamp",
+})
 
 
 def max_bytes():
@@ -39,16 +52,89 @@ def check(uploaded, kinds=("image",)):
     uploaded.seek(0)
     head = uploaded.read(5)
     uploaded.seek(0)
-    expected = "或".join(KIND_LABELS[k] for k in kinds)
     if head == b"%PDF-":
         if "pdf" in kinds and _pdf_pages(uploaded):
             return PDF
-        raise ValidationError(f"文件内容不是有效的{expected}")
+        raise _invalid(kinds)
     if "image" in kinds:
         content_type = _image_type(uploaded)
         if content_type:
             return content_type
-    raise ValidationError(f"文件内容不是有效的{expected}")
+    raise _invalid(kinds)
+
+
+def _invalid(kinds):
+    return ValidationError(f"文件内容不是有效的{'或'.join(KIND_LABELS[k] for k in kinds)}")
+
+
+def checked_file(uploaded, kinds=("image",)):
+    """`check` `uploaded` and return (the file to store, its content type): an image re-encoded without metadata
+    (`stripped`), a PDF as sent; either named `upload.<extension of its type>`, stored and served by its content."""
+    content_type = check(uploaded, kinds)
+    stored = uploaded if content_type == PDF else ContentFile(stripped(uploaded, kinds))
+    stored.name = f"upload{mimetypes.guess_extension(content_type)}"
+    return stored, content_type
+
+
+def stripped(source, kinds=("image",)):
+    """The bytes of `source`, an image that passed `check`, re-encoded without metadata.
+
+    EXIF (GPS position included), XMP, comments and PNG text chunks are dropped; the ICC colour profile and
+    transparency are kept. The EXIF orientation is applied to the pixels first, so a photo stays upright. The
+    format stays too: JPEG and WebP at quality 90, PNG and GIF losslessly. An animated GIF, WebP or PNG keeps its
+    first frame only: photos and plans are stills, and re-encoding every frame of an animation of up to 50
+    megapixels a frame would multiply the work. Pixels that cannot be decoded (a truncated photo passes Pillow's
+    verify, which does not decode them) are refused like any other invalid file.
+    """
+    source.seek(0)
+    tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+    # WeasyPrint sets this Pillow-wide switch when it is imported (any process that has printed a PDF): without
+    # turning it off here a cut-off photo would be padded with grey instead of refused.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with Image.open(source) as img:
+            fmt, icc, transparency = img.format, img.info.get("icc_profile"), img.info.get("transparency")
+            fmt = "JPEG" if fmt == "MPO" else fmt
+            upright = ImageOps.exif_transpose(img)  # a new image, the first frame only
+        upright.info = {}
+        params = {"icc_profile": icc} if icc else {}
+        if fmt in ("JPEG", "WEBP"):
+            params["quality"] = QUALITY
+        elif transparency is not None:
+            params["transparency"] = transparency
+        out = io.BytesIO()
+        upright.save(out, fmt, **params)
+    except MemoryError:
+        raise
+    except Exception:  # Pillow's decoders and EXIF parser raise errors of many kinds on a crafted file
+        raise _invalid(kinds) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+        source.seek(0)
+    return out.getvalue()
+
+
+def has_metadata(img):
+    """Whether an open image carries anything beyond its structure (EXIF, XMP, comments, text chunks)."""
+    return bool(img.getexif()) or not set(img.info) <= STRUCTURE
+
+
+def without_metadata(data):
+    """(bytes, changed): `data`, stored bytes that may be an image, `stripped` when it is an image of IMAGE_FORMATS
+    that carries metadata; otherwise `data` itself, unchanged (a PDF, a clean image: cleaning twice changes
+    nothing). ValidationError when an image with metadata cannot be cleaned (undecodable, over MAX_PIXELS)."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format not in IMAGE_FORMATS or not has_metadata(img):
+                return data, False
+            size = img.width, img.height
+    except MemoryError:
+        raise
+    except Exception:  # not an image Pillow knows (a PDF), or one it cannot even open
+        return data, False
+    if size[0] * size[1] > MAX_PIXELS:
+        raise ValidationError(f"图片尺寸过大（{size[0]}×{size[1]} 像素）")
+    return stripped(io.BytesIO(data)), True
 
 
 def _image_type(uploaded):
@@ -107,8 +193,8 @@ def image_size(uploaded):
 
 
 class UploadField(forms.FileField):
-    """A form file field checked by content: `kinds` ("image", "pdf"); cleaned_data keeps the file, with the
-    detected type as `.checked_type`."""
+    """A form file field checked by content: `kinds` ("image", "pdf"); cleaned_data holds the file to store
+    (`checked_file`: an image without its metadata), with the detected type as `.checked_type`."""
 
     def __init__(self, *args, kinds=("image",), **kwargs):
         self.kinds = kinds
@@ -120,8 +206,9 @@ class UploadField(forms.FileField):
     def clean(self, data, initial=None):
         value = super().clean(data, initial)
         if value and value is not initial and hasattr(value, "size"):
-            value.checked_type = check(value, self.kinds)
-            value.name = f"upload{mimetypes.guess_extension(value.checked_type)}"  # stored and served by its content
+            stored, content_type = checked_file(value, self.kinds)
+            stored.checked_type = content_type
+            return stored
         return value
 
 

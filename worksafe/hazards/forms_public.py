@@ -42,7 +42,7 @@ class PhotoInputs(forms.FileInput):
 
 class PhotosField(forms.Field):
     """Up to MAX_PHOTOS photos sent under one name; each JPEG or PNG by its content, at most UPLOAD_MAX_BYTES.
-    Cleans to [(file, content type)]."""
+    Cleans to [(file to store, content type)]: the files come without their metadata (uploads.checked_file)."""
 
     widget = PhotoInputs
 
@@ -63,7 +63,7 @@ class PhotosField(forms.Field):
                 errors.append(f"{where}过大：{human_size(upload.size)}，每张最大 {human_size(limit)}。")
                 continue
             try:
-                content_type = uploads.check(upload, ("image",))
+                upload, content_type = uploads.checked_file(upload, ("image",))  # stored without EXIF and GPS
             except ValidationError as e:
                 # The shared check names every image kind it knows; here only camera formats are kept.
                 message = e.messages[0]

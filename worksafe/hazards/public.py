@@ -19,9 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from worksafe.core import permissions
+from worksafe.core import clients, permissions, uploads
 from worksafe.core.models import OrgLevel
 from worksafe.core.scoping import region_q
 
@@ -39,11 +38,9 @@ def limits():
 
 
 def client_key(request):
-    """HMAC-SHA256 of the client's address keyed by SECRET_KEY, truncated to 128 bits: the address itself is never
-    stored, and nobody without the key can tell which address sent a report."""
-    header = getattr(settings, "CLIENT_IP_HEADER", "") or "REMOTE_ADDR"
-    address = request.META.get(header, "").split(",")[0].strip() or "unknown"
-    return salted_hmac("worksafe.hazards.public.client", address, algorithm="sha256").hexdigest()[:32]
+    """The keyed hash of the client's address (core.clients): the address itself is never stored, and nobody without
+    SECRET_KEY can tell which address sent a report."""
+    return clients.client_key(request, "hazards.public")
 
 
 class Throttled(Exception):
@@ -145,8 +142,9 @@ def can_decide(user, report):
     return report.status == PublicReport.Status.PENDING and may_decide(user)
 
 
-def receipt_comment(report):
-    return f"群众举报（随手拍）回执 {report.receipt}"
+# The REPORT step of a hazard accepted from a report. Not the receipt number: the enterprise reads the hazard's steps,
+# and the receipt is the reporter's key to the report (regulators find it on the hazard's origin line).
+REPORT_COMMENT = "群众举报（随手拍）"
 
 
 def _decided(report, user, status):
@@ -181,9 +179,11 @@ def accept(report, user, enterprise, fields):
         )
         hazard.save()
         for photo in report.photos.all():
-            HazardPhoto.objects.create(hazard=hazard, stage=HazardPhoto.Stage.BEFORE, uploaded_by=user,
-                                       file=ContentFile(_read(photo.file), name=f"photo{_ext(photo.file.name)}"))
-        record_step(hazard, HazardStep.Action.REPORT, user, receipt_comment(report), save=False)
+            data = _without_metadata(photo.file)
+            if data is not None:
+                HazardPhoto.objects.create(hazard=hazard, stage=HazardPhoto.Stage.BEFORE, uploaded_by=user,
+                                           file=ContentFile(data, name=f"photo{_ext(photo.file.name)}"))
+        record_step(hazard, HazardStep.Action.REPORT, user, REPORT_COMMENT, save=False)
         report.enterprise, report.hazard = enterprise, hazard
         if not report.enterprise_name:
             report.enterprise_name = enterprise.name
@@ -212,6 +212,16 @@ def map_url(report):
     template = getattr(settings, "PUBLIC_REPORT_MAP_URL",
                        "https://uri.amap.com/marker?position={lng},{lat}&coordinate=wgs84&name=随手拍举报位置&callnative=0")
     return template.format(lat=report.latitude, lng=report.longitude)
+
+
+def _without_metadata(field_file):
+    """A report photo's bytes for the enterprise's hazard, without metadata: one stored before uploads were cleaned
+    may still carry the reporter's GPS position. None for a photo that cannot be cleaned: it stays on the report
+    only, for the regulators."""
+    try:
+        return uploads.without_metadata(_read(field_file))[0]
+    except ValidationError:
+        return None
 
 
 def _read(field_file):

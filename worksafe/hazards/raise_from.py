@@ -2,10 +2,11 @@
 patrol (风险巡检). Both become general hazards in 已上报, which the enterprise then completes and rectifies."""
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from worksafe.core import audit
+from worksafe.core import audit, uploads
 
 from .models import Category, Hazard, HazardPhoto, HazardStep, Source
 from .workflow import record_step
@@ -26,9 +27,14 @@ def _raise(enterprise, user, *, name, place, content, category, source, found_on
         if photo:
             photo.open("rb")
             try:
-                copy = ContentFile(photo.read(), name=f"photo{_ext(photo.name)}")
+                data = photo.read()
             finally:
                 photo.close()
+            try:  # a photo stored before uploads were cleaned may still carry EXIF; the enterprise's own, if not
+                data = uploads.without_metadata(data)[0]
+            except ValidationError:
+                pass
+            copy = ContentFile(data, name=f"photo{_ext(photo.name)}")
             HazardPhoto.objects.create(hazard=hazard, stage=HazardPhoto.Stage.BEFORE, file=copy,
                                        uploaded_by=hazard.created_by)
         if user is not None:

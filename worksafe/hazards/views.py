@@ -213,9 +213,11 @@ def _origin(request, hazard):
                 reverse("risks:patrol_detail", args=[patrol.pk]))
     report = PublicReport.objects.filter(hazard=hazard).first()
     if report is not None:
-        url = reverse("hazards:public_detail", args=[report.pk]) if not request.user.is_enterprise_user else None
         when = timezone.localtime(report.created_at).strftime("%Y-%m-%d %H:%M")
-        return ("群众举报（随手拍）", f"{when} 回执 {report.receipt}：{report.text}", url)
+        if request.user.is_enterprise_user:  # the receipt is the reporter's key to the report: never the enterprise's
+            return ("群众举报（随手拍）", f"{when}：{report.text}", None)
+        return ("群众举报（随手拍）", f"{when} 回执 {report.receipt}：{report.text}",
+                reverse("hazards:public_detail", args=[report.pk]))
     if hazard.external_id:
         return ("数据对接", f"企业自建系统上传，发送方记录编号 {hazard.external_id}", None)
     return None
