@@ -25,17 +25,33 @@ def browser():
         browser.close()
 
 
+# Chromium fires securitypolicyviolation for whatever the Content Security Policy blocks (an inline script, an on…=
+# handler, a resource from elsewhere); the init script runs before the page's own and reports each one.
+CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => window.reportCspViolation(
+    `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile || document.URL}:${e.lineNumber}`), true);"""
+
+
 @contextmanager
 def open_page(browser, **options):
-    """A fresh page in its own context that collects console errors and uncaught exceptions in `page.errors`."""
+    """A fresh page in its own context that collects console errors, uncaught exceptions and Content Security Policy
+    violations in `page.errors`; any of them fails the test when the block ends. A test that provokes a console error
+    on purpose (a 410 page's "Failed to load resource") adds a part of its text to `page.expected_errors`; a CSP
+    violation is never expected."""
     context = browser.new_context(**options)
+    errors = []
+    context.expose_binding("reportCspViolation", lambda source, text: errors.append(f"csp: {text}"))
+    context.add_init_script(CSP_REPORTER)
     page = context.new_page()
-    page.errors = []
+    page.errors = errors
+    page.expected_errors = []
     page.on("console", lambda m: page.errors.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(f"pageerror: {e}"))
     page.set_default_timeout(10_000)
     try:
         yield page
+        unexpected = [e for e in page.errors if e.startswith("csp: ") or "Content Security Policy" in e
+                      or not any(part in e for part in page.expected_errors)]
+        assert not unexpected, "浏览器报错或内容安全策略（CSP）拦截：\n" + "\n".join(unexpected)
     finally:
         page.goto("about:blank")  # nothing in flight on the live server when the test's data is flushed
         context.close()

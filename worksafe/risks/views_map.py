@@ -6,6 +6,8 @@ Files are served only through the scoped views here (`uploads.serve`), never fro
 import os
 from functools import partial
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -73,6 +75,7 @@ def legend(units):
     return [(grade(level), counts[level.value]) for level in ORDER] + [(None, counts[NOT_GRADED])]
 
 
+@csp_replace({"object-src": [SELF]})  # the ready-made map may be a PDF, shown in an <object> (settings: 'none')
 def _render_map(request, enterprise, plan_form=None, ready_form=None, place_error="", status=200):
     fcm = FourColourMap.objects.filter(enterprise_id=enterprise.pk).first()
     units = map_units(enterprise)
@@ -124,6 +127,7 @@ def plan_file(request, pk):
 @login_required
 @require_GET
 @xframe_options_sameorigin  # a PDF map is shown in an <object> on the map page
+@csp_replace({"frame-ancestors": [SELF]})
 def ready_file(request, pk):
     enterprise = scoped_enterprise(request, pk)
     return _served(request, enterprise, _map_of(enterprise).ready_map, "风险四色图")

@@ -4,8 +4,11 @@
    {key: {labels, series: [{name, values, color | colors, links}], drill, pie: {names, values, colors, links}, unit, stack,
    line}} (line: lines over the labels instead of bars).
    A chart's container is #chart-<key>-<bar|pie>, drawn when its tab is shown (ECharts measures its container).
-   A page with other data shapes passes its own bar(d), pie(d) and link(d, kind, params) in `options`. */
+   A page with other data shapes passes its own bar(d), pie(d) and link(d, kind, params) in `options`.
+   A page with the standard shapes only names its data: <script src="stats.js" data-stats-load="id1 id2"> draws those
+   now, and again after htmx settles (a section loaded later brings its own data block), with no inline script. */
 (function () {
+  const script = document.currentScript;
   function bar(d) {
     const horizontal = d.labels.length > 8 && !d.line;
     const category = {type: "category", data: d.labels, axisLabel: {interval: 0}};
@@ -80,4 +83,11 @@
       },
     };
   };
+
+  const ids = ((script && script.dataset.statsLoad) || "").split(/\s+/).filter(Boolean);
+  if (ids.length) {
+    const charts = window.statsCharts();
+    ids.forEach(id => charts.load(id));
+    document.addEventListener("htmx:afterSettle", () => ids.forEach(id => charts.load(id)));
+  }
 })();
