@@ -22,3 +22,6 @@ urlpatterns = [
     path("q/<str:signed>", code_views.scan, name="scan"),
     path("admin/", admin.site.urls),
 ]
+
+# Django's 400 page is English and renders without the request (no menu); ours says why (a body over the limit).
+handler400 = "worksafe.core.views_errors.bad_request"

@@ -1,7 +1,25 @@
-"""Fixtures of the data connection API tests: the owner's enterprise subscribed to every interface, its token."""
+"""Fixtures of the data connection API tests: the owner's enterprise subscribed to every interface, its token; the
+clock of the rate-limit counters."""
 import pytest
 
 from tests.api.helpers import approved, token_for
+from worksafe.core import counters
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The rate-limit counters' clock (core.counters), held still in the middle of a minute and an hour (a window's
+    edge would split what a test counts) and moved on by `clock.advance(seconds)`."""
+
+    class Clock:
+        now = 1_800_000_030.0  # 30 s into a minute, into an hour
+
+        def advance(self, seconds):
+            self.now += seconds
+
+    c = Clock()
+    monkeypatch.setattr(counters, "clock", lambda: c.now)
+    return c
 
 
 @pytest.fixture

@@ -519,7 +519,7 @@ def test_only_regulator_administrators_grant_and_only_to_organisations_they_mana
 
 
 def test_a_granted_subscription_is_revoked_by_the_granting_side(users, login, orgs):
-    sub, secret = approved(organization=orgs["jinshui"], system_name="金水区双预防平台")
+    sub, secret = approved(organization=orgs["jinshui"], system_name="金水区双预防平台", decided_by=users["city"])
     live = token(sub, secret)
     assert step(login(users["erqi"]), sub, "revoke", "越权").status_code == 404
     assert step(login(users["city"]), sub, "revoke", "平台停止运维").status_code == 302

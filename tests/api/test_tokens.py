@@ -1,8 +1,10 @@
 """数据对接 authentication: the key id and secret exchanged for a token, tokens that die on expiry, rotation and the
-end of the subscription, interfaces not subscribed, rate limits per subscriber and per key id, and the call log."""
+end of the subscription, interfaces not subscribed, rate limits per subscriber and on failed token requests per
+client, and the call log. (Guessing from many clients and the log's bound: test_security.py.)"""
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import resolve
 from django.utils import timezone
 
@@ -251,24 +253,28 @@ def test_the_rate_limit_window_slides(client, owner_sub, settings):
     assert 60 < int(r["Retry-After"]) <= 3601
 
 
-def test_token_requests_are_limited_per_key_id(client, owner_sub, other_sub, settings):
+def test_failed_token_requests_are_limited_per_client(client, owner_sub, other_sub, settings, clock):
     sub, secret = owner_sub
-    settings.API_TOKEN_LIMITS = ((60, 3),)
+    settings.API_TOKEN_LIMITS = ((3600, 3),)
     settings.API_RATE_LIMITS = ((60, 1000),)
-    assert exchange(client, sub.key_id, "guess-1").status_code == 401
-    assert exchange(client, sub.key_id, "guess-2").status_code == 401
-    assert exchange(client, sub.key_id, secret).status_code == 200
-    # The fourth request within the minute is refused, even with the right secret: guessing is bounded.
-    r = exchange(client, sub.key_id, secret)
-    body = assert_refused(r, 429, "rate_limited")
-    assert int(r["Retry-After"]) >= 1 and "每 60 秒最多 3 次" in body["detail"]
-    assert ApiToken.objects.filter(subscription=sub).count() == 1
-    # Another key id is not held back.
-    assert exchange(client, other_sub[0].key_id, other_sub[1]).status_code == 200
+    # Successful exchanges are not failures: a system may fetch tokens as it needs them.
+    for _ in range(5):
+        assert exchange(client, sub.key_id, secret).status_code == 200
+    assert [exchange(client, sub.key_id, f"guess-{i}").status_code for i in range(3)] == [401, 401, 401]
+    # The client's fourth failure is not even tried, whichever key id and whatever secret it sends.
+    for key_id, value in ((sub.key_id, "guess-4"), (sub.key_id, secret), (other_sub[0].key_id, other_sub[1])):
+        r = exchange(client, key_id, value)
+        body = assert_refused(r, 429, "rate_limited")
+        assert r["Retry-After"] == "3570" and "每 3600 秒最多失败 3 次" in body["detail"]  # to the window's end
+        assert f"请 {r['Retry-After']} 秒后再试" in body["detail"]
+    assert ApiToken.objects.filter(subscription=sub).count() == 5
+    assert not ApiToken.objects.filter(subscription=other_sub[0]).exists()
+    # Another client, the owner's system, is not held back.
+    assert exchange(Client(REMOTE_ADDR="10.20.30.40"), sub.key_id, secret).status_code == 200
 
 
-def test_token_requests_for_an_unknown_key_id_are_limited_too(client, settings):
-    settings.API_TOKEN_LIMITS = ((60, 2),)
+def test_token_requests_for_an_unknown_key_id_are_limited_too(client, settings, clock):
+    settings.API_TOKEN_LIMITS = ((3600, 2),)
     codes = [exchange(client, "WSGUESS", f"guess-{i}").status_code for i in range(3)]
     assert codes == [401, 401, 429]
 

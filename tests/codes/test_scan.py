@@ -402,7 +402,8 @@ def test_scan_counts_show_on_the_enterprise_and_code_pages(client, login, users,
     assert set(seen().values()) == {(0, 0, (0, 0, 0))}
     anonymous = Client()
     anonymous.get(scanned)
-    anonymous.get(scanned)
+    anonymous.get(scanned)  # the same phone again within the hour: not counted twice
+    Client(REMOTE_ADDR="198.51.100.7").get(scanned)
     scan_as(login(users["owner"]), scanned)
     scan_as(login(users["jinshui"]), scanned)
     scan_as(login(users["erqi"]), scanned)

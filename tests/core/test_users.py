@@ -122,7 +122,7 @@ def test_enterprise_administrators_manage_their_own_staff(login, users, enterpri
 def test_staff_usernames_cannot_look_like_a_credit_code(login, users, enterprise):
     code = make_uscc(random.Random(3), "410105")
     response = login(users["owner"]).post(reverse("core:user_add"), {"username": code, "full_name": "李四"})
-    assert "员工账号不能使用统一社会信用代码" in response.content.decode()
+    assert "用户名不能是统一社会信用代码的形式" in response.content.decode()
     assert not User.objects.filter(username=code).exists()
 
 
@@ -154,7 +154,7 @@ def test_the_login_log_shows_the_managed_accounts_only(client, login, users, cou
         log_in(client, "erqi", "wrong-password")
         log_in(client, "jinshui", "wrong-password")
     page = login(county_admins["jinshui"]).get(reverse("core:login_log")).content.decode()
-    assert "登录日志" in page and "登录失败记录" in page
+    assert "登录日志" in page and "最近登录失败" in page
     assert "<td>jinshui</td>" in page and "<td>erqi</td>" not in page
     city = login(users["city"]).get(reverse("core:login_log")).content.decode()
     assert "<td>jinshui</td>" in city and "<td>erqi</td>" in city

@@ -1,9 +1,10 @@
 """The data connection API (/api/v1/): token exchange, uploads, withdrawals and read-back per interface.
 
-Every call is logged (ApiCall: who, what, how many records, result) in `create_response`, which django-ninja
-runs for every answer, errors included; the same log is what the per-subscriber rate limit counts. Errors are
-JSON {"code", "detail", "errors": [{"field", "message"}]} in Chinese, with the status codes the OpenAPI
-document lists for each operation.
+Every call of a subscription is logged (ApiCall: who, what, how many records, result) in `create_response`, which
+django-ninja runs for every answer, errors included; the same log is what the per-subscriber rate limit counts. Calls
+without a valid subscription are logged up to a bound per client (guard.py), so a flood of bad tokens cannot grow
+the log without end. Errors are JSON {"code", "detail", "errors": [{"field", "message"}]} in Chinese, with the status
+codes the OpenAPI document lists for each operation.
 """
 import json
 import time
@@ -16,10 +17,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from worksafe.core import audit
+from worksafe.core import audit, clients
 from worksafe.core.xlsx import human_size
 
-from . import keys
+from . import guard, keys
 from .errors import translate_ninja
 from .models import ApiCall, ApiSubscription, Interface
 from .schemas import Error
@@ -64,12 +65,18 @@ def _log(request, status, data):
     message = ""
     if status >= 400 and isinstance(data, dict):
         message = str(data.get("detail", ""))[:500]
+    if sub is None:
+        left_out = guard.log_unauthenticated(request)
+        if left_out is None:
+            return
+        if left_out:
+            message = f"（此前该来源地址另有 {left_out} 次未认证的调用未逐条记录）{message}"
     started = getattr(request, "started", None)
     ApiCall.objects.create(
         subscription=sub, key_id=_text(sub.key_id if sub else info.get("key_id", ""), 32),
         operation=_text(operation_of(request), 64), method=_text(request.method, 8), path=_text(request.path, 200), status=status,
         records=info.get("records", 0), summary=info.get("summary", {}), message=_text(message, 500),
-        client=_text(_client(request), 64), duration_ms=int((time.monotonic() - started) * 1000) if started else 0,
+        client=_text(clients.client_address(request), 64), duration_ms=int((time.monotonic() - started) * 1000) if started else 0,
     )
 
 
@@ -84,13 +91,9 @@ def operation_of(request):
     return "/" + match.route if match else request.path
 
 
-def _client(request):
-    header = getattr(settings, "CLIENT_IP_HEADER", "") or "REMOTE_ADDR"
-    return request.META.get(header, "").split(",")[0].strip()[:64]
-
-
 def throttle(request, limits, **where):
-    """Refuse the call (429) when the calls logged for `where` exceed any (window, count) of `limits`."""
+    """Refuse the call (429) when the calls logged for `where` exceed any (window, count) of `limits`. Only calls of a
+    subscription are all logged: `where` must name one."""
     now = timezone.now()
     for window, count in limits:
         since = now - timedelta(seconds=window)

@@ -15,9 +15,8 @@ from pydantic import Field
 from worksafe.core import uploads
 from worksafe.risks.models import FourColourMap
 
-from . import batch, keys, schemas
-from .api import (READ_ERRORS, UPLOAD_ERRORS, WITHDRAW_ERRORS, ApiError, acting, api, operation_of, read_batch, require,
-                  throttle)
+from . import batch, guard, keys, schemas
+from .api import READ_ERRORS, UPLOAD_ERRORS, WITHDRAW_ERRORS, ApiError, acting, api, read_batch, require
 from .kinds import HANDLERS
 from .kinds.base import NotWithdrawn, coverage_q
 from .models import Interface
@@ -62,10 +61,16 @@ def paged(request, qs, query, serialize, ordering=("updated_at", "id"), uscc="en
 @api.post("/token", auth=None, response={200: schemas.TokenOut, 400: schemas.Error, 401: schemas.Error, 422: schemas.Error,
                                          429: schemas.Error}, url_name="token", tags=["认证"], summary="用企业标识和授权KEY换取访问令牌")
 def token(request, credentials: schemas.TokenIn):
+    # Failures count against the client that sent them (guard.py): the right secret is never refused because other
+    # clients guessed wrong.
     request.api_log = {"key_id": credentials.key_id}
-    throttle(request, settings.API_TOKEN_LIMITS, key_id=credentials.key_id[:32], operation=operation_of(request))
+    refused = guard.token_refusal(request, credentials.key_id)
+    if refused:
+        wait, reason = refused
+        raise ApiError(429, "rate_limited", reason, headers={"Retry-After": str(wait)})
     sub, issued = keys.exchange(credentials.key_id, credentials.secret)
     if sub is None:
+        guard.token_failed(request, credentials.key_id)
         raise ApiError(401, "invalid_credentials", "企业标识或授权KEY不正确，或该订阅未获授权、已注销、已吊销")
     request.auth = sub
     value, expires_at = issued
@@ -165,11 +170,11 @@ def map_upload(request, enterprise: Form[str], file: File[UploadedFile]):
     if file.size > uploads.max_bytes():
         raise ApiError(413, "file_too_large", f"文件过大（最大 {uploads.human_size(uploads.max_bytes())}）")
     try:
-        content_type = uploads.check(file, kinds=("image", "pdf"))
+        stored, content_type = uploads.checked_file(file, kinds=("image", "pdf"))  # an image without its metadata
     except DjangoValidationError as e:
         raise ApiError(400, "invalid_file", f"file：{e.messages[0]}", [{"field": "file", "message": e.messages[0]}]) from None
-    file.seek(0)
-    data = file.read()
+    stored.seek(0)
+    data = stored.read()
     request.api_log = {"records": 1}
     with transaction.atomic(), acting(request, sub):
         fcm, created = FourColourMap.objects.select_for_update().get_or_create(enterprise=target)
@@ -177,8 +182,8 @@ def map_upload(request, enterprise: Form[str], file: File[UploadedFile]):
             result = "unchanged"
         else:
             result = "updated" if fcm.ready_map else "created"
-            file.seek(0)
-            fcm.ready_map.save(file.name or "map", file, save=False)
+            stored.seek(0)
+            fcm.ready_map.save(stored.name, stored, save=False)
             fcm.ready_map_type = content_type
             fcm._audit_message = "数据对接上传四色图"
             fcm.save()

@@ -3,7 +3,8 @@
 An enterprise applies for the interfaces it needs (ApiSubscription, 待审核 → 已授权 / 已驳回; later 已注销 by the
 subscriber or 已吊销 by a regulator); a park or city system is granted a subscription covering its organisation's
 region. An approved subscription has a key id (企业标识) and a secret (授权KEY) kept only as a hash; the pair is
-exchanged for short-lived tokens (ApiToken). Every call is logged (ApiCall), which is also what rate limiting counts.
+exchanged for short-lived tokens (ApiToken). Every call of a subscription is logged (ApiCall), which is also what its
+rate limit counts; calls without one are logged up to a bound per client (guard.py).
 City systems may instead write into the staging table (StagingRecord, `api_staging`), imported by
 `worksafe import_staging` with the same rules as the API.
 """
@@ -141,7 +142,8 @@ class ApiCall(models.Model):
         indexes = [
             # The subscription's log page and its rate limit: WHERE subscription_id = ? AND time > ?
             models.Index(fields=["subscription", "time"], name="api_call_subscription_time"),
-            # Token requests are limited by the key id presented (refused ones have no subscription).
+            # Was the per-key-id token limit's; token failures are now counted in the cache (guard.py) and no query
+            # reads this any more: a migration may drop it.
             models.Index(fields=["key_id", "time"], name="api_call_key_time"),
         ]
 

@@ -31,7 +31,7 @@ def _may_use(user):
 
 def _subscription(request, pk):
     qs = workflow.subscriptions_for(request.user).select_related("enterprise__region", "organization__region", "region",
-                                                                 "applicant", "decided_by")
+                                                                 "applicant", "decided_by__organization")
     return get_object_or_404(qs, pk=pk)
 
 

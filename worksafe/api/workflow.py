@@ -5,6 +5,10 @@ each step records.
                         待审核 --reject (reason)--> 已驳回
                         待审核 / 已授权 --cancel--> 已注销                        (the subscriber itself)
   park / city or county organisation: granted --> 已授权 at once               (a regulator administrator above it)
+                                      已授权 --revoke (reason)--> 已吊销          (the granting organisation or above)
+
+Revoking undoes a decision, so only the level that took it or a level above may (`may_revoke`): a county must not
+end what the city granted.
 
 An approved subscription has a key id (企业标识); its secret (授权KEY) is issued and rotated by the subscriber's side
 (`can_issue_secret`), shown once and kept as a digest (keys.py). Cancelling or revoking deletes its tokens, and
@@ -86,12 +90,35 @@ def edit_refused(sub):
 
 
 def is_reviewer(user, sub):
-    """Approve, reject, revoke: regulators in scope whose organisation is not a township's, or a system administrator.
-    (Scope itself is `subscriptions_for`: the views only ever load a subscription through it.)"""
+    """Approve and reject (and, narrowed by `may_revoke`, revoke): regulators in scope whose organisation is not a
+    township's, or a system administrator. (Scope itself is `subscriptions_for`: the views only ever load a
+    subscription through it.)"""
     if user.is_sysadmin:
         return True
     return (user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP
             and subscriptions_for(user).filter(pk=sub.pk).exists())
+
+
+LEVEL_RANK = {OrgLevel.TOWNSHIP: 0, OrgLevel.COUNTY: 1, OrgLevel.CITY: 2, OrgLevel.PROVINCE: 3}
+
+
+def may_revoke(user, sub):
+    """吊销: a reviewer (`is_reviewer`) at the level that decided the subscription or above. An enterprise's application:
+    regulators in scope of the approving organisation's level or higher (a county's approval: every reviewer in scope,
+    as before). A grant to a park or city/county organisation: the granting organisation itself or one of a higher level
+    in scope; never another organisation of the granting level. Decided by a system administrator (or by an account
+    since deleted): an enterprise's application keeps the reviewers' rule, a grant is left to system administrators."""
+    if not is_reviewer(user, sub):
+        return False
+    if user.is_sysadmin:
+        return True
+    decider = sub.decided_by
+    if decider is None or not decider.is_regulator:
+        return sub.enterprise_id is not None
+    mine, theirs = LEVEL_RANK[user.organization.level], LEVEL_RANK[decider.organization.level]
+    if sub.enterprise_id:
+        return mine >= theirs
+    return user.organization_id == decider.organization_id or mine > theirs
 
 
 def can_grant(user):
@@ -135,7 +162,7 @@ class Step:
 STEPS = {s.action: s for s in [
     Step("approve", "审核通过", (S.PENDING,), S.APPROVED, is_reviewer, AuditAction.APPROVE, style="success"),
     Step("reject", "驳回", (S.PENDING,), S.REJECTED, is_reviewer, AuditAction.RETURN, needs_reason=True, style="danger"),
-    Step("revoke", "吊销", (S.APPROVED,), S.REVOKED, is_reviewer, AuditAction.TRANSITION, needs_reason=True, style="danger",
+    Step("revoke", "吊销", (S.APPROVED,), S.REVOKED, may_revoke, AuditAction.TRANSITION, needs_reason=True, style="danger",
          confirm="吊销后该订阅的访问令牌立即失效，对接系统将无法再调用接口。确定吊销？"),
     Step("cancel", "注销", (S.PENDING, S.APPROVED), S.CANCELLED, is_subscriber_admin, AuditAction.TRANSITION,
          style="outline-danger", confirm="注销后该订阅的访问令牌立即失效，如需再对接须重新申请。确定注销？"),

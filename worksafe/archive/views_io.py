@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from worksafe.core import permissions
+from worksafe.core import audit, permissions
 from worksafe.core.views import redirect_next
 from worksafe.core.xlsx import RowError, xlsx_response
 
 from .io import ENTERPRISE_SPEC, import_enterprises
+from .models import Enterprise
 from .views import filtered_enterprises, regulator_only, require, selected_rows
 
 ERRORS_SHOWN = 200
@@ -21,15 +22,18 @@ ERRORS_SHOWN = 200
 def enterprise_export(request):
     """GET: the list page's whole filtered list; POST with selected=1: the ticked rows (still within scope)."""
     regulator_only(request)
-    _, qs, _ = filtered_enterprises(request)
+    filterset, qs, _ = filtered_enterprises(request)
     if request.method == "POST":
         qs = selected_rows(request, qs)
         if qs is None:
             messages.warning(request, "请先勾选要导出的企业。")
             return redirect_next(request, "archive:enterprise_list")
-    workbook = ENTERPRISE_SPEC.export(qs.iterator(chunk_size=2000))
+    rows = audit.Counted(qs.iterator(chunk_size=2000))
+    workbook = ENTERPRISE_SPEC.export(rows)
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
-    return xlsx_response(workbook, f"生产经营单位_{stamp}.xlsx", f"enterprises_{stamp}.xlsx")
+    response = xlsx_response(workbook, f"生产经营单位_{stamp}.xlsx", f"enterprises_{stamp}.xlsx")
+    audit.record_export(request, Enterprise, "生产经营单位列表", rows.count, filterset)
+    return response
 
 
 @login_required

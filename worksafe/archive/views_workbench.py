@@ -8,7 +8,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from worksafe.core import permissions
 from worksafe.core.display import fetch_related_names
-from worksafe.core.models import ChangeRecord, Role
+from worksafe.core.models import AuditAction, ChangeRecord, Role
 
 from . import sections
 
@@ -47,7 +47,8 @@ def index(request):
         "e": e,
         "unit_count": e.secondary_units.count(),
         "item_count": e.key_items.count(),
-        "recent": fetch_related_names(list(ChangeRecord.objects.filter(enterprise_id=e.pk).select_related("content_type")[:8])),
+        "recent": fetch_related_names(list(ChangeRecord.objects.filter(enterprise_id=e.pk).exclude(action=AuditAction.EXPORT)
+                                           .select_related("content_type")[:8])),  # changes; downloads are not
         "last_review": e.reviews.first(),
         "can_submit": can_proceed(e.submit) and has_transition_perm(e.submit, user),
         "sections": sections.render(sections.WORKBENCH, request, e),

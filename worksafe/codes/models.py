@@ -110,7 +110,8 @@ class Tier(models.TextChoices):
 
 
 class Scan(models.Model):
-    """One scan of a code. Anonymous scans keep the time and tier only: no address, no device, no person."""
+    """One counted scan of a code (once per scanner and code per hour: views.first_in_window). Anonymous scans keep
+    the time and tier only: no address, no device, no person."""
 
     code = models.ForeignKey(Code, models.CASCADE, related_name="scans", verbose_name="二维码")
     time = models.DateTimeField("扫码时间", auto_now_add=True)

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.cache import caches
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,9 +12,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from worksafe.archive.models import Enterprise
 from worksafe.archive.views import filtered_enterprises, regulator_only, require, selected_rows
 from worksafe.archive.views_workbench import actions
-from worksafe.core import audit
+from worksafe.core import audit, clients
 from worksafe.core.models import AuditAction
 from worksafe.core.views import redirect_next
 
@@ -40,7 +42,8 @@ def scan(request, signed):
         return render(request, "codes/scan_invalid.html", status=404)
     user = request.user
     tier = target.tier(user, obj)
-    Scan.objects.create(code=code, tier=tier, user=user if user.is_authenticated else None)
+    if first_in_window(request, code):
+        Scan.objects.create(code=code, tier=tier, user=user if user.is_authenticated else None)
     if tier == Tier.REGULATOR:
         return redirect(target.archive_url(obj))
     context = {
@@ -52,6 +55,20 @@ def scan(request, signed):
     response = render(request, "codes/scan.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def first_in_window(request, code):
+    """Whether this is the scanner's first scan of `code` within settings.CODE_SCAN_WINDOW (an hour): a scan is
+    counted once per scanner, code and window, so reloading, or a script, cannot fill the Scan table.
+
+    The scanner is the account when logged in, else the client's address; the mark is a keyed hash of it and the
+    code in the scans cache (its own table, settings.CACHES; add succeeds for the first scan only), so no address is kept anywhere."""
+    user = request.user
+    if user.is_authenticated:
+        mark = clients.keyed_hash("code_scan", f"user:{user.pk}|{code.pk}")
+    else:
+        mark = clients.client_key(request, "code_scan", extra=str(code.pk))
+    return caches["scans"].add(f"codes.scan.{mark}", 1, settings.CODE_SCAN_WINDOW)
 
 
 def scoped_target(request, key, pk):
@@ -136,7 +153,7 @@ def regenerate(request, key, pk):
 def enterprise_placards(request):
     """Placards for the enterprise list's filtered rows (GET) or ticked rows (POST selected=1), as one PDF."""
     regulator_only(request)
-    _, qs, _ = filtered_enterprises(request)
+    filterset, qs, _ = filtered_enterprises(request)
     back = reverse("archive:enterprise_list") + (f"?{request.GET.urlencode()}" if request.GET else "")
     if request.method == "POST":
         qs = selected_rows(request, qs)
@@ -155,4 +172,5 @@ def enterprise_placards(request):
     size = placard_size(request)
     pdf = draw.placards_pdf([(targets.ENTERPRISE, e, codes[e.pk]) for e in enterprises], size)
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
+    audit.record_export(request, Enterprise, "二维码牌（批量打印）", len(enterprises), filterset)
     return download(pdf, "application/pdf", f"二维码牌_{len(enterprises)}家_{size}_{stamp}.pdf")

@@ -1,11 +1,13 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from stdnum.cn import uscc
 
 from .models import Role, User
+from .passwords import one_time_password_expired
 from .uploads import UploadField
 from .scoping import organizations_for
-from .validators import validate_mobile
+from .validators import validate_mobile, validate_username_not_uscc
 
 # A date picked in the browser's own picker, shown back as ISO (the one format every form takes).
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -25,9 +27,28 @@ class LoginForm(auth_forms.AuthenticationForm):
     }
 
     def clean_username(self):
+        return self.normalize(self.cleaned_data["username"])
+
+    @staticmethod
+    def normalize(username):
         # USCCs are printed in upper case; people type them in any case (other usernames are left as typed).
-        username = self.cleaned_data["username"].strip()
+        username = username.strip()
         return uscc.compact(username) if uscc.is_valid(username) else username
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if one_time_password_expired(user):
+            raise forms.ValidationError(
+                f"一次性密码已过期（签发后 {settings.ONE_TIME_PASSWORD_HOURS} 小时内有效），请联系管理员重新签发。",
+                code="one_time_password_expired")
+
+
+class TokenForm(forms.Form):
+    """The second factor: a 6-digit code from the authenticator app, or one of the recovery codes."""
+
+    token = forms.CharField(label="验证码", max_length=16, widget=forms.TextInput(attrs={
+        "autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric", "placeholder": "6 位数字或恢复码"}),
+        error_messages={"required": "请输入验证码"})
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
@@ -58,6 +79,7 @@ class UserCreateForm(forms.ModelForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations_for(actor)
+        self.fields["username"].validators.append(validate_username_not_uscc)
         self.fields["mobile"].validators.append(validate_mobile)
         self.fields["organization"].required = True
         self.fields["role"].choices = [(Role.REGULATOR, Role.REGULATOR.label), (Role.REGULATOR_ADMIN, Role.REGULATOR_ADMIN.label)]
@@ -74,14 +96,8 @@ class StaffCreateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.actor = actor
         self.fields["full_name"].required = True
+        self.fields["username"].validators.append(validate_username_not_uscc)
         self.fields["mobile"].validators.append(validate_mobile)
-
-    def clean_username(self):
-        # 18-character codes are how enterprise administrators log in; a staff name must not look like one.
-        username = self.cleaned_data["username"]
-        if uscc.is_valid(username):
-            raise forms.ValidationError("员工账号不能使用统一社会信用代码，请另取用户名。")
-        return username
 
     def save(self, commit=True):
         self.instance.role = Role.ENTERPRISE_STAFF

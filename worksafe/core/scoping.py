@@ -63,7 +63,9 @@ def change_q(user):
 
     Regulators match on the record's `region_code` (the archive's jurisdiction, which follows it when it moves and
     stays after it is deleted), narrowed to the enterprises they see when their organisation supervises
-    particular industries; enterprise users see their own archive's records.
+    particular industries; enterprise users see their own archive's records. Records of no archive that carry a
+    region code (a regulator's list export: audit.record_export) belong to that jurisdiction as a whole: its
+    regulators and those above see them, an industry department (which sees only some enterprises) does not.
     """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
@@ -72,7 +74,7 @@ def change_q(user):
     if user.is_enterprise_user:
         return Q(enterprise_id=user.enterprise_id)
     if user.is_regulator:
-        q = Q(enterprise_id__isnull=False) & region_q(user.organization.region, "region_code")
+        q = region_q(user.organization.region, "region_code")
         if supervised_industries(user.organization):
             q &= Q(enterprise_id__in=enterprises_for(user).values("pk"))
         return q

@@ -190,8 +190,9 @@ def import_guideline(upload, user, *, name, industry, note="", replace=None):
     return ImportResult(checklist, [], len(items), replaced)
 
 
-def export(checklist):
-    return SPEC.export(checklist.items.all())
+def export(items):
+    """A checklist's items (any iterable, consumed once) in the import layout."""
+    return SPEC.export(items)
 
 
 def template():

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from worksafe.archive.views import require, scoped_enterprise
-from worksafe.core import permissions, uploads
+from worksafe.core import audit, permissions, uploads
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprise_q
 from worksafe.core.xlsx import xlsx_response
@@ -158,7 +158,10 @@ def checklist_template(request):
 def checklist_export(request, pk):
     checklist = scoped_checklist(request, pk)
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return xlsx_response(checklists.export(checklist), f"{checklist.name}_{stamp}.xlsx", f"checklist_{checklist.pk}_{stamp}.xlsx")
+    items = audit.Counted(checklist.items.all())
+    response = xlsx_response(checklists.export(items), f"{checklist.name}_{stamp}.xlsx", f"checklist_{checklist.pk}_{stamp}.xlsx")
+    audit.record_export(request, Checklist, f"隐患排查标准“{checklist.name}”", items.count, enterprise=checklist.enterprise)
+    return response
 
 
 @login_required

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from worksafe.archive.views import regulator_only, require, scoped_enterprise
 from worksafe.archive.views_stats import DRILLABLE_LEVELS, LISTABLE_LEVELS, industry_axis, link, region_axis
-from worksafe.core import permissions
+from worksafe.core import audit, permissions
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprises_for
 from worksafe.core.xlsx import Column, Spec, xlsx_response
@@ -273,10 +273,13 @@ def _export_rows(qs, today, size=2000):
 def filing_export(request):
     """The filtered list (status filter included) as xlsx."""
     regulator_only(request)
-    _, _, qs, today = _filing(request)
-    workbook = FILING_SPEC.export(_export_rows(qs, today))
+    filterset, _, qs, today = _filing(request)
+    rows = audit.Counted(_export_rows(qs, today))
+    workbook = FILING_SPEC.export(rows)
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
-    return xlsx_response(workbook, f"隐患排查填报情况_{stamp}.xlsx", f"hazard_filing_{stamp}.xlsx")
+    response = xlsx_response(workbook, f"隐患排查填报情况_{stamp}.xlsx", f"hazard_filing_{stamp}.xlsx")
+    audit.record_export(request, HazardReport, "隐患排查填报情况", rows.count, filterset)
+    return response
 
 
 # ---------------------------------------------------------------------------------------------------------------

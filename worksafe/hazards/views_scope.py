@@ -32,9 +32,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from worksafe.archive.views import regulator_only, scoped_enterprise
-from worksafe.core import listing
+from worksafe.core import audit, listing
 from worksafe.core.display import fetch_related_names
-from worksafe.core.models import ChangeRecord
+from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.core.scoping import change_q, enterprise_q
 from worksafe.core.xlsx import xlsx_response
 from worksafe.risks.views_scope import COUNT_LIMIT, CappedPaginator
@@ -68,16 +68,19 @@ def _page(request, rows):
     return listing.paginate(request, rows.select_related("enterprise__region"), by_id=True, paginator=CappedPaginator)
 
 
-def _export(request, rows, spec, name, fallback, back):
+def _export(request, filterset, rows, spec, name, fallback, back):
     """The filtered list as xlsx, or back to the list with a message when it holds more than EXPORT_LIMIT rows."""
     n, more = capped_count(rows, io.EXPORT_LIMIT)
     if more:
         messages.warning(request, f"符合条件的隐患超过 {io.EXPORT_LIMIT} 条，无法一次导出，请用属地、行业、日期等条件缩小范围后再导出。")
         return redirect(f"{reverse(back)}?{request.GET.urlencode()}")
     related = ["enterprise__region", "supervisor"] if spec is io.MAJOR_SPEC else ["enterprise__region"]
-    workbook = spec.export(rows.select_related(*related).iterator(chunk_size=2000))
+    written = audit.Counted(rows.select_related(*related).iterator(chunk_size=2000))
+    workbook = spec.export(written)
     stamp = _stamp()
-    return xlsx_response(workbook, f"{name}_{stamp}.xlsx", f"{fallback}_{stamp}.xlsx")
+    response = xlsx_response(workbook, f"{name}_{stamp}.xlsx", f"{fallback}_{stamp}.xlsx")
+    audit.record_export(request, Hazard, name, written.count, filterset)
+    return response
 
 
 # 未整改隐患管理 -------------------------------------------------------------------------------------------------
@@ -138,8 +141,8 @@ def open_list(request):
 @login_required
 @require_GET
 def open_export(request):
-    _, rows, _ = open_rows(request)
-    return _export(request, rows, io.LIST_SPEC, "未整改隐患", "open_hazards", "hazards:open_list")
+    filterset, rows, _ = open_rows(request)
+    return _export(request, filterset, rows, io.LIST_SPEC, "未整改隐患", "open_hazards", "hazards:open_list")
 
 
 # 重大隐患管理 -------------------------------------------------------------------------------------------------
@@ -174,8 +177,8 @@ def major_list(request):
 @require_GET
 def major_export(request):
     """The filtered major hazards in the 辅助表1 columns, one row per hazard."""
-    _, rows = major_rows(request)
-    return _export(request, rows, io.MAJOR_SPEC, "重大隐患整改治理台账", "major_hazards", "hazards:major_list")
+    filterset, rows = major_rows(request)
+    return _export(request, filterset, rows, io.MAJOR_SPEC, "重大隐患整改治理台账", "major_hazards", "hazards:major_list")
 
 
 # 隐患清单 ------------------------------------------------------------------------------------------------------
@@ -208,8 +211,8 @@ def all_list(request):
 @login_required
 @require_GET
 def all_export(request):
-    _, rows, _ = all_rows(request)
-    return _export(request, rows, io.LIST_SPEC, "隐患清单", "hazards", "hazards:all_list")
+    filterset, rows, _ = all_rows(request)
+    return _export(request, filterset, rows, io.LIST_SPEC, "隐患清单", "hazards", "hazards:all_list")
 
 
 # 表4 and 辅助表1 ----------------------------------------------------------------------------------------------
@@ -244,7 +247,9 @@ def table4_xlsx(request, pk):
     e = scoped_enterprise(request, pk)
     hazards, year, _ = table4_hazards(request, e)
     suffix = f"_{year}年" if year else ""
-    return xlsx_response(io.table4_workbook(e, hazards), f"{e.name}_{io.TABLE4_TITLE}{suffix}.xlsx", f"table4_{e.pk}.xlsx")
+    response = xlsx_response(io.table4_workbook(e, hazards), f"{e.name}_{io.TABLE4_TITLE}{suffix}.xlsx", f"table4_{e.pk}.xlsx")
+    audit.record_export(request, Hazard, io.TABLE4_TITLE, len(hazards), {"年度": year}, enterprise=e)
+    return response
 
 
 @login_required
@@ -272,8 +277,10 @@ def ledger_all_xlsx(request, pk):
     e = scoped_enterprise(request, pk)
     hazards, year, _ = table4_hazards(request, e)
     suffix = f"_{year}年" if year else ""
-    return xlsx_response(io.ledger_workbook_all(e, hazards), f"{e.name}_{io.LEDGER_TITLE}{suffix}.xlsx",
-                         f"ledgers_{e.pk}.xlsx")
+    response = xlsx_response(io.ledger_workbook_all(e, hazards), f"{e.name}_{io.LEDGER_TITLE}{suffix}.xlsx",
+                             f"ledgers_{e.pk}.xlsx")
+    audit.record_export(request, Hazard, io.LEDGER_TITLE, len(hazards), {"年度": year}, enterprise=e)
+    return response
 
 
 # 隐患增删改记录查询 -----------------------------------------------------------------------------------------
@@ -293,6 +300,7 @@ def changes(request):
     """隐患增删改记录查询: every recorded change to a hazard within the user's reach (an enterprise: its own)."""
     hazard_type = ContentType.objects.get_for_model(Hazard)
     qs = (ChangeRecord.objects.filter(change_q(request.user), content_type=hazard_type)
+          .exclude(action=AuditAction.EXPORT)  # downloads are in the operation log; this page lists changes
           .select_related("content_type", "enterprise").order_by("-time", "-id"))
     filterset = HazardChangeFilter(request.GET, qs)
     page = listing.paginate(request, filterset.qs, by_id=True, paginator=CappedPaginator)

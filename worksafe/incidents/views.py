@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from worksafe.archive.views import require, scoped_enterprise
-from worksafe.core import permissions
+from worksafe.core import audit, permissions
 from worksafe.core.pdf import render_pdf
 from worksafe.core.scoping import enterprises_for
 from worksafe.core.xlsx import content_disposition, xlsx_response
@@ -100,7 +100,10 @@ def accidents_xlsx(request, pk):
     e = scoped_enterprise(request, pk)
     year = year_of(request)
     months, total = ledger.accident_year(e.accidents.filter(occurred_on__year=year).select_related("gb_category"), year)
-    return xlsx_response(io.accident_workbook(e, year, months, total), f"{e.name}-{year}年生产安全事故（件）统计表.xlsx")
+    response = xlsx_response(io.accident_workbook(e, year, months, total), f"{e.name}-{year}年生产安全事故（件）统计表.xlsx")
+    audit.record_export(request, Accident, "生产安全事故（件）统计表", sum(len(m.rows) for m in months), {"年度": year},
+                        enterprise=e)
+    return response
 
 
 def _accident_back(obj):
@@ -187,7 +190,9 @@ def penalties_xlsx(request, pk):
     e = scoped_enterprise(request, pk)
     year = year_of(request)
     rows, totals = ledger.penalty_year(e.penalties.filter(imposed_on__year=year), year)
-    return xlsx_response(io.penalty_workbook(e, year, rows, totals), f"{e.name}-{year}年处罚和惩戒信息统计表.xlsx")
+    response = xlsx_response(io.penalty_workbook(e, year, rows, totals), f"{e.name}-{year}年处罚和惩戒信息统计表.xlsx")
+    audit.record_export(request, Penalty, "处罚和惩戒信息统计表", len(rows), {"年度": year}, enterprise=e)
+    return response
 
 
 def _penalty_back(obj):

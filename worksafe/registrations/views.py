@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from worksafe.archive.views import filtered_enterprises, mark_for_review, regulator_only, require, scoped_enterprise
-from worksafe.core import permissions
+from worksafe.core import audit, permissions
 from worksafe.core.pdf import render_pdf
 from worksafe.core.xlsx import content_disposition, xlsx_response
 
@@ -108,7 +108,7 @@ def bulk_export(request, table):
     """One table kind for every enterprise of the regulator's filtered list (one row each, groups on their own sheets)."""
     regulator_only(request)
     table = table_or_404(table)
-    _, enterprises, _ = filtered_enterprises(request)
+    filterset, enterprises, _ = filtered_enterprises(request)
     # Unfilled tables are rows too (marked 未填写): who has not registered is what a regulator looks for first.
     enterprises = (
         enterprises.filter(industry_id__in=table.industries)
@@ -116,4 +116,7 @@ def bulk_export(request, table):
         .annotate(registration_data=F("own__data"), registration_updated=F("own__updated_at"))
         .only("name", "uscc", "region__code", "region__name", "industry__name")
     )
-    return xlsx_response(export.bulk_workbook(table, enterprises.iterator(chunk_size=2000)), f"{table.short}登记表.xlsx")
+    rows = audit.Counted(enterprises.iterator(chunk_size=2000))
+    response = xlsx_response(export.bulk_workbook(table, rows), f"{table.short}登记表.xlsx")
+    audit.record_export(request, Registration, f"{table.title}（批量导出）", rows.count, filterset)
+    return response

@@ -297,8 +297,9 @@ def _measure_cells(m):
             "post_person": format_post_person(m.post, m.person), "frequency": format_frequency(m.frequency_value, m.frequency_unit)}
 
 
-def export_list(enterprise):
-    return LIST_SPEC.export(list_rows(enterprise))
+def export_list(rows):
+    """The sheet rows of list_rows (any iterable, consumed once) as the importable workbook."""
+    return LIST_SPEC.export(rows)
 
 
 # Import: rows → tree ---------------------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from worksafe.archive.views import require, scoped_enterprise
-from worksafe.core import permissions
+from worksafe.core import audit, permissions
 from worksafe.core.xlsx import RowError, xlsx_response
 
 from . import io
+from .models import RiskEvent
 
 ERRORS_SHOWN = 200
 
@@ -29,7 +30,10 @@ def list_export(request, pk):
     """The whole list in the 附件2 layout, with the trailing columns that make it importable without loss."""
     e = scoped_enterprise(request, pk)
     stamp = _stamp()
-    return xlsx_response(io.export_list(e), f"{e.name}_安全风险分级管控清单_{stamp}.xlsx", f"risk_list_{e.pk}_{stamp}.xlsx")
+    rows = audit.Counted(io.list_rows(e))
+    response = xlsx_response(io.export_list(rows), f"{e.name}_安全风险分级管控清单_{stamp}.xlsx", f"risk_list_{e.pk}_{stamp}.xlsx")
+    audit.record_export(request, RiskEvent, "安全风险分级管控清单", rows.count, enterprise=e)
+    return response
 
 
 @login_required
@@ -81,15 +85,19 @@ def table3(request, pk):
 @require_GET
 def table3_xlsx(request, pk):
     e = scoped_enterprise(request, pk)
-    workbook = io.table3_workbook(e, io.table3_events(e))
-    return xlsx_response(workbook, f"{e.name}_{io.TABLE3_TITLE}.xlsx", f"table3_{e.pk}.xlsx")
+    events = io.table3_events(e)
+    response = xlsx_response(io.table3_workbook(e, events), f"{e.name}_{io.TABLE3_TITLE}.xlsx", f"table3_{e.pk}.xlsx")
+    audit.record_export(request, RiskEvent, io.TABLE3_TITLE, len(events), enterprise=e)
+    return response
 
 
 @login_required
 @require_GET
 def table3_pdf(request, pk):
     e = scoped_enterprise(request, pk)
-    response = HttpResponse(io.table3_pdf(e, io.table3_events(e)), content_type="application/pdf")
+    events = io.table3_events(e)
+    response = HttpResponse(io.table3_pdf(e, events), content_type="application/pdf")
+    audit.record_export(request, RiskEvent, f"{io.TABLE3_TITLE}（PDF）", len(events), enterprise=e)
     response["Content-Disposition"] = content_disposition_header(True, f"{e.name}_{io.TABLE3_TITLE}.pdf")
     response["Cache-Control"] = "no-store"
     return response
