@@ -410,7 +410,9 @@ def regulators():
     }.items():
         org, _ = Organization.objects.get_or_create(name=name, level=level, region_id=region)
         users[key], _ = User.objects.get_or_create(
-            username=f"bench-{key}", defaults={"role": Role.REGULATOR_ADMIN, "organization": org, "full_name": name})
+            # Flagged as demo accounts are (never in production): timed pages, not the second factor's setup page.
+            username=f"bench-{key}", defaults={"role": Role.REGULATOR_ADMIN, "organization": org, "full_name": name,
+                                               "is_demo": True})
     return users
 
 

@@ -31,6 +31,9 @@ def create_org(name, level, region, industries=()):
 
 
 def create_user(username, role, organization=None, enterprise=None, **fields):
+    # Flagged as the demo's accounts are, so the second factor and password expiry stay out of tests about other
+    # things; the tests of those controls (tests/core/test_accounts_*.py) create unflagged accounts.
+    fields.setdefault("is_demo", True)
     user = User(username=username, role=role, organization=organization, enterprise=enterprise, **fields)
     user.set_password(PASSWORD)
     user.save()

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -27,6 +28,10 @@ def env_list(name, default=""):
     return [x.strip() for x in env(name, default).split(",") if x.strip()]
 
 
+# "production" (set by the deployment's env template) makes the 等保 controls mandatory: demo accounts lose their
+# exemptions (password change, second factor) and the checks below refuse unsafe settings.
+ENV = env("ENV", "development").strip().lower()
+PRODUCTION = ENV == "production"
 DEBUG = env_bool("DEBUG", False)
 DATA_DIR = Path(env("DATA_DIR", BASE_DIR.parent / "data"))
 SECRET_KEY = env("SECRET_KEY")
@@ -51,6 +56,8 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CODE_PUBLIC_FIELDS = env_list("CODE_PUBLIC_FIELDS", "name,address,industry,risk_level,safety_office_phone")
 # Most placards one batch PDF may hold (about 30 s per 1,000 on two cores: bench/placards.py).
 CODE_PLACARD_BATCH_MAX = int(env("CODE_PLACARD_BATCH_MAX", 2000))
+# A scanner (account, or client address when anonymous) counts once per code within this many seconds.
+CODE_SCAN_WINDOW = int(env("CODE_SCAN_WINDOW", 3600))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,7 +70,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "worksafe.core",
     "worksafe.archive",
     "worksafe.codes",
@@ -77,16 +88,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "worksafe.core.middleware.RequestContextMiddleware",
-    "worksafe.core.middleware.PasswordChangeRequiredMiddleware",
+    "worksafe.core.sessions.SessionSecurityMiddleware",
+    "worksafe.core.middleware.AccountGateMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -133,21 +147,68 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "worksafe.core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "worksafe.core.passwords.CharacterClassesValidator"},
+    {"NAME": "worksafe.core.passwords.HistoryValidator"},
 ]
+# Passwords (core.passwords): character classes of four (upper, lower, digits, symbols) a password needs; days a
+# password lasts (0: forever); earlier passwords a new one may not repeat; hours a one-time password stays usable.
+PASSWORD_MIN_CLASSES = int(env("PASSWORD_MIN_CLASSES", 3))
+PASSWORD_MAX_AGE_DAYS = int(env("PASSWORD_MAX_AGE_DAYS", 90))
+PASSWORD_HISTORY = int(env("PASSWORD_HISTORY", 5))
+ONE_TIME_PASSWORD_HOURS = int(env("ONE_TIME_PASSWORD_HOURS", 72))
+# The second factor (core.second_factor): how an authenticator app names the account's entry.
+OTP_TOTP_ISSUER = "安全生产综合监管平台"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A login lasts at most SESSION_AGE seconds, and ends after SESSION_IDLE seconds without a request (core.sessions).
 SESSION_COOKIE_AGE = int(env("SESSION_AGE", 8 * 3600))
+SESSION_IDLE_TIMEOUT = int(env("SESSION_IDLE", 30 * 60))
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Behind TLS (nginx terminates it and sets X-Forwarded-Proto: docs/deploy.md) WORKSAFE_HTTPS=true redirects plain
+# http to https, sends HSTS and marks the cookies secure. The proxy header is trusted only then: without a proxy that
+# overwrites it, any client could claim https.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", 31536000)) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): scripts only from our own static files, never inline, no eval: templates
+# use data-* attributes handled by static/actions.js, and tests/core/test_security_headers.py refuses inline
+# scripts and on…= handlers. Inline styles stay allowed for now (issue 17). data: is the favicon placeholder and
+# Tabler's CSS icons. The map page embeds a PDF map in an <object> (risks.views_map: a per-view override).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    }
+}
 
-# Repeated failed logins lock the account (username) for a while.
-AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", 5))
-AXES_COOLOFF_TIME = float(env("LOGIN_LOCK_HOURS", 0.5))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Failed logins (core.login_guard): LOGIN_FAILURE_LIMIT failures of one account from one client (address + device
+# cookie) lock that pair for LOGIN_LOCK_HOURS; an address's failures across accounts beyond
+# LOGIN_ADDRESS_FREE_FAILURES within an hour make it wait, doubling from 1 s up to LOGIN_ADDRESS_DELAY_MAX seconds.
+# An address alone never locks anybody: whole bureaus share one NAT address.
+LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", 5))
+LOGIN_LOCK_SECONDS = int(float(env("LOGIN_LOCK_HOURS", 0.5)) * 3600)
+LOGIN_ADDRESS_FREE_FAILURES = int(env("LOGIN_ADDRESS_FREE_FAILURES", 10))
+LOGIN_ADDRESS_DELAY_MAX = int(env("LOGIN_ADDRESS_DELAY_MAX", 300))
+# django-axes keeps the login and login-failure logs; the locking above is ours.
+AXES_LOCK_OUT_AT_FAILURE = False
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "worksafe.core.login_guard.axes_address"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
@@ -168,6 +229,18 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
+# Shared by every process (several gunicorn workers, several machines): rate-limit and once-per-hour counters live
+# in the database's cache table (created by `worksafe migrate`, core.apps), not in one process's memory.
+# Django's default of 300 entries would cull live counters (and so reset limits) within minutes; expired entries
+# are culled first. QR scan marks (anyone can make many) have a table of their own, so a flood of scans can never
+# cull the rate-limit windows.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "worksafe_cache",
+                "OPTIONS": {"MAX_ENTRIES": int(env("CACHE_MAX_ENTRIES", 100_000))}},
+    "scans": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "worksafe_cache_scans",
+              "OPTIONS": {"MAX_ENTRIES": int(env("CACHE_MAX_ENTRIES", 100_000))}},
+}
 
 # Largest xlsx accepted by imports.
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
@@ -196,21 +269,35 @@ CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", "")
 PUBLIC_REPORT_LIMITS = _limits("PUBLIC_REPORT_LIMITS", "5/3600,20/86400")
 
 
+# A refused request (403, a body over the limit) logs one line, not a traceback; server errors keep theirs
+# (worksafe.core.logs). Logger filters do not reach child loggers, so each logger that logs 4xx is named: the
+# requests' one, and one per SuspiciousOperation Django answers with 400 (django.security.<exception class>).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_4xx": {"()": "worksafe.core.logs.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        name: {"filters": ["one_line_4xx"]}
+        for name in ("django.request", *(f"django.security.{e}" for e in (
+            "RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent", "DisallowedHost", "DisallowedRedirect",
+            "SuspiciousMultipartForm", "SuspiciousFileOperation", "SuspiciousSession", "InvalidSessionKey")))
+    },
 }
+# Django's own pages for these are English or bare (worksafe.core.views_errors; handler400 in worksafe/urls.py).
+CSRF_FAILURE_VIEW = "worksafe.core.views_errors.csrf_failure"
 
-# The issue asks for lock-out by account (username); an IP-wide lock would lock whole government intranets
-# that share one NAT address.
+# axes only logs (AXES_LOCK_OUT_AT_FAILURE = False): its lockout-parameter warning does not apply.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # 数据对接 (worksafe/api): token lifetime in seconds; calls one subscriber may make per window (count/seconds, as
-# above); token requests per key id; the largest request body and batch.
+# above); failed token requests per client, and per key id from all clients (which slows only clients that failed
+# for it: api/guard.py); log rows per client for calls without a valid subscription; the largest body and batch.
 API_TOKEN_TTL = int(env("API_TOKEN_TTL", 7200))
 API_RATE_LIMITS = _limits("API_RATE_LIMITS", "120/60,5000/3600")
-API_TOKEN_LIMITS = _limits("API_TOKEN_LIMITS", "10/60")
+API_TOKEN_LIMITS = _limits("API_TOKEN_LIMITS", "10/60,100/3600")
+API_TOKEN_KEY_LIMITS = _limits("API_TOKEN_KEY_LIMITS", "30/60")
+API_UNAUTH_LOG_LIMITS = _limits("API_UNAUTH_LOG_LIMITS", "20/60")
 API_MAX_BATCH = int(env("API_MAX_BATCH", 1000))
 API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", 8 * 1024 * 1024))

@@ -138,13 +138,13 @@ def test_no_account_is_handed_out_with_a_default_password(login, users, county_a
         assert not any(account.check_password(p) for p in ["123456", "123456a", "", account.username])
 
 
-def test_five_failed_logins_lock_the_account(client, users, enterprise):
+def test_five_failed_logins_lock_the_account_on_that_client(client, users, enterprise):
     for _ in range(5):
         log_in(client, enterprise.uscc.lower(), "wrong-password")  # any spelling of the code counts
     response = log_in(client, enterprise.uscc, PASSWORD)
     assert response.status_code == 429
     page = response.content.decode()
-    assert "账号已临时锁定" in page and "请稍后再试" in page
+    assert "已临时锁定" in page and "30 分钟后再试" in page
     assert "_auth_user_id" not in client.session
     # Other accounts are not locked (no IP-wide lock on shared government networks).
     assert can_log_in(client, "jinshui", PASSWORD)

@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def _create_cache_table(sender, using, **kwargs):
+    """The database cache (settings.CACHES) needs its table; `migrate` makes it, as it makes every other one."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class CoreConfig(AppConfig):
@@ -6,8 +13,9 @@ class CoreConfig(AppConfig):
     verbose_name = "系统基础"
 
     def ready(self):
-        from . import audit
+        from . import audit, checks, sessions  # noqa: F401  (checks and sessions register themselves)
         from .models import Organization, User
 
-        audit.register(User, enterprise=lambda u: u.enterprise, exclude={"password", "last_login", "date_joined", "is_superuser", "is_staff", "first_name", "last_name"})
+        audit.register(User, enterprise=lambda u: u.enterprise, exclude={"password", "password_changed_at", "last_login", "date_joined", "is_superuser", "is_staff", "first_name", "last_name"})
         audit.register(Organization)
+        post_migrate.connect(_create_cache_table, sender=self)

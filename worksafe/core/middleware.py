@@ -1,10 +1,11 @@
 import time
 import uuid
+from urllib.parse import quote
 
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from . import audit
+from . import audit, passwords, second_factor
 
 
 class RequestContextMiddleware:
@@ -22,18 +23,32 @@ class RequestContextMiddleware:
         return response
 
 
-class PasswordChangeRequiredMiddleware:
-    """Accounts holding a one-time password may do nothing but change it."""
-
-    allowed = ("password_change", "logout")
+class AccountGateMiddleware:
+    """What a logged-in user must do before anything else, in this order: prove the second factor if they have one
+    (a password alone opens nothing), set a new password (a one-time or expired one, or a demo password in
+    production), enrol a second factor where it is required. Until then only that page and logging out answer."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and user.must_change_password:
-            allowed = {reverse(name) for name in self.allowed}
-            if request.path not in allowed and not request.path.startswith("/static/"):
-                return redirect("password_change")
+        if user.is_authenticated and not request.path.startswith("/static/"):
+            step = gate(user)
+            if step and request.path not in {reverse(step), reverse("logout")}:
+                url = reverse(step)
+                if step == "otp_verify" and request.method == "GET" and request.path != "/":
+                    url += "?next=" + quote(request.get_full_path())  # back to the page asked for, once verified
+                return redirect(url)
         return self.get_response(request)
+
+
+def gate(user):
+    """The URL name of the page `user` must go through first, or None."""
+    if user.has_second_factor and not user.is_verified():
+        return "otp_verify"
+    if passwords.change_reason(user):
+        return "password_change"
+    if second_factor.required(user) and not user.has_second_factor:
+        return "otp_setup"
+    return None

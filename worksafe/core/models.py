@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 
 class RegionLevel(models.TextChoices):
@@ -139,6 +140,12 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=128, blank=True)
     mobile = models.CharField("手机", max_length=20, blank=True)
     must_change_password = models.BooleanField("首次登录须修改密码", default=False)
+    # When the password was last set: one-time passwords and ordinary ones expire from here (core.passwords).
+    password_changed_at = models.DateTimeField("密码设置时间", default=timezone.now)
+    # Set by `worksafe demo` only: exempt from password change and the second factor, never in production.
+    is_demo = models.BooleanField("演示账号", default=False)
+    # Kept in step with the user's confirmed TOTP devices (core.second_factor), so no request asks the device table.
+    has_second_factor = models.BooleanField("已启用双因素认证", default=False)
 
     objects = UserManager()
 
@@ -160,6 +167,65 @@ class User(AbstractUser):
     def is_sysadmin(self):
         return self.role == Role.SYSADMIN or self.is_superuser
 
+    @property
+    def is_exempt(self):
+        """A demo account outside production: no forced password change, no second factor."""
+        return self.is_demo and not settings.PRODUCTION
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's earlier passwords, so a new one cannot repeat them (settings.PASSWORD_HISTORY)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted per (account, client), and per address across accounts (username "").
+
+    `client` is a keyed hash (core.clients): of the address and the device cookie for an account's row, of the
+    address alone for the address's row. An account's row locks that pair only (`locked_until`); the address's row
+    only slows the address down (core.login_guard). Cleared by expiry, by a successful login of the pair, or by an
+    administrator's audited unlock.
+    """
+
+    username = models.CharField("用户名", max_length=150, blank=True)
+    client = models.CharField("客户端", max_length=32)
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    first_failure = models.DateTimeField("首次失败")
+    last_failure = models.DateTimeField("最近失败")
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录失败计数"
+        constraints = [models.UniqueConstraint(fields=["username", "client"], name="login_throttle_pair")]
+        # The login log's list of locks: WHERE locked_until > now.
+        indexes = [models.Index(fields=["locked_until"], name="login_throttle_locked")]
+
+
+class UserSession(models.Model):
+    """One logged-in session of a user, so the user can see and end them (the session store cannot be searched by
+    user). Rows come and go with login and logout (core.sessions); a row whose session expired is dropped when
+    the list is read."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField("登录时间", default=timezone.now)
+    last_seen = models.DateTimeField("最近活动", default=timezone.now)
+    address = models.CharField("IP 地址", max_length=64, blank=True)
+    user_agent = models.CharField("浏览器", max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
 
 class AuditAction(models.TextChoices):
     CREATE = "create", "新增"
@@ -174,6 +240,10 @@ class AuditAction(models.TextChoices):
     SET_TYPE = "set_type", "类型设置"
     REVOKE_CODE = "revoke_code", "二维码作废"
     TRANSITION = "transition", "流程操作"
+    EXPORT = "export", "导出"
+    UNLOCK = "unlock", "解除锁定"
+    RESET_OTP = "reset_otp", "重置双因素认证"
+    REVOKE_SESSION = "revoke_session", "注销会话"
 
 
 class ChangeRecord(models.Model):

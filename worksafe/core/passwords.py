@@ -1,10 +1,17 @@
-"""One-time passwords: the only way accounts are handed out. They must be changed at first login."""
+"""Passwords: one-time passwords (the only way accounts are handed out; changed at first login, and useless after
+ONE_TIME_PASSWORD_HOURS), the rules a chosen password must meet (length, character classes, not one of the last
+PASSWORD_HISTORY), and its expiry after PASSWORD_MAX_AGE_DAYS (等保 2.0 level 3, identity authentication)."""
+import datetime
+import re
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hashers, make_password
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, get_hashers, make_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from .models import AuditAction
+from .models import AuditAction, PasswordHistory
 
 # No look-alikes (0/O, 1/l/I) so a password read over the phone is typed right.
 ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -28,7 +35,30 @@ def issue_one_time_password(user, by=None):
     user._audit_message = "签发一次性密码"
     user.save()
     reset(username=user.username)
+    from .login_guard import unlock
+
+    unlock(user.username)  # the new password is the way back in, wherever the account was locked
     return password
+
+
+def one_time_password_expired(user, now=None):
+    return user.must_change_password and (now or timezone.now()) > user.password_changed_at + datetime.timedelta(
+        hours=settings.ONE_TIME_PASSWORD_HOURS)
+
+
+def change_reason(user, now=None):
+    """Why `user` must set a new password before anything else, or "". A one-time password always; a demo account
+    outside production is otherwise exempt (its password is published in the README, and never expires)."""
+    if user.must_change_password:
+        return "您正在使用一次性密码，须设置新密码后才能继续使用系统。"
+    if user.is_exempt:
+        return ""
+    if user.is_demo:  # a demo account in production: its password is printed in the README
+        return "演示账号的密码是公开的，须设置新密码后才能继续使用系统。"
+    days = settings.PASSWORD_MAX_AGE_DAYS
+    if days and (now or timezone.now()) > user.password_changed_at + datetime.timedelta(days=days):
+        return f"您的密码已使用超过 {days} 天，须设置新密码后才能继续使用系统。"
+    return ""
 
 
 # Hashing the one-time passwords of accounts created in bulk (imports).
@@ -62,3 +92,46 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
 
     def get_error_message(self):
         return f"密码太短，至少需要 {self.min_length} 个字符。"
+
+
+CLASSES = (("大写字母", re.compile(r"[A-Z]")), ("小写字母", re.compile(r"[a-z]")), ("数字", re.compile(r"[0-9]")),
+           ("特殊字符", re.compile(r"[^A-Za-z0-9]")))
+
+
+class CharacterClassesValidator:
+    """At least settings.PASSWORD_MIN_CLASSES of: upper-case letters, lower-case letters, digits, other characters."""
+
+    def validate(self, password, user=None):
+        need = settings.PASSWORD_MIN_CLASSES
+        if sum(1 for _, pattern in CLASSES if pattern.search(password)) < need:
+            raise ValidationError(self.get_help_text(), code="password_classes")
+
+    def get_help_text(self):
+        return f"密码须包含大写字母、小写字母、数字、特殊字符中的至少 {settings.PASSWORD_MIN_CLASSES} 种。"
+
+
+class HistoryValidator:
+    """A new password may not repeat the last settings.PASSWORD_HISTORY ones (the current one included).
+
+    `password_changed`, which Django calls after a user with a new password is saved, keeps the history; one-time
+    passwords are not kept (they are random, and would push the user's own out of the history)."""
+
+    def _recent(self, user):
+        return list(PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[:settings.PASSWORD_HISTORY])
+
+    def validate(self, password, user=None):
+        if user is None or user.pk is None or not settings.PASSWORD_HISTORY:
+            return
+        hashes = [user.password, *self._recent(user)] if user.password else self._recent(user)
+        if any(check_password(password, h) for h in hashes):
+            raise ValidationError(f"新密码不能与最近 {settings.PASSWORD_HISTORY} 次使用过的密码相同。", code="password_reused")
+
+    def password_changed(self, password, user=None):
+        if user is None or user.must_change_password or not settings.PASSWORD_HISTORY:
+            return
+        PasswordHistory.objects.create(user=user, password=user.password)
+        stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[settings.PASSWORD_HISTORY:]
+        PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+    def get_help_text(self):
+        return f"不能与最近 {settings.PASSWORD_HISTORY} 次使用过的密码相同。"

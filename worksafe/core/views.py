@@ -1,32 +1,34 @@
-from axes.models import AccessAttempt, AccessLog
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import permissions
+from . import login_guard, permissions, second_factor
 from .display import paginate_changes
 from .filters import ChangeRecordFilter
-from .forms import LoginForm, PasswordChangeForm, ProfileForm, StaffCreateForm, UserCreateForm
+from .forms import StaffCreateForm, UserCreateForm
 from .listing import paginate
 from .models import ChangeRecord
 from .passwords import issue_one_time_password
 from .scoping import change_q, users_for
 
 
-def redirect_next(request, default):
-    """Redirect to the posted `next` when it is a page of this site (never off-site), else to `default`."""
-    url = request.POST.get("next")
+def next_url(request, default):
+    """The `next` the request carries (posted, else in the query) when it is a page of this site (never off-site),
+    else `default`."""
+    url = request.POST.get("next") or request.GET.get("next")
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(url)
-    return redirect(default)
+        return url
+    return default
+
+
+def redirect_next(request, default):
+    return redirect(next_url(request, default))
 
 
 @login_required
@@ -34,34 +36,6 @@ def home(request):
     if request.user.is_enterprise_user:
         return redirect("workbench:index")
     return redirect("archive:enterprise_list")
-
-
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    redirect_authenticated_user = True
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    form_class = PasswordChangeForm
-    success_url = reverse_lazy("home")
-
-    def form_valid(self, form):
-        user = form.save(commit=False)
-        user.must_change_password = False
-        user.save()
-        update_session_auth_hash(self.request, user)
-        messages.success(self.request, "密码已修改。")
-        return redirect(self.success_url)
-
-
-@login_required
-def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "个人信息已保存。")
-        return redirect("profile")
-    return render(request, "core/profile.html", {"form": form})
 
 
 def _require_log_viewer(user):
@@ -99,13 +73,20 @@ def user_add(request):
     return render(request, "core/user_form.html", {"form": form, "title": title})
 
 
+def _managed_user(request, pk, others_only=True):
+    """An account the acting administrator manages (404 otherwise); not their own where `others_only`: one's own
+    password and second factor are reset by another administrator."""
+    _require_user_manager(request.user)
+    user = get_object_or_404(users_for(request.user), pk=pk)
+    if others_only and user == request.user:
+        raise PermissionDenied
+    return user
+
+
 @login_required
 @require_POST
 def user_reset_password(request, pk):
-    _require_user_manager(request.user)
-    user = get_object_or_404(users_for(request.user), pk=pk)
-    if user == request.user:
-        raise PermissionDenied
+    user = _managed_user(request, pk)
     with transaction.atomic():
         password = issue_one_time_password(user)
     messages.success(request, f"账号 {user.username} 的新一次性密码：{password}（仅显示一次，首次登录须修改）")
@@ -117,18 +98,43 @@ def _managed_usernames(user):
 
 
 @login_required
+@require_POST
+def user_unlock(request, pk):
+    """Lift the login locks of an account the administrator manages (audited on the account)."""
+    user = _managed_user(request, pk, others_only=False)
+    count = login_guard.unlock(user.username, by=request.user)
+    messages.success(request, f"已解除账号 {user.username} 的登录锁定。" if count else f"账号 {user.username} 没有被锁定。")
+    return redirect_next(request, "core:user_list")
+
+
+@login_required
+@require_POST
+def user_reset_otp(request, pk):
+    """Reset another account's second factor (lost phone): they enrol again at their next login. Audited."""
+    user = _managed_user(request, pk)
+    second_factor.reset(user, request.user)
+    messages.success(request, f"已重置账号 {user.username} 的双因素认证，该用户下次登录时须重新绑定身份验证器。")
+    return redirect_next(request, "core:user_list")
+
+
+@login_required
 def login_log(request):
-    """Successful logins and current lock-outs of the accounts the user manages."""
+    """Successful logins, recent failures and current locks of the accounts the user manages."""
     _require_log_viewer(request.user)
     logs = AccessLog.objects.order_by("-attempt_time")
-    attempts = AccessAttempt.objects.order_by("-attempt_time")
+    failures = AccessFailureLog.objects.order_by("-attempt_time")
+    locks = login_guard.locks().order_by("-last_failure")
     if not request.user.is_sysadmin:
-        logs = logs.filter(username__in=_managed_usernames(request.user))
-        attempts = attempts.filter(username__in=_managed_usernames(request.user))
+        managed = _managed_usernames(request.user)
+        logs, failures, locks = logs.filter(username__in=managed), failures.filter(username__in=managed), locks.filter(username__in=managed)
     q = request.GET.get("q", "").strip()
     if q:
-        logs, attempts = logs.filter(username__icontains=q), attempts.filter(username__icontains=q)
-    return render(request, "core/login_log.html", {"page": paginate(request, logs), "attempts": attempts[:50], "q": q})
+        logs, failures, locks = (qs.filter(username__icontains=q) for qs in (logs, failures, locks))
+    accounts = {u.username: u for u in users_for(request.user).filter(username__in={lock.username for lock in locks[:50]})}
+    return render(request, "core/login_log.html", {
+        "page": paginate(request, logs), "failures": failures[:20], "q": q,
+        "locks": [(lock, accounts.get(lock.username)) for lock in locks[:50]],
+    })
 
 
 @login_required

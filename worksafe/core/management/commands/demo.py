@@ -37,15 +37,18 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, enterprises, seed, **options):
+        if settings.PRODUCTION:
+            raise CommandError("WORKSAFE_ENV=production：生产环境不能生成演示数据（演示账号的密码是公开的）。")
         if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and not settings.DEBUG:
             raise CommandError("演示数据含公开密码，只能写入嵌入式 SQLite 演示库（或 WORKSAFE_DEBUG=1 的开发库）。")
         if User.objects.filter(username="henan").exists():
             self.stdout.write("演示数据已存在，跳过生成。")
+            self.flag_demo_accounts()
             return self.print_accounts()
         rng = random.Random(seed)
         orgs = {}
         for username, full_name, role, org in GOVERNMENT:
-            user = User(username=username, full_name=full_name, role=role)
+            user = User(username=username, full_name=full_name, role=role, is_demo=True)
             if org:
                 name, level, region = org
                 parent = orgs.get({"city": "410000", "county": "410100"}.get(level))
@@ -92,7 +95,7 @@ class Command(BaseCommand):
         # The first enterprises generated are the demo counties' (fewer when fewer enterprises were asked for).
         for row in rows[: len(ENTERPRISE_COUNTIES)]:
             e = Enterprise.objects.get(uscc=row.uscc)
-            user = User(username=e.uscc, full_name=e.name, role=Role.ENTERPRISE_ADMIN, enterprise=e)
+            user = User(username=e.uscc, full_name=e.name, role=Role.ENTERPRISE_ADMIN, enterprise=e, is_demo=True)
             user.set_password(DEMO_PASSWORD)
             user.save()
             make_plan(rng, e, guideline)
@@ -116,11 +119,21 @@ class Command(BaseCommand):
         transaction.on_commit(lambda: settle_patrol_hazards(rng))
         self.print_accounts()
 
+    def flag_demo_accounts(self):
+        """A demo database made before accounts carried the demo flag: flag those still on the published password."""
+        for user in User.objects.filter(is_demo=False, username__in=[g[0] for g in GOVERNMENT] + list(self.enterprise_accounts().values_list("username", flat=True))):
+            if user.check_password(DEMO_PASSWORD):
+                User.objects.filter(pk=user.pk).update(is_demo=True)
+
+    def enterprise_accounts(self):
+        return (User.objects.filter(role=Role.ENTERPRISE_ADMIN, enterprise__region_id__in=ENTERPRISE_COUNTIES, password__isnull=False)
+                .select_related("enterprise__region").order_by("enterprise__region_id", "pk")[:2])
+
     def print_accounts(self):
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}，仅限演示数据）："))
         for u in User.objects.filter(username__in=[g[0] for g in GOVERNMENT]).select_related("organization"):
             self.stdout.write(f"  {u.username:<20} {u.get_role_display():<8} {u.organization or ''}")
-        for u in User.objects.filter(role=Role.ENTERPRISE_ADMIN, enterprise__region_id__in=ENTERPRISE_COUNTIES, password__isnull=False).select_related("enterprise__region").order_by("enterprise__region_id")[:2]:
+        for u in self.enterprise_accounts():
             self.stdout.write(f"  {u.username:<20} 企业管理员 {u.enterprise.name}（{u.enterprise.region.name}）")
         sub = ApiSubscription.objects.filter(key_id=DEMO_KEY_ID).select_related("enterprise").first()
         if sub:

@@ -1,0 +1,116 @@
+"""Logged-in sessions: an idle timeout besides the absolute lifetime, no caching of what a logged-in user sees, and
+the list of a user's sessions that the profile page shows and ends (等保 2.0 level 3: 会话超时, 剩余信息保护).
+
+The session keeps when the login happened and when the user was last seen; the last-seen time is written at most
+once a minute, so an ordinary page view writes nothing. UserSession mirrors the session store by user, which the
+store itself cannot be searched by.
+"""
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, user_logged_in, user_logged_out
+from django.contrib.sessions.backends.base import SessionBase
+from django.dispatch import receiver
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .clients import client_address
+from .models import UserSession
+
+LOGIN_AT, SEEN_AT = "ws_login_at", "ws_seen_at"
+TOUCH_EVERY = 60  # seconds between writes of the last-seen time
+
+
+def _now():
+    return int(timezone.now().timestamp())
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    now = _now()
+    request.session[LOGIN_AT] = request.session[SEEN_AT] = now
+    if request.session.session_key is None:
+        request.session.save()
+    UserSession.objects.update_or_create(session_key=request.session.session_key, defaults={
+        "user": user, "created_at": timezone.now(), "last_seen": timezone.now(),
+        "address": client_address(request), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:255],
+    })
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        UserSession.objects.filter(session_key=key).delete()
+
+
+def expired_reason(session, now):
+    """Why a logged-in session ends now ("" if it does not): idle too long, or older than the absolute lifetime."""
+    seen, login_at = session.get(SEEN_AT), session.get(LOGIN_AT)
+    if login_at is None or seen is None:
+        return ""  # a session from before these checks: Django's own expiry still applies
+    if now - seen > settings.SESSION_IDLE_TIMEOUT:
+        return f"您已超过 {settings.SESSION_IDLE_TIMEOUT // 60} 分钟未操作，为保护账号安全已自动退出，请重新登录。"
+    if now - login_at > settings.SESSION_COOKIE_AGE:
+        return "登录已超过有效时长，请重新登录。"
+    return ""
+
+
+class SessionSecurityMiddleware:
+    """Ends idle and over-age sessions; marks every response to a logged-in user `Cache-Control: no-store`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and hasattr(request, "session"):
+            now = _now()
+            reason = expired_reason(request.session, now)
+            if reason:
+                logout(request)
+                messages.info(request, reason)
+                return redirect(settings.LOGIN_URL)
+            if now - request.session.get(SEEN_AT, now) >= TOUCH_EVERY:
+                request.session[SEEN_AT] = now
+                UserSession.objects.filter(session_key=request.session.session_key).update(last_seen=timezone.now())
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            # Pages, exports and file downloads alike: nothing a logged-in user saw stays in a shared cache or on disk.
+            response["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        return response
+
+
+def _store():
+    return import_string(settings.SESSION_ENGINE).SessionStore
+
+
+def sessions_of(user):
+    """The user's live sessions (rows of ended ones are dropped on the way), newest activity first."""
+    store, alive = _store(), []
+    for row in UserSession.objects.filter(user=user):
+        session = store(session_key=row.session_key)
+        if not session.exists(row.session_key) or expired_reason(session, _now()) or _foreign(session, user):
+            row.delete()
+        else:
+            alive.append(row)
+    return alive
+
+
+def _foreign(session: SessionBase, user):
+    return str(session.get("_auth_user_id")) != str(user.pk)
+
+
+def end(row):
+    """End one session: the session itself (its cookie stops working at once) and its row."""
+    _store()(session_key=row.session_key).delete()
+    row.delete()
+
+
+def idle_limit():
+    return datetime.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT)
