@@ -125,6 +125,7 @@ def test_a_demo_account_given_a_one_time_password_must_still_change_it(client, u
 def test_the_demo_command_flags_its_accounts_and_refuses_production(settings):
     from django.core.management import CommandError, call_command
 
+    settings.DEBUG = True  # on PostgreSQL the demo writes only to a development database
     call_command("demo", enterprises=3, seed=1)
     demo = User.objects.filter(is_demo=True)
     assert set(demo.values_list("username", flat=True)) >= {"admin", "henan", "zhengzhou", "jinshui", "erqi"}
