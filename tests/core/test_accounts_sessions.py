@@ -115,3 +115,15 @@ def test_logging_out_drops_the_session_from_the_list(users):
     assert UserSession.objects.filter(user=users["jinshui"]).count() == 1
     browser.post(reverse("logout"))
     assert not UserSession.objects.exists()
+
+
+def test_a_session_from_before_the_upgrade_gets_its_clocks_and_then_idles_out(users, settings):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    browser = logged_in("jinshui")
+    session = browser.session
+    del session[sessions.LOGIN_AT], session[sessions.SEEN_AT]  # as a session made by the previous release
+    session.save()
+    assert browser.get(reverse("archive:enterprise_list")).status_code == 200
+    assert sessions.LOGIN_AT in browser.session
+    age(browser, seen_ago=31 * 60)
+    assert browser.get(reverse("archive:enterprise_list")).status_code == 302

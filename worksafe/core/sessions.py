@@ -5,8 +5,6 @@ The session keeps when the login happened and when the user was last seen; the l
 once a minute, so an ordinary page view writes nothing. UserSession mirrors the session store by user, which the
 store itself cannot be searched by.
 """
-import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, user_logged_in, user_logged_out
@@ -52,7 +50,7 @@ def expired_reason(session, now):
     """Why a logged-in session ends now ("" if it does not): idle too long, or older than the absolute lifetime."""
     seen, login_at = session.get(SEEN_AT), session.get(LOGIN_AT)
     if login_at is None or seen is None:
-        return ""  # a session from before these checks: Django's own expiry still applies
+        return ""  # a session from before these checks: the middleware starts its clocks now
     if now - seen > settings.SESSION_IDLE_TIMEOUT:
         return f"您已超过 {settings.SESSION_IDLE_TIMEOUT // 60} 分钟未操作，为保护账号安全已自动退出，请重新登录。"
     if now - login_at > settings.SESSION_COOKIE_AGE:
@@ -75,7 +73,9 @@ class SessionSecurityMiddleware:
                 logout(request)
                 messages.info(request, reason)
                 return redirect(settings.LOGIN_URL)
-            if now - request.session.get(SEEN_AT, now) >= TOUCH_EVERY:
+            if LOGIN_AT not in request.session:
+                request.session[LOGIN_AT] = request.session[SEEN_AT] = now
+            elif now - request.session.get(SEEN_AT, now) >= TOUCH_EVERY:
                 request.session[SEEN_AT] = now
                 UserSession.objects.filter(session_key=request.session.session_key).update(last_seen=timezone.now())
         response = self.get_response(request)
@@ -111,6 +111,3 @@ def end(row):
     _store()(session_key=row.session_key).delete()
     row.delete()
 
-
-def idle_limit():
-    return datetime.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT)
