@@ -25,3 +25,5 @@ urlpatterns = [
 
 # Django's 400 page is English and renders without the request (no menu); ours says why (a body over the limit).
 handler400 = "worksafe.core.views_errors.bad_request"
+# 500 shows the request id (错误编号) the log lines carry; an unreachable database answers 503 instead.
+handler500 = "worksafe.core.views_errors.server_error"

@@ -12,7 +12,7 @@ from ninja import File, Form, Query, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from worksafe.core import uploads
+from worksafe.core import storage, uploads
 from worksafe.risks.models import FourColourMap
 
 from . import batch, guard, keys, schemas
@@ -162,7 +162,8 @@ def _map_enterprise(sub, enterprise):
 
 
 @api.post("/four-colour-maps", response={200: schemas.MapResult, 400: schemas.Error, 401: schemas.Error, 403: schemas.Error,
-                                         404: schemas.Error, 413: schemas.Error, 422: schemas.Error, 429: schemas.Error},
+                                         404: schemas.Error, 413: schemas.Error, 422: schemas.Error, 429: schemas.Error,
+                                         507: schemas.Error},
           url_name="maps_upload", tags=[MAP_TAG], summary="上传企业的安全风险四色分布图（图片或 PDF）")
 def map_upload(request, enterprise: Form[str], file: File[UploadedFile]):
     sub = require(request, Interface.MAPS)
@@ -176,17 +177,21 @@ def map_upload(request, enterprise: Form[str], file: File[UploadedFile]):
     stored.seek(0)
     data = stored.read()
     request.api_log = {"records": 1}
-    with transaction.atomic(), acting(request, sub):
-        fcm, created = FourColourMap.objects.select_for_update().get_or_create(enterprise=target)
-        if fcm.ready_map and _digest_of(fcm.ready_map) == hashlib.sha256(data).hexdigest():
-            result = "unchanged"
-        else:
-            result = "updated" if fcm.ready_map else "created"
-            stored.seek(0)
-            fcm.ready_map.save(stored.name, stored, save=False)
-            fcm.ready_map_type = content_type
-            fcm._audit_message = "数据对接上传四色图"
-            fcm.save()
+    try:
+        with storage.all_or_nothing(), acting(request, sub):
+            fcm, created = FourColourMap.objects.select_for_update().get_or_create(enterprise=target)
+            if fcm.ready_map and _digest_of(fcm.ready_map) == hashlib.sha256(data).hexdigest():
+                result = "unchanged"
+            else:
+                result = "updated" if fcm.ready_map else "created"
+                stored.seek(0)
+                fcm.ready_map.save(stored.name, stored, save=False)
+                fcm.ready_map_type = content_type
+                fcm._audit_message = "数据对接上传四色图"
+                fcm.save()
+    except storage.StorageFailed:
+        storage.logger.error("four-colour map not stored: the storage refused it", exc_info=True)
+        raise ApiError(507, "storage_unavailable", storage.API_MESSAGE) from None
     request.api_log["summary"] = {result: 1}
     return {"enterprise": target.uscc, "result": result, "content_type": content_type}
 

@@ -37,6 +37,12 @@ def current_user():
     return ctx[0] if ctx else None
 
 
+def current_request_id():
+    """The id the changes made now are recorded with (the request's, or one per acting_as block), or None."""
+    ctx = _context.get()
+    return ctx[1] if ctx else None
+
+
 def acting_name(user=None):
     """The name the change log gives the actor: the account's username, the name given to acting_as, or 系统."""
     ctx = _context.get()

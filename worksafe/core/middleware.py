@@ -5,11 +5,11 @@ from urllib.parse import quote
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from . import audit, passwords, second_factor
+from . import audit, logs, passwords, second_factor, views_errors
 
 
 class RequestContextMiddleware:
-    """Makes the acting user and a request id available to the audit trail."""
+    """Makes the acting user and a request id available to the audit trail and to every log line."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -17,10 +17,31 @@ class RequestContextMiddleware:
     def __call__(self, request):
         request.id = uuid.uuid4().hex
         request.started = time.monotonic()
-        with audit.acting_as(request.user, request.id):
+        with audit.acting_as(request.user, request.id), logs.bound(request):
             response = self.get_response(request)
         response["X-Request-ID"] = request.id
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database cannot be reached, a view's error becomes the 503 page (or the API's 503 JSON) instead of a
+    500 (views_errors.unavailable).
+
+    process_exception sees only what the view raised. A middleware that reaches the database first (the session
+    and the user, loaded by SessionSecurityMiddleware for a logged-in user) raises inside its own layer, where
+    Django turns the error into a response at once with handler500; views_errors.server_error makes the same 503
+    of it. So this one may sit anywhere in settings.MIDDLEWARE: it is last, to be asked first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if views_errors.database_unavailable(exception):
+            return views_errors.unavailable(request, exception)
+        return None
 
 
 class AccountGateMiddleware:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from worksafe.core import audit, uploads
+from worksafe.core import audit, storage, uploads
 
 from .models import Category, Hazard, HazardPhoto, HazardStep, Source
 from .workflow import record_step
@@ -22,7 +22,9 @@ def _raise(enterprise, user, *, name, place, content, category, source, found_on
         filled_by=getattr(user, "full_name", "") or getattr(user, "username", ""), filled_on=found_on,
         created_by=user if getattr(user, "is_authenticated", False) else None, **links,
     )
-    with audit.acting_as(user if getattr(user, "is_authenticated", False) else None):
+    # All or nothing: after a patrol this runs on its own (once the patrol has committed), and a photo that cannot be
+    # copied must not leave a hazard without its REPORT step, nor a copied file without its row.
+    with storage.all_or_nothing(), audit.acting_as(user if getattr(user, "is_authenticated", False) else None):
         hazard.save()
         if photo:
             photo.open("rb")

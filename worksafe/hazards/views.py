@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from worksafe.archive.views import require, scoped_enterprise
-from worksafe.core import uploads
+from worksafe.core import storage, uploads
 from worksafe.core.listing import paginate, sort
 from worksafe.core.pdf import render_pdf
 from worksafe.core.views import redirect_next
@@ -58,13 +58,11 @@ def notice_number(hazard):
     return f"YH-{hazard.found_on.year}-{hazard.pk:06d}"
 
 
-def _save_photos(hazard, files, stage, user, stored):
-    """Keep the uploaded (already checked) files as `stage` photos; `stored` collects the stored names so that a
-    failed transaction can remove them again."""
+def _save_photos(hazard, files, stage, user):
+    """Keep the uploaded (already checked) files as `stage` photos (inside storage.save: a failure removes them)."""
     for upload in files:
         photo = HazardPhoto(hazard=hazard, stage=stage, uploaded_by=user)
         photo.file.save(upload.name, upload, save=False)
-        stored.append(photo.file.name)
         photo.save()
 
 
@@ -72,17 +70,6 @@ def _delete_files(names):
     for name in names:
         if name:
             default_storage.delete(name)
-
-
-def _atomic_with_files(work):
-    """Run `work(stored)` in a transaction; files it stored are deleted again if it fails."""
-    stored = []
-    try:
-        with transaction.atomic():
-            return work(stored)
-    except Exception:
-        _delete_files(stored)
-        raise
 
 
 def _lock_unchanged(hazard, state, review):
@@ -131,19 +118,20 @@ def hazard_add(request, pk):
     require(workflow.can_report(user, enterprise))
     form = HazardForm(request.POST or None, request.FILES or None, instance=Hazard(enterprise=enterprise), user=user)
     if request.method == "POST" and form.is_valid():
-        def work(stored):
+        def work():
             hazard = form.save(commit=False)
             hazard.created_by = user
             hazard.save()
-            _save_photos(hazard, form.cleaned_data["photos"], Stage.BEFORE, user, stored)
+            _save_photos(hazard, form.cleaned_data["photos"], Stage.BEFORE, user)
             workflow.record_step(hazard, A.REPORT, user, f"由{hazard.get_source_display()}发现", save=False)
             return hazard
 
-        hazard = _atomic_with_files(work)
-        note = "，待监管部门审核确认" if hazard.is_major else ""
-        messages.success(request, f"已登记{hazard.get_level_display()}“{hazard.name}”{note}。")
-        return redirect(hazard)
-    if request.method == "POST" and request.FILES:
+        hazard = storage.save(form, work)
+        if hazard is not storage.NOT_SAVED:
+            note = "，待监管部门审核确认" if hazard.is_major else ""
+            messages.success(request, f"已登记{hazard.get_level_display()}“{hazard.name}”{note}。")
+            return redirect(hazard)
+    elif request.method == "POST" and request.FILES:
         messages.warning(request, "保存未成功，请改正标红的内容；已选择的照片需要重新选择。")
     return render(request, "hazards/form.html", {"e": enterprise, "form": form, "hazard": None})
 
@@ -156,22 +144,24 @@ def hazard_edit(request, pk):
     title, state, review = hazard.name, hazard.state, hazard.review  # before the form copies the posted values on
     form = HazardForm(request.POST or None, request.FILES or None, instance=hazard, user=user)
     if request.method == "POST" and form.is_valid():
-        def work(stored):
+        def work():
             if _lock_unchanged(hazard, state, review) is None:
                 return None
             form.save(commit=False)
             # Only what the form edits (and the review a newly major hazard awaits): never a stale copy of the rest.
             edited = [name for name in form.Meta.fields if not form.fields[name].disabled]
             hazard.save(update_fields=[*edited, "review", "updated_at"])
-            _save_photos(hazard, form.cleaned_data["photos"], Stage.BEFORE, user, stored)
+            _save_photos(hazard, form.cleaned_data["photos"], Stage.BEFORE, user)
             return hazard
 
-        if _atomic_with_files(work) is not None:
+        saved = storage.save(form, work)
+        if saved is None:
+            messages.error(request, "该隐患刚刚有了新的处理步骤，未保存。请查看后重新修改。")
+            return redirect(hazard)
+        if saved is not storage.NOT_SAVED:
             messages.success(request, f"隐患“{hazard.name}”已保存。")
             return redirect(hazard)
-        messages.error(request, "该隐患刚刚有了新的处理步骤，未保存。请查看后重新修改。")
-        return redirect(hazard)
-    if request.method == "POST" and request.FILES:
+    elif request.method == "POST" and request.FILES:
         messages.warning(request, "保存未成功，请改正标红的内容；已选择的照片需要重新选择。")
     photos = [p for p in hazard.photos.all() if p.stage == Stage.BEFORE]
     return render(request, "hazards/form.html", {"e": hazard.enterprise, "form": form, "hazard": hazard, "title": title,
@@ -271,6 +261,20 @@ def hazard_step(request, pk, action):
     return redirect(hazard)
 
 
+def _rectified(request, hazard, user):
+    """After the rectification record is saved: back to it, or (保存并提交验收) on to the acceptance."""
+    if "submit" not in request.POST:
+        messages.success(request, "整改记录已保存。")
+        return redirect("hazards:rectify", hazard.pk)
+    try:
+        workflow.perform(hazard, A.SUBMIT, user)
+    except ValidationError as e:
+        messages.error(request, "整改记录已保存，但未能提交验收：" + "".join(e.messages))
+        return redirect("hazards:rectify", hazard.pk)
+    messages.success(request, "整改记录已保存并提交验收。")
+    return redirect(hazard)
+
+
 @login_required
 def hazard_rectify(request, pk):
     """整改记录: filled in while rectifying; 保存并提交验收 saves it and then submits it (which names what is missing)."""
@@ -283,27 +287,20 @@ def hazard_rectify(request, pk):
     state, review = hazard.state, hazard.review
     form = RectifyForm(request.POST or None, request.FILES or None, instance=hazard)
     if request.method == "POST" and form.is_valid():
-        def work(stored):
+        def work():
             if _lock_unchanged(hazard, state, review) is None:
                 return None
             hazard.save(update_fields=[*form.Meta.fields, "updated_at"])
-            _save_photos(hazard, form.cleaned_data["photos"], Stage.AFTER, user, stored)
+            _save_photos(hazard, form.cleaned_data["photos"], Stage.AFTER, user)
             return hazard
 
-        if _atomic_with_files(work) is None:
+        saved = storage.save(form, work)
+        if saved is None:
             messages.error(request, "该隐患刚刚有了新的处理步骤，整改记录未保存。请查看后重新填写。")
             return redirect(hazard)
-        if "submit" not in request.POST:
-            messages.success(request, "整改记录已保存。")
-            return redirect("hazards:rectify", hazard.pk)
-        try:
-            workflow.perform(hazard, A.SUBMIT, user)
-        except ValidationError as e:
-            messages.error(request, "整改记录已保存，但未能提交验收：" + "".join(e.messages))
-            return redirect("hazards:rectify", hazard.pk)
-        messages.success(request, "整改记录已保存并提交验收。")
-        return redirect(hazard)
-    if request.method == "POST" and request.FILES:
+        if saved is not storage.NOT_SAVED:
+            return _rectified(request, hazard, user)
+    elif request.method == "POST" and request.FILES:
         messages.warning(request, "保存未成功，请改正标红的内容；已选择的照片需要重新选择。")
     context = {
         "e": hazard.enterprise, "hazard": hazard, "form": form,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from worksafe.archive.views import require, scoped_enterprise
-from worksafe.core import audit, permissions, uploads
+from worksafe.core import audit, permissions, storage, uploads
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprise_q
 from worksafe.core.xlsx import xlsx_response
@@ -414,16 +414,17 @@ def check_add(request, pk):
             form.add_error(None, "请至少检查一项（选择“符合”或“不符合”）")
         elif valid:
             d = form.cleaned_data
-            recorded = checks.record_check(e, user, [f.answer() for f in answered], checked_on=d["checked_on"],
-                                           checker_name=d["checker_name"], kind=d["kind"], plan=plan,
-                                           checklist=checklist, note=d["note"])
-            n, m = len(recorded.items), recorded.failed
-            if m:
-                messages.success(request, f"已记录排查：{n} 项，不符合 {m} 项，已生成 {m} 条隐患，请补充整改要求")
-            else:
-                messages.success(request, f"已记录排查：{n} 项，全部符合。")
-            return redirect("hazards:check_detail", recorded.check.pk)
-        if files:
+            recorded = storage.save(form, lambda: checks.record_check(
+                e, user, [f.answer() for f in answered], checked_on=d["checked_on"], checker_name=d["checker_name"],
+                kind=d["kind"], plan=plan, checklist=checklist, note=d["note"]))
+            if recorded is not storage.NOT_SAVED:
+                n, m = len(recorded.items), recorded.failed
+                if m:
+                    messages.success(request, f"已记录排查：{n} 项，不符合 {m} 项，已生成 {m} 条隐患，请补充整改要求")
+                else:
+                    messages.success(request, f"已记录排查：{n} 项，全部符合。")
+                return redirect("hazards:check_detail", recorded.check.pk)
+        if files and not (valid and answered):  # a storage failure's message says so already
             messages.warning(request, "保存未成功，已选择的照片需要重新选择。")
     groups = [(section, [f for f in item_forms if f.item.section == section]) for section, _ in checklists.grouped(items)]
     by_measure = {f.measure.pk: f for f in measure_forms}

@@ -20,7 +20,7 @@ from worksafe.archive.filters import enterprise_search_q
 from worksafe.archive.views import regulator_only, require
 from worksafe.codes import targets
 from worksafe.codes.models import Code
-from worksafe.core import uploads
+from worksafe.core import storage, uploads
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprises_for, region_q
 
@@ -67,12 +67,13 @@ def public_report(request, signed=None):
             public.check_throttle(client)  # before the photos are opened: an over-limit client costs two queries
             if form.is_valid():
                 d = form.cleaned_data
-                report = public.submit(public.Submission(
+                report = storage.save(form, lambda: public.submit(public.Submission(
                     region=form.region, text=d["text"], enterprise=enterprise,
                     enterprise_name=title or d.get("enterprise_name", ""), location=d["location"],
                     latitude=d["latitude"], longitude=d["longitude"], contact=d["contact"],
-                ), d["photos"], client)
-                return redirect("hazards:public_receipt", report.receipt)
+                ), d["photos"], client))
+                if report is not storage.NOT_SAVED:
+                    return redirect("hazards:public_receipt", report.receipt)
         except public.Throttled as e:
             return throttled(request, e)
     context = {
@@ -213,13 +214,14 @@ def public_detail(request, pk):
         if accept_form.is_valid():
             d = accept_form.cleaned_data
             try:
-                hazard = public.accept(report, user, d["enterprise"], d)
+                hazard = storage.save(accept_form, lambda: public.accept(report, user, d["enterprise"], d))
             except ValidationError as e:
                 messages.error(request, e.messages[0])
                 return redirect("hazards:public_detail", report.pk)
-            messages.success(request, f"已受理回执 {report.receipt} 的举报，形成隐患“{hazard.name}”，"
-                                      f"已转{d['enterprise'].name}整改（企业工作台显示该提醒）。")
-            return redirect("hazards:public_detail", report.pk)
+            if hazard is not storage.NOT_SAVED:
+                messages.success(request, f"已受理回执 {report.receipt} 的举报，形成隐患“{hazard.name}”，"
+                                          f"已转{d['enterprise'].name}整改（企业工作台显示该提醒）。")
+                return redirect("hazards:public_detail", report.pk)
     elif action == "reject":
         reject_form = RejectForm(request.POST)
         if reject_form.is_valid():

@@ -22,7 +22,7 @@ import pypdfium2
 from PIL import Image
 
 from worksafe.archive.views import regulator_only, require, scoped_enterprise
-from worksafe.core import permissions, uploads
+from worksafe.core import permissions, storage, uploads
 from worksafe.core.listing import paginate, sort
 from worksafe.core.scoping import enterprise_q, enterprises_for
 
@@ -140,21 +140,15 @@ def _delete_stored(name):
 
 def _store(enterprise, field_name, content, name, **fields):
     """Store `content` as the enterprise's map's `field_name` (creating the map row if needed) and set `fields`, in
-    one audited save. The replaced file is deleted once the change is committed; a failed save leaves no new file."""
-    new = None
-    try:
-        with transaction.atomic():
-            fcm = _map_of(enterprise)
-            field_file = getattr(fcm, field_name)
-            transaction.on_commit(partial(_delete_stored, field_file.name))
-            field_file.save(name, content, save=False)
-            new = field_file.name
-            for key, value in fields.items():
-                setattr(fcm, key, value)
-            fcm.save()
-    except Exception:
-        _delete_stored(new)
-        raise
+    one audited save. The replaced file is deleted once the change is committed; a failed save leaves no new file
+    (run inside storage.save, which also says why on the form)."""
+    fcm = _map_of(enterprise)
+    field_file = getattr(fcm, field_name)
+    transaction.on_commit(partial(_delete_stored, field_file.name))
+    field_file.save(name, content, save=False)
+    for key, value in fields.items():
+        setattr(fcm, key, value)
+    fcm.save()
     return fcm
 
 
@@ -189,7 +183,9 @@ def plan_upload(request, pk):
             return _render_map(request, enterprise, plan_form=form, status=400)
     else:
         content, (width, height) = upload, _displayed_size(upload)
-    _store(enterprise, "plan", content, content.name, plan_width=width, plan_height=height)
+    work = partial(_store, enterprise, "plan", content, content.name, plan_width=width, plan_height=height)
+    if storage.save(form, work, field="plan") is storage.NOT_SAVED:
+        return _render_map(request, enterprise, plan_form=form, status=503)
     messages.success(request, "厂区平面图已上传。选择分析单元后，在平面图上点击即可标注其位置。")
     return redirect("risks:map", enterprise.pk)
 
@@ -204,7 +200,9 @@ def ready_upload(request, pk):
     if not form.is_valid():
         return _render_map(request, enterprise, ready_form=form, status=400)
     upload = form.cleaned_data["ready_map"]
-    _store(enterprise, "ready_map", upload, upload.name, ready_map_type=upload.checked_type)
+    work = partial(_store, enterprise, "ready_map", upload, upload.name, ready_map_type=upload.checked_type)
+    if storage.save(form, work, field="ready_map") is storage.NOT_SAVED:
+        return _render_map(request, enterprise, ready_form=form, status=503)
     messages.success(request, "风险四色图文件已上传。")
     return redirect("risks:map", enterprise.pk)
 

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from worksafe.archive.views import require, scoped_enterprise
-from worksafe.core import permissions, uploads
+from worksafe.core import permissions, storage, uploads
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprise_q
 
@@ -67,13 +67,15 @@ def patrol_add(request, pk):
             form.add_error(None, "请至少检查一项管控措施（选择“落实”或“未落实”）")
         elif valid:
             d = form.cleaned_data
-            patrol = patrols.record_patrol(enterprise, request.user, d["patrolled_at"], d["patroller_name"],
-                                           [f.check() for f in checked], note=d["note"])
-            failed = sum(1 for f in checked if f.cleaned_data["result"] == PatrolItemForm.NOT_IN_PLACE)
-            text = f"已记录巡检：检查 {len(checked)} 项管控措施"
-            messages.success(request, text + (f"，其中 {failed} 项未落实。" if failed else "，全部落实。"))
-            return redirect("risks:patrol_detail", patrol.pk)
-        if request.FILES:
+            patrol = storage.save(form, lambda: patrols.record_patrol(
+                enterprise, request.user, d["patrolled_at"], d["patroller_name"], [f.check() for f in checked],
+                note=d["note"]))
+            if patrol is not storage.NOT_SAVED:
+                failed = sum(1 for f in checked if f.cleaned_data["result"] == PatrolItemForm.NOT_IN_PLACE)
+                text = f"已记录巡检：检查 {len(checked)} 项管控措施"
+                messages.success(request, text + (f"，其中 {failed} 项未落实。" if failed else "，全部落实。"))
+                return redirect("risks:patrol_detail", patrol.pk)
+        if request.FILES and not (valid and checked):  # a storage failure's message says so already
             messages.warning(request, "保存未成功，已选择的照片需要重新选择。")
     invalid = [f for f in items if f.is_bound and f.errors]
     context = {
