@@ -9,6 +9,8 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from worksafe.core import envfile
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -16,7 +18,13 @@ def env(name, default=None):
     """Read WORKSAFE_<name>, or the file named by WORKSAFE_<name>_FILE (for secrets)."""
     key = f"WORKSAFE_{name}"
     if f"{key}_FILE" in os.environ:
-        return Path(os.environ[f"{key}_FILE"]).read_text().strip()
+        path = os.environ[f"{key}_FILE"]
+        try:
+            return Path(path).read_text().strip()
+        except OSError as e:
+            raise ImproperlyConfigured(
+                f"无法读取 {key}_FILE 指定的文件 {path}（{envfile.why(e)}）。该文件应{envfile.ownership(path)}，"
+                "由 worksafe 用户读取（服务由 systemd 以该用户运行；管理命令请用 worksafe-admin）。") from None
     return os.environ.get(key, default)
 
 
@@ -32,9 +40,21 @@ def env_list(name, default=""):
 # exemptions (password change, second factor) and the checks below refuse unsafe settings.
 ENV = env("ENV", "development").strip().lower()
 PRODUCTION = ENV == "production"
+# Production never falls back to the demo's defaults (a new SQLite file in the app folder, a generated key, localhost):
+# each of these must be given, or nothing starts, `worksafe migrate` included.
+_REQUIRED = {"DATABASE_URL": "数据库地址", "SECRET_KEY": "密钥，或用 WORKSAFE_SECRET_KEY_FILE 指向密钥文件",
+             "ALLOWED_HOSTS": "站点域名"}
+_missing = [f"WORKSAFE_{n}（{label}）" for n, label in _REQUIRED.items() if PRODUCTION and not (env(n) or "").strip(" ,")]
+if _missing:
+    raise ImproperlyConfigured(
+        "WORKSAFE_ENV=production 时必须明确设置 " + "、".join(_missing) + "。生产环境的配置在 /etc/worksafe/worksafe.env"
+        "（由 deploy/worksafe.env.template 创建，见 docs/deploy.md 第 3 节）；管理命令请用 worksafe-admin 运行，它读取该文件。")
 DEBUG = env_bool("DEBUG", False)
 DATA_DIR = Path(env("DATA_DIR", BASE_DIR.parent / "data"))
 SECRET_KEY = env("SECRET_KEY")
+# True when this process generated the key below, so nothing has been signed with it yet (worksafe restore may put
+# the backup's key in its place).
+SECRET_KEY_GENERATED = False
 if not SECRET_KEY:
     # No shipped default: a random key per data directory, kept beside the database.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -44,6 +64,7 @@ if not SECRET_KEY:
 
         key_file.write_text(get_random_secret_key())
         key_file.chmod(0o600)
+        SECRET_KEY_GENERATED = True
     SECRET_KEY = key_file.read_text().strip()
 
 # Old keys still accepted for signatures (QR codes on printed placards survive a key rotation).
@@ -86,7 +107,11 @@ INSTALLED_APPS = [
     "ninja",
 ]
 
+# /healthz is answered first, before the https redirect, the host check, sessions or the user (core.health). A view
+# whose database query fails answers 503 through DatabaseUnavailableMiddleware (last: asked first); a middleware
+# whose query fails, through handler500 (core.views_errors.server_error).
 MIDDLEWARE = [
+    "worksafe.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,6 +127,7 @@ MIDDLEWARE = [
     "worksafe.core.sessions.SessionSecurityMiddleware",
     "worksafe.core.middleware.AccountGateMiddleware",
     "axes.middleware.AxesMiddleware",
+    "worksafe.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "worksafe.urls"
@@ -135,6 +161,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif not DATABASES["default"].get("NAME"):
     raise ImproperlyConfigured("WORKSAFE_DATABASE_URL 缺少数据库名，例如 postgres://user:pass@host/worksafe")
+else:
+    # A database host that does not answer fails a request within seconds with the 503 page (core.views_errors)
+    # instead of holding the worker until gunicorn kills it; ?connect_timeout=N in the URL overrides.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -219,8 +249,41 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def upload_storage():
+    """STORAGES["default"], where uploads (photos, site plans, four-colour maps) go: WORKSAFE_STORAGE=file keeps them
+    under DATA_DIR/media on this machine; s3 puts them in a bucket of an S3-compatible object store (MinIO, 华为云 OBS,
+    阿里云 OSS, Ceph RGW) that several application machines share (docs/deploy.md). Either way they stay private:
+    the scoped views read and stream them (core.uploads.serve), no public or signed URL is ever handed out, so objects
+    get the bucket's private default ACL (none sent: stores without ACLs refuse one) and no name is reused.
+    A function, so that tests build the storage exactly as a deployment does."""
+    kind = (env("STORAGE") or "file").strip().lower()
+    if kind == "file":
+        return {"BACKEND": "worksafe.core.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"WORKSAFE_STORAGE 应为 file（本机文件系统，默认）或 s3（S3 兼容对象存储），不能是“{kind}”")
+    bucket = (env("S3_BUCKET") or "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("WORKSAFE_STORAGE=s3 须设置 WORKSAFE_S3_BUCKET（存放上传文件的存储桶名称）")
+    endpoint = (env("S3_ENDPOINT_URL") or "").strip() or None
+    # Path style (https://host/bucket/key) suits MinIO and Ceph RGW on an intranet address; 阿里云 OSS wants virtual.
+    style = (env("S3_ADDRESSING_STYLE") or ("path" if endpoint else "virtual")).strip().lower()
+    if style not in ("path", "virtual"):
+        raise ImproperlyConfigured(f"WORKSAFE_S3_ADDRESSING_STYLE 应为 path 或 virtual，不能是“{style}”")
+    key_id, secret = env("S3_ACCESS_KEY_ID") or None, env("S3_SECRET_ACCESS_KEY") or None
+    if bool(key_id) != bool(secret):
+        raise ImproperlyConfigured("WORKSAFE_S3_ACCESS_KEY_ID 和 WORKSAFE_S3_SECRET_ACCESS_KEY 须同时设置"
+                                   "（都不设置时使用 AWS_ACCESS_KEY_ID 等环境变量或主机角色的凭据）")
+    return {"BACKEND": "worksafe.core.storage_s3.S3Storage", "OPTIONS": {
+        "bucket_name": bucket, "endpoint_url": endpoint, "region_name": (env("S3_REGION") or "").strip() or None,
+        "access_key": key_id, "secret_key": secret, "addressing_style": style,
+        "default_acl": None, "querystring_auth": True, "file_overwrite": False,
+    }}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "default": upload_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
     },
@@ -269,27 +332,39 @@ CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", "")
 PUBLIC_REPORT_LIMITS = _limits("PUBLIC_REPORT_LIMITS", "5/3600,20/86400")
 
 
+# Log lines (worksafe.core.logs), on stderr (journald under systemd): time, level, logger, request id, user id and
+# path on each; WORKSAFE_LOG_FORMAT=json writes one JSON object per line instead (tracebacks inside it).
+LOG_FORMAT = (env("LOG_FORMAT") or "text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"WORKSAFE_LOG_FORMAT 应为 text（默认，一行一条）或 json（每行一个 JSON 对象），不能是“{LOG_FORMAT}”")
 # A refused request (403, a body over the limit) logs one line, not a traceback; server errors keep theirs
 # (worksafe.core.logs). Logger filters do not reach child loggers, so each logger that logs 4xx is named: the
 # requests' one, and one per SuspiciousOperation Django answers with 400 (django.security.<exception class>).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {"line": {"()": f"worksafe.core.logs.{'Json' if LOG_FORMAT == 'json' else 'Text'}Formatter"}},
     "filters": {"one_line_4xx": {"()": "worksafe.core.logs.OneLineClientErrors"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
     "loggers": {
-        name: {"filters": ["one_line_4xx"]}
-        for name in ("django.request", *(f"django.security.{e}" for e in (
-            "RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent", "DisallowedHost", "DisallowedRedirect",
-            "SuspiciousMultipartForm", "SuspiciousFileOperation", "SuspiciousSession", "InvalidSessionKey")))
+        # Django's default gives "django" a console handler of its own (under DEBUG): its lines would come twice.
+        "django": {"handlers": [], "level": "INFO"},
+        **{name: {"filters": ["one_line_4xx"]}
+           for name in ("django.request", *(f"django.security.{e}" for e in (
+               "RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent", "DisallowedHost", "DisallowedRedirect",
+               "SuspiciousMultipartForm", "SuspiciousFileOperation", "SuspiciousSession", "InvalidSessionKey")))},
     },
 }
 # Django's own pages for these are English or bare (worksafe.core.views_errors; handler400 in worksafe/urls.py).
 CSRF_FAILURE_VIEW = "worksafe.core.views_errors.csrf_failure"
 
 # axes only logs (AXES_LOCK_OUT_AT_FAILURE = False): its lockout-parameter warning does not apply.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# HSTS for subdomains (W005) is the operator's choice (WORKSAFE_HSTS_INCLUDE_SUBDOMAINS, off by default): the site
+# often runs at a bureau's own domain, whose subdomains are other systems, some plain http on the intranet, which
+# browsers would then refuse for a year. Preloading (W021) commits the whole domain to the browsers' built-in list,
+# which an intranet or gov.cn site cannot ask for on its own. `check --deploy` stays silent about both.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W005", "security.W021"]
 
 # 数据对接 (worksafe/api): token lifetime in seconds; calls one subscriber may make per window (count/seconds, as
 # above); failed token requests per client, and per key id from all clients (which slows only clients that failed

@@ -221,3 +221,18 @@ def test_the_subscription_page_shows_its_database_role(city, users, login):
     city.staging_role = ""
     city.save()
     assert "未绑定" in login(users["city"]).get(f"/connect/{city.pk}/").content.decode()
+
+
+@pytest.mark.skipif(os.environ.get("WORKSAFE_TEST_DB") != "postgres", reason="database roles: PostgreSQL only")
+def test_staging_role_without_createrole_says_how_to_grant_it(tmp_path, city):
+    """The application's role holds CREATEROLE only while the command runs (docs/deploy.md, section 2): without it
+    the command says so instead of a traceback."""
+    secret = tmp_path / "pw"
+    secret.write_text("city-system-password-2026")
+    # A member of the tables' owner, but without CREATEROLE, as the application's role is.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE worksafe_app_like NOLOGIN NOCREATEROLE")
+        cursor.execute(f'GRANT "{connection.settings_dict["USER"]}" TO worksafe_app_like')
+        cursor.execute("SET LOCAL ROLE worksafe_app_like")
+    with pytest.raises(CommandError, match="没有创建和修改角色的权限（CREATEROLE）.*ALTER ROLE .* CREATEROLE"):
+        call_command("staging_role", "city_jinshui", "--key-id", city.key_id, "--password-file", str(secret))

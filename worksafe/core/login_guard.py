@@ -35,6 +35,7 @@ DEVICE_SALT = "worksafe.core.login_guard.device"
 DEVICE_AGE = 365 * 24 * 3600
 DEVICE_ACCOUNTS = 20  # accounts remembered per device (a shared office computer)
 ADDRESS_WINDOW = 3600
+STALE_AFTER = 24 * 3600  # a count without a failure for this long, and not locked, is dropped (prune)
 
 
 def axes_address(request):
@@ -189,3 +190,12 @@ def unlock(username, by=None):
         audit.record(user, AuditAction.UNLOCK, message=f"解除登录锁定（{count} 处）", user=by).save()
     return count
 
+
+def prune(now=None):
+    """Drop the counts that no longer hold anything: not locked now and without a failure for a day (or for the
+    lock's length, if longer: a count idle that long starts from zero anyway). A lock stays until it ends; returns
+    how many rows went. Run daily (worksafe prune_sessions)."""
+    now = now or timezone.now()
+    quiet = datetime.timedelta(seconds=max(STALE_AFTER, settings.LOGIN_LOCK_SECONDS, ADDRESS_WINDOW))
+    stale = LoginThrottle.objects.filter(last_failure__lt=now - quiet).exclude(locked_until__gt=now)
+    return stale.delete()[0]

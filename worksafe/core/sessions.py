@@ -5,6 +5,8 @@ The session keeps when the login happened and when the user was last seen; the l
 once a minute, so an ordinary page view writes nothing. UserSession mirrors the session store by user, which the
 store itself cannot be searched by.
 """
+from importlib import import_module
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, user_logged_in, user_logged_out
@@ -12,7 +14,6 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from .clients import client_address
 from .models import UserSession
@@ -87,7 +88,9 @@ class SessionSecurityMiddleware:
 
 
 def _store():
-    return import_string(settings.SESSION_ENGINE).SessionStore
+    # SESSION_ENGINE names a module (as Django's SessionMiddleware reads it), not an attribute: import_string would
+    # find it only where the middleware had imported it already, never in a management command.
+    return import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def sessions_of(user):
@@ -104,6 +107,25 @@ def sessions_of(user):
 
 def _foreign(session: SessionBase, user):
     return str(session.get("_auth_user_id")) != str(user.pk)
+
+
+def expired_count():
+    """How many stored sessions have expired (None when the store cannot tell: only a database store can)."""
+    store = _store()
+    if not hasattr(store, "get_model_class"):
+        return None
+    return store.get_model_class().objects.filter(expire_date__lt=timezone.now()).count()
+
+
+def prune():
+    """Drop the rows of sessions the store no longer has (expired and cleared, or ended elsewhere); returns how many.
+    Run daily after clearsessions (worksafe prune_sessions); the profile page drops such rows of its user as well."""
+    store = _store()
+    if hasattr(store, "get_model_class"):  # a database store: one query
+        alive = store.get_model_class().objects.values("session_key")
+        return UserSession.objects.exclude(session_key__in=alive).delete()[0]
+    gone = [row.pk for row in UserSession.objects.only("session_key") if not store().exists(row.session_key)]
+    return UserSession.objects.filter(pk__in=gone).delete()[0]
 
 
 def end(row):

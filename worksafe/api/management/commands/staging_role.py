@@ -7,12 +7,19 @@ row's key id. Run it again to change the password; the application's own role, w
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-from psycopg import sql
+from django.db import ProgrammingError, connection, transaction
+from psycopg import errors, sql
 
 from worksafe.api.models import ApiSubscription, StagingRecord
 
 POLICY = "api_staging_own_rows"
+
+
+def no_createrole(user):
+    # The application's role holds CREATEROLE only while this command runs (docs/deploy.md, section 2).
+    return (f"数据库角色 {user} 没有创建和修改角色的权限（CREATEROLE）。请临时授予后再运行本命令，运行后收回："
+            f"runuser -u postgres -- psql -c 'ALTER ROLE {user} CREATEROLE'；"
+            f"runuser -u postgres -- psql -c 'ALTER ROLE {user} NOCREATEROLE'（docs/deploy.md 第 2 节）")
 
 
 class Command(BaseCommand):
@@ -45,7 +52,12 @@ class Command(BaseCommand):
 
             cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
             verb = "ALTER" if cursor.fetchone() else "CREATE"
-            run(verb + " ROLE {} LOGIN PASSWORD {}", name, sql.Literal(password))
+            try:
+                run(verb + " ROLE {} LOGIN PASSWORD {}", name, sql.Literal(password))
+            except ProgrammingError as e:
+                if not isinstance(e.__cause__, errors.InsufficientPrivilege):
+                    raise
+                raise CommandError(no_createrole(connection.settings_dict["USER"])) from None
             run("GRANT CONNECT ON DATABASE {} TO {}", sql.Identifier(connection.settings_dict["NAME"]), name)
             run("GRANT USAGE ON SCHEMA public TO {}", name)
             run("GRANT SELECT, INSERT ON {} TO {}", sql.Identifier(table), name)
