@@ -472,11 +472,11 @@ def check_phase(answers, batches, expected, first, after, marks):
     sent = sum(len(b) for b in batches)
     counts = collections.Counter()
     answered = {}
-    for answer, records in zip(answers, batches):
+    for answer, records in zip(answers, batches, strict=False):
         counts.update({k: v for k, v in answer["counts"].items() if v})
         if not answer["applied"]:
             raise AssertionError(f"批次未应用：{answer['counts']}")
-        for result, record in zip(answer["results"], records):
+        for result, record in zip(answer["results"], records, strict=False):
             if result["result"] != expected:
                 raise AssertionError(f"{record['external_id']}：应答 {result['result']}（应为 {expected}）{result['errors'][:2]}")
             answered[record["external_id"]] = result["id"]

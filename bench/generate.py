@@ -158,9 +158,9 @@ def generate(n=300_000, seed=2020, log=print, accounts=True, extra=None):
         size = min(BATCH, n - made)
         regions = rng.choices(places, place_weights, k=size)
         kinds = rng.choices(industries, industry_weights, k=size)
-        enterprises = [make_enterprise(rng, r, i, seen) for r, i in zip(regions, kinds)]
+        enterprises = [make_enterprise(rng, r, i, seen) for r, i in zip(regions, kinds, strict=False)]
         rows = []
-        for pk, e in zip(loader.ids(Enterprise, size), enterprises):
+        for pk, e in zip(loader.ids(Enterprise, size), enterprises, strict=False):
             e.pk = pk
             rows.append(enterprise_row(e, now))
         children = _children(rng, enterprises, context)
@@ -169,13 +169,13 @@ def generate(n=300_000, seed=2020, log=print, accounts=True, extra=None):
             loader.insert(Enterprise, rows)
             for model, key in ((KeySupervisionItem, "items"), (SecondaryUnit, "units"), (ArchiveReview, "reviews"),
                                (ChangeRecord, "changes")):
-                for pk, row in zip(loader.ids(model, len(children[key])), children[key]):
+                for pk, row in zip(loader.ids(model, len(children[key])), children[key], strict=False):
                     row["id"] = pk
                 loader.insert(model, children[key])
             if accounts:
                 users = [{"id": pk, "username": e.uscc, "password": "!bench", "role": Role.ENTERPRISE_ADMIN,
                           "enterprise_id": e.pk, "full_name": e.name[:64], "date_joined": now}
-                         for pk, e in zip(loader.ids(User, size), enterprises)]
+                         for pk, e in zip(loader.ids(User, size), enterprises, strict=False)]
                 loader.insert(User, users)
             for model, model_rows in more:
                 loader.insert(model, model_rows)

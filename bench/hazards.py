@@ -219,10 +219,10 @@ class HazardData:
 
     def __init__(self, seed, per_enterprise):
         import random
+        from zoneinfo import ZoneInfo
 
         from django.conf import settings
         from django.utils import timezone
-        from zoneinfo import ZoneInfo
 
         from worksafe.archive.fake import person
         from worksafe.hazards.models import Hazard, HazardYear, ReportingDuty
@@ -375,7 +375,7 @@ class HazardData:
                         t["current" if current else "previous"] += 1
                 duties.append(d)
         for model, model_rows in ((self.models[0], hazards), (self.models[1], years)):
-            for pk, r in zip(loader.ids(model, len(model_rows)), model_rows):
+            for pk, r in zip(loader.ids(model, len(model_rows)), model_rows, strict=False):
                 r["id"] = pk
         t["hazards"] += len(hazards)
         t["years"] += len(years)
@@ -503,7 +503,7 @@ def stats_check(prefix):
             " COALESCE(SUM(CASE WHEN h.found_on >= %s AND h.found_on < %s AND h.level = 'major' THEN 1 ELSE 0 END), 0)"
             f" FROM hazards_hazard h JOIN archive_enterprise e ON e.id = h.enterprise_id WHERE {where}",
             [today, *year, *year, *params])
-        wanted = dict(zip(("未整改", "已超期", f"{today.year}年一般隐患", f"{today.year}年重大隐患"), cursor.fetchone()))
+        wanted = dict(zip(("未整改", "已超期", f"{today.year}年一般隐患", f"{today.year}年重大隐患"), cursor.fetchone(), strict=False))
 
     def check(html):
         missing = {k: n for k, n in wanted.items() if n and not shown(html, n)}

@@ -188,9 +188,9 @@ def verify_registrations():
             cursor.execute(f"SELECT COUNT(*) FROM archive_enterprise WHERE industry_id IN ({marks})", table.industries)
             enterprises = cursor.fetchone()[0]
             cursor.execute(
-                'SELECT COUNT(*), COUNT(DISTINCT g.enterprise_id), SUM(CASE WHEN e.industry_id IN ({}) THEN 1 ELSE 0 END)'
+                f'SELECT COUNT(*), COUNT(DISTINCT g.enterprise_id), SUM(CASE WHEN e.industry_id IN ({marks}) THEN 1 ELSE 0 END)'
                 ' FROM registrations_registration g JOIN archive_enterprise e ON e.id = g.enterprise_id WHERE g."table" = %s'
-                .format(marks), [*table.industries, table.key])
+                , [*table.industries, table.key])
             rows, distinct, matching = cursor.fetchone()
             if not (rows == distinct == (matching or 0) == enterprises):
                 raise AssertionError(f"{table.key}：登记表 {rows}（企业 {distinct}，行业相符 {matching}），应为 {enterprises}")
@@ -347,10 +347,10 @@ def check_export(content, table, rows, lay):
         got = [(r[1], r[4]) for r in body]
         want = [(r[1], "已填写" if r[5] is not None else "未填写") for r in rows]
         if got != want:
-            first = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+            first = next(i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b)
             raise AssertionError(f"主表第 {first + 2} 行 {got[first]}，裸 SQL {want[first]}")
         group_rows = 0
-        for (key, title, _, _), sheet in zip(lay["groups"], names[1:]):
+        for (key, title, _, _), sheet in zip(lay["groups"], names[1:], strict=False):
             have = sum(1 for _ in wb[sheet].iter_rows(min_row=2, values_only=True))
             blocks = sum(len((json.loads(r[5]) if isinstance(r[5], str) else r[5] or {}).get(key) or ()) for r in rows)
             if have != blocks:

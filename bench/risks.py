@@ -132,17 +132,14 @@ class RiskLists:
 
     def __init__(self, seed, events_per_enterprise):
         import random
+        from zoneinfo import ZoneInfo
 
+        from django.conf import settings
         from django.utils import timezone
 
         from worksafe.archive.fake import person
         from worksafe.risks.fake import MEASURES
-        from zoneinfo import ZoneInfo
-
-        from django.conf import settings
-
-        from worksafe.risks.models import (ControlMeasure, HazardSource, Patrol, PatrolItem, PatrolYear, RiskEvent,
-                                           RiskObject, RiskUnit)
+        from worksafe.risks.models import ControlMeasure, HazardSource, Patrol, PatrolItem, PatrolYear, RiskEvent, RiskObject, RiskUnit
 
         self.rng = random.Random(seed * 7919 + 4)  # not generate()'s: the enterprises stay those of bench.run
         self.events = events_per_enterprise
@@ -170,7 +167,7 @@ class RiskLists:
         out = {m: [] for m in self.models}
         objects_, units_, sources_, events_, measures_, patrols_, years_, items_ = (out[m] for m in self.models)
         random, by_level = rng.random, self.by_level
-        for e, row in zip(enterprises, rows):
+        for e, row in zip(enterprises, rows, strict=False):
             pk = e.pk
             risky = e.industry_id[:2] in RISKY
             p_major = MAJOR if rng.random() < HOLDS_MAJOR[risky] else 0.0
@@ -199,7 +196,7 @@ class RiskLists:
             base = dict(EVENT_DEFAULTS, enterprise_id=pk)
             kinds = [dict(m, enterprise_id=pk, created_at=created, last_checked_at=None) for m in self.measure_kinds]
             n_kinds, p_major_high = len(kinds), p_major + p_high
-            for source, k in zip(sources, per_source):
+            for source, k in zip(sources, per_source, strict=False):
                 picked = rng.sample(EVENTS, k) if k <= len(EVENTS) else [
                     (f"{n}（{i // len(EVENTS) + 1}）", *rest) for i, (n, *rest) in enumerate(EVENTS * (k // len(EVENTS) + 1))][:k]
                 for name, category, consequence, keyword in picked:
@@ -259,16 +256,16 @@ class RiskLists:
             for k, n in counts.items():
                 self.levels[k] += n
         # Ids, parents first, then the parent dicts replaced by their ids.
-        for model, parent in zip(self.models, self.parents):
+        for model, parent in zip(self.models, self.parents, strict=False):
             model_rows = out[model]
-            for pk, r in zip(loader.ids(model, len(model_rows)), model_rows):
+            for pk, r in zip(loader.ids(model, len(model_rows)), model_rows, strict=False):
                 r["id"] = pk
             if parent:
                 for r in model_rows:
                     r[f"{parent}_id"] = r.pop(parent)["id"]
         for r in items_:
             r["measure_id"] = r.pop("measure")["id"]
-        for key, model in zip(self.names, self.models):
+        for key, model in zip(self.names, self.models, strict=False):
             self.totals[key] += len(out[model])
         self.seconds += time.perf_counter() - started
         return [(m, out[m]) for m in self.models]
@@ -318,7 +315,7 @@ def verify_summary(sample=500):
 
     for pk, grade, *values in rows:
         stored, counts = values[:4], values[4:]
-        want = overall(k for k, n in zip(("major", "high", "medium", "low"), counts) if n) or ""
+        want = overall(k for k, n in zip(("major", "high", "medium", "low"), counts, strict=False) if n) or ""
         if stored != counts or grade != want:
             raise AssertionError(f"企业 {pk}：汇总 {grade} {stored}，按安全风险计 {want} {counts}")
     return (f"企业风险汇总已核对：四个等级的合计与 COUNT 一致（{sum(expected):,} 条），抽查 {len(rows)} 家逐一一致；"

@@ -457,8 +457,8 @@ def bench_pages(bench, users, vendor):
         page = int(query.split("=")[1])
         bench.page(label, client, [url + query], list_bare(where, params, page), check_list(label))
 
-    from worksafe.core.scoping import industry_codes
     from worksafe.core.models import Industry
+    from worksafe.core.scoping import industry_codes
 
     chemicals = sorted(industry_codes(Industry.objects.filter(code="03")))
     for label, client, prefix, query, industries, word in [

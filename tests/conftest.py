@@ -18,7 +18,6 @@ def django_db_modify_db_settings():
         yield
         return
     from django.conf import settings
-
     from django.db import connections
 
     server = PostgresServer().start()

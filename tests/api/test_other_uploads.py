@@ -10,8 +10,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.api.helpers import approved, bearer, post, token_for
-from tests.api.records import (assert_refused, check_record, days_ago, delete, errors_of, lec_event, measure, pdf_bytes,
-                               png_bytes, results, risk_object)
+from tests.api.records import (
+    assert_refused,
+    check_record,
+    days_ago,
+    delete,
+    errors_of,
+    lec_event,
+    measure,
+    pdf_bytes,
+    png_bytes,
+    results,
+    risk_object,
+)
 from tests.factories import create_risk_list
 from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.hazards.models import HazardCheck, HazardCheckItem

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 from stdnum.cn import uscc as uscc_mod
 
+from tests.factories import JINSHUI, PASSWORD, can_log_in, create_enterprise, create_item, create_unit, form_data
 from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
 from worksafe.core.models import Role, User
-from tests.factories import JINSHUI, PASSWORD, can_log_in, create_enterprise, create_item, create_unit, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from tests.factories import create_item, create_unit, form_data
 from worksafe.archive.models import SecondaryUnit
 from worksafe.core.models import ChangeRecord
-from tests.factories import create_item, create_unit, form_data
 
 pytestmark = pytest.mark.django_db
 

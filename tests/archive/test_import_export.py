@@ -14,9 +14,9 @@ from django.urls import reverse
 from tests.factories import ERQI, JINSHUI, create_enterprise
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.io import ENTERPRISE_SPEC, import_enterprises
-from worksafe.core.passwords import ONE_TIME_PASSWORD_ITERATIONS
 from worksafe.archive.models import ArchiveReview, Enterprise, ReviewState
 from worksafe.core.models import AuditAction, ChangeRecord, Industry, Region, Role, User
+from worksafe.core.passwords import ONE_TIME_PASSWORD_ITERATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def sheet_rows(response):
     data = b"".join(response.streaming_content)
     ws = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
     rows = list(ws.iter_rows(values_only=True))
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
 
 
 def upload(client, data, name="企业.xlsx"):
@@ -234,7 +234,7 @@ def test_headers_may_be_reordered_and_codes_typed_instead_of_labels(users, login
     ws = wb.active
     headers = list(reversed(HEADERS))
     ws.append(headers)
-    values = dict(zip(HEADERS, next(openpyxl.load_workbook(io.BytesIO(export_bytes([enterprise]))).worksheets[0].iter_rows(min_row=2, values_only=True))))
+    values = dict(zip(HEADERS, next(openpyxl.load_workbook(io.BytesIO(export_bytes([enterprise]))).worksheets[0].iter_rows(min_row=2, values_only=True)), strict=False))
     values.update({"所在县区": "410105001", "行业分类": "0302", "统一社会信用代码": enterprise.uscc.lower(), "职工总数": 12.0,
                    "法定代表人手机": 13912345678})
     ws.append([values[h] for h in headers])

@@ -2,9 +2,9 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import create_item, create_unit, form_data
 from worksafe.archive.models import Enterprise
 from worksafe.core.models import ChangeRecord
-from tests.factories import create_item, create_unit, form_data
 
 pytestmark = pytest.mark.django_db
 

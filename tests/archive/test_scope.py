@@ -3,9 +3,9 @@ import pytest
 from django.urls import reverse
 from stdnum.cn import uscc
 
+from tests.factories import PASSWORD, create_item, create_unit, form_data
 from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
 from worksafe.core.models import ChangeRecord, User
-from tests.factories import PASSWORD, create_item, create_unit, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from worksafe.archive.models import Enterprise
 from tests.factories import ERQI, JINSHUI, LUOYANG, create_enterprise
+from worksafe.archive.models import Enterprise
 
 pytestmark = pytest.mark.django_db
 URL = reverse("archive:enterprise_stats")
@@ -22,7 +22,7 @@ def stats(client, **params):
 
 def counts(data, key):
     """{label: count} of one dimension."""
-    return dict(zip(data[key]["labels"], data[key]["values"]))
+    return dict(zip(data[key]["labels"], data[key]["values"], strict=False))
 
 
 @pytest.fixture
@@ -51,9 +51,9 @@ def test_province_counts_by_city_industry_size_and_state(login, users, enterpris
     }
     assert counts(data, "review") == {"未提交": 3, "待审核": 1, "审核通过": 2, "已退回": 1}
     # Each region and industry row opens the list filtered by it; cities drill down to their counties.
-    region_links = dict(zip(data["region"]["labels"], data["region"]["links"]))
+    region_links = dict(zip(data["region"]["labels"], data["region"]["links"], strict=False))
     assert region_links["郑州市"] == reverse("archive:enterprise_list") + "?region=410100"
-    industry_links = dict(zip(data["industry"]["labels"], data["industry"]["links"]))
+    industry_links = dict(zip(data["industry"]["labels"], data["industry"]["links"], strict=False))
     assert industry_links["危险化学品"] == reverse("archive:enterprise_list") + "?industry=03"
     assert reverse("archive:enterprise_stats") + "?region=410100" in response.text
 
@@ -99,7 +99,7 @@ def test_filters_narrow_the_counts_and_an_industry_breaks_down_into_its_children
     _, data = stats(login(users["province"]), review_state="approved", q="测试", page="3")
     assert data["total"] == 2
     # Links keep the other filters (not the page): the 郑州 row lists 郑州's approved 测试 enterprises.
-    region_links = dict(zip(data["region"]["labels"], data["region"]["links"]))
+    region_links = dict(zip(data["region"]["labels"], data["region"]["links"], strict=False))
     assert region_links["郑州市"] == reverse("archive:enterprise_list") + "?review_state=approved&q=%E6%B5%8B%E8%AF%95&region=410100"
 
 

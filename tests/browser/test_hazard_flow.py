@@ -1,7 +1,6 @@
 """The closed loop on a phone: a passer-by scans an enterprise's code and reports a hazard with a photo, the county
 regulator accepts the report, the enterprise sees the hazard on its workbench, rectifies it with an after-photo and
 accepts it: closed."""
-import io
 import re
 
 import pytest

@@ -10,9 +10,9 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories import PASSWORD, create_user
 from worksafe.core import login_guard
 from worksafe.core.models import AuditAction, ChangeRecord, LoginThrottle, Role
-from tests.factories import PASSWORD, create_user
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,7 @@ def test_forty_failures_across_ten_accounts_lock_nobody_and_slow_the_address(cli
 
 def test_the_address_delay_grows_and_is_capped(settings):
     settings.LOGIN_ADDRESS_FREE_FAILURES, settings.LOGIN_ADDRESS_DELAY_MAX = 10, 300
-    now = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
+    now = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
     row = LoginThrottle(first_failure=now, last_failure=now)
     delays = []
     for failures in (10, 11, 12, 13, 20, 40):

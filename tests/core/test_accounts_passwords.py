@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import PASSWORD, create_user, log_in
 from worksafe.core.models import Role, User
 from worksafe.core.passwords import issue_one_time_password
-from tests.factories import PASSWORD, create_user, log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def person(orgs):
 def test_a_new_password_may_not_repeat_a_recent_one(client, person):
     log_in(client, "wangwu", PASSWORD)
     passwords = [PASSWORD, "Anquan-2027-a", "Anquan-2027-b", "Anquan-2027-c"]
-    for old, new in zip(passwords, passwords[1:]):
+    for old, new in zip(passwords, passwords[1:], strict=False):
         assert change(client, old, new).status_code == 302
     refused = change(client, passwords[-1], passwords[1])
     assert refused.status_code == 200 and "新密码不能与最近 5 次使用过的密码相同。" in refused.content.decode()
@@ -60,7 +60,7 @@ def test_the_history_is_a_setting_and_keeps_only_that_many(client, person, setti
     settings.PASSWORD_HISTORY = 2
     log_in(client, "wangwu", PASSWORD)
     passwords = [PASSWORD, "Anquan-2027-a", "Anquan-2027-b", "Anquan-2027-c"]
-    for old, new in zip(passwords, passwords[1:]):
+    for old, new in zip(passwords, passwords[1:], strict=False):
         change(client, old, new)
     assert person.password_history.count() == 2
     assert change(client, passwords[-1], passwords[0]).status_code == 302  # three changes ago: allowed again

@@ -6,8 +6,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 from tests.factories import PASSWORD, create_user, log_in
+from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories import PASSWORD, log_in
 from worksafe.core import sessions
 from worksafe.core.models import AuditAction, ChangeRecord, UserSession
-from tests.factories import PASSWORD, log_in
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.urls import reverse
 from django.utils import timezone
 
-from worksafe.core.models import AuditAction, ChangeRecord
 from tests.factories import PASSWORD, log_in
+from worksafe.core.models import AuditAction, ChangeRecord
 
 pytestmark = pytest.mark.django_db
 

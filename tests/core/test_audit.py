@@ -4,10 +4,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from tests.factories import create_enterprise, create_unit, form_data
 from worksafe.archive.models import Enterprise
 from worksafe.core import audit
 from worksafe.core.models import ChangeRecord, Organization, OrgLevel, User
-from tests.factories import create_enterprise, create_unit, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from tests.factories import PASSWORD, can_log_in, create_user, form_data, log_in
 from worksafe.core.models import Role, User
 from worksafe.core.passwords import generate, issue_one_time_password
-from tests.factories import PASSWORD, can_log_in, create_user, form_data, log_in
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from worksafe.core.models import LoginThrottle, UserSession
 from tests.factories import PASSWORD, log_in
+from worksafe.core.models import LoginThrottle, UserSession
 
 pytestmark = pytest.mark.django_db
 

@@ -66,7 +66,7 @@ def assert_clean(data, size, block):
     assert img.size == size
     assert not img.getexif()
     assert not METADATA_KEYS & set(img.info), img.info.keys()
-    assert b"GPS" not in data and "Phone".encode() not in data and "金水路".encode() not in data
+    assert b"GPS" not in data and b"Phone" not in data and "金水路".encode() not in data
     rgb = img.convert("RGB")
     w, h = size
     corners = {"top left": (2, 2), "top right": (w - 3, 2), "bottom left": (2, h - 3), "bottom right": (w - 3, h - 3)}

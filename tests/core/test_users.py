@@ -6,9 +6,9 @@ import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
 
+from tests.factories import LUOYANG, PASSWORD, create_org, create_user, form_data, log_in
 from worksafe.archive.fake import make_uscc
 from worksafe.core.models import OrgLevel, Role, User
-from tests.factories import LUOYANG, PASSWORD, create_org, create_user, form_data, log_in
 
 pytestmark = pytest.mark.django_db
 

@@ -273,12 +273,12 @@ def test_the_filing_export_is_the_filtered_list(county, users, login):
     assert rows[0][:7] == ("企业名称", "统一社会信用代码", "属地", "行业分类", "查报周期", "本期", "本期上报状态")
     assert len(rows) == 2
     header = rows[0]
-    row = dict(zip(header, rows[1]))
+    row = dict(zip(header, rows[1], strict=False))
     assert (row["企业名称"], row["本期上报状态"], row["排查次数"], row["重大隐患"], row["未整改"]) == (
         county["reported"].name, "已上报", 5, 1, 2)
     paused = client.get(reverse("hazards:filing_export"), {"status": "paused"})
     ws = load_workbook(io.BytesIO(b"".join(paused.streaming_content if paused.streaming else [paused.content]))).active
-    row = dict(zip(header, list(ws.values)[1]))
+    row = dict(zip(header, list(ws.values)[1], strict=False))
     assert row["暂不上报原因"] == "季节性生产"
 
 

@@ -176,7 +176,7 @@ def test_open_export_has_the_page_columns_and_the_deadline_status(login, users, 
     for column in ("企业名称", "属地", "隐患名称", "隐患内容（主要危害）", "隐患级别", "隐患来源", "隐患排查时间", "整改期限",
                    "期限状态", "整改状态", "整改责任人"):
         assert column in header
-    by_name = {r[header.index("隐患名称")]: dict(zip(header, r)) for r in table[1:]}
+    by_name = {r[header.index("隐患名称")]: dict(zip(header, r, strict=False)) for r in table[1:]}
     assert list(by_name) == ["金水超期", "金水临期", "金水重大"]  # the page's order
     assert by_name["金水超期"]["期限状态"] == "已超期" and by_name["金水临期"]["期限状态"] == "10天内到期"
     assert by_name["金水重大"]["期限状态"] == "10天以上" and by_name["金水重大"]["隐患级别"] == "重大隐患"
@@ -232,7 +232,7 @@ def test_major_export_has_the_ledger_columns(login, users, world):
                   "治理的时限和要求", "计划整改完成时间", "目前状况", "预计所需资金（万元）", "实际使用资金（万元）",
                   "实际完成时间", "隐患整改结果评估", "填表人", "填表时间", "审核人", "重大隐患审核", "挂牌督办"):
         assert label in header, label
-    rows_ = {r[header.index("隐患名称")]: dict(zip(header, r)) for r in table[1:]}
+    rows_ = {r[header.index("隐患名称")]: dict(zip(header, r, strict=False)) for r in table[1:]}
     assert set(rows_) == {"金水重大", "二七超期重大"}
     erqi = rows_["二七超期重大"]
     assert (erqi["主要危险物质"], erqi["可能造成的伤亡人数"], erqi["治理的方法和措施"]) == ("液氯", 3, "更换阀门")
@@ -255,7 +255,7 @@ def test_all_list_has_every_state_major_first_or_by_date(login, users, world):
 def test_all_export(login, users, world):
     table = sheet_rows(login(users["jinshui"]).get(url("all_export")))
     assert [r[3] for r in table[1:]] == ["金水重大", "金水临期", "金水超期", "金水已销号"]
-    closed = dict(zip(table[0], table[-1]))
+    closed = dict(zip(table[0], table[-1], strict=False))
     assert closed["期限状态"] == "已销号" and closed["整改状态"] == "已销号"
 
 

@@ -19,8 +19,7 @@ from tests.factories import form_data, messages_of
 from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.incidents import ledger
 from worksafe.incidents.io import ACCIDENT_HEADERS, PENALTY_HEADERS
-from worksafe.incidents.models import (Accident, AccidentKind, AccidentType, Investigation, Penalty, PenaltyKind,
-                                       PenaltyState, sanctioned)
+from worksafe.incidents.models import Accident, AccidentKind, AccidentType, Investigation, Penalty, PenaltyKind, PenaltyState, sanctioned
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from tests.factories import ERQI, JINSHUI, create_enterprise, create_user, messages_of
 from worksafe.core.models import AuditAction, ChangeRecord, Role
-from worksafe.incidents.models import (FIGURES, Accident, AccidentReport, AccidentType, FollowUp, Investigation,
-                                       Severity, severity_of)
+from worksafe.incidents.models import FIGURES, Accident, AccidentReport, AccidentType, FollowUp, Investigation, Severity, severity_of
 
 pytestmark = pytest.mark.django_db
 Y = timezone.localdate().year - 1  # a whole past year
@@ -219,7 +218,7 @@ def test_it_numbers_follow_ups_in_the_order_of_their_time(login, users, filed):
 
     # The order is the time's, not the order of the rows: stamped times that disagree with the ids reorder the page.
     ups = list(FollowUp.objects.filter(report=filed).order_by("id"))
-    for up, when in zip(ups, (local(Y, 5, 6, 15, 5), local(Y, 5, 6, 10, 40), local(Y, 5, 7, 8, 0))):
+    for up, when in zip(ups, (local(Y, 5, 6, 15, 5), local(Y, 5, 6, 10, 40), local(Y, 5, 7, 8, 0)), strict=False):
         FollowUp.objects.filter(pk=up.pk).update(reported_at=when)
     assert follow_up_items(page(client, detail_url(filed))) == [
         (1, f"{Y}-05-06 10:40", "第2份续报内容"), (2, f"{Y}-05-06 15:05", "第1份续报内容"), (3, f"{Y}-05-07 08:00", "第3份续报内容"),

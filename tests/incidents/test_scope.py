@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ERQI, JINSHUI, TOWNSHIP, create_user, form_data
-from tests.incidents.test_ledgers import (accident_post, create_accident, create_investigation, create_penalty,
-                                          investigation_post, penalty_post)
+from tests.incidents.test_ledgers import accident_post, create_accident, create_investigation, create_penalty, investigation_post, penalty_post
 from worksafe.archive.models import Enterprise
 from worksafe.core import permissions
 from worksafe.core.models import Role

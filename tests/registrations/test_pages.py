@@ -287,7 +287,7 @@ def bulk(client, key="tailings_pond", query=""):
 
 def by_name(ws):
     rows = rows_of(ws)
-    return rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}, rows[1:]
+    return rows[0], {r[0]: dict(zip(rows[0], r, strict=False)) for r in rows[1:]}, rows[1:]
 
 
 def test_the_city_exports_every_county_with_filled_and_unfilled_rows(login, users, mines):
@@ -352,10 +352,10 @@ def test_group_sheets_have_one_row_per_block(login, users):
     body = sorted((r[0], r[2], r[3]) for r in blocks[1:])
     assert body == [("二七露天矿二", 1, "1号排土场"), ("二七露天矿二", 2, "2号排土场"), ("二七露天矿二", 3, "3号排土场"),
                     ("金水露天矿一", 1, "甲排土场"), ("金水露天矿一", 2, "乙排土场")]
-    first_block = next(dict(zip(blocks[0], r)) for r in blocks[1:] if r[3] == "甲排土场")
+    first_block = next(dict(zip(blocks[0], r, strict=False)) for r in blocks[1:] if r[3] == "甲排土场")
     assert first_block["设计排土容量（万m³）"] == 12.5 and first_block["下游500m内居民人数（人）"] == 30
     assert first_block["统一社会信用代码"] == first.uscc
-    assert next(dict(zip(blocks[0], r)) for r in blocks[1:] if r[3] == "乙排土场")["边坡安全监测"] == "人工观测、在线监测"
+    assert next(dict(zip(blocks[0], r, strict=False)) for r in blocks[1:] if r[3] == "乙排土场")["边坡安全监测"] == "人工观测、在线监测"
 
 
 def plain(value):
@@ -388,7 +388,7 @@ def test_numbers_are_numbers_and_formulas_stay_text(login, users, mines):
     ws = bulk(login(users["city"])).worksheets[0]
     header = [c.value for c in ws[1]]
     row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "金水尾矿库有限公司")
-    cell = {h: c for h, c in zip(header, row)}
+    cell = {h: c for h, c in zip(header, row, strict=False)}
     assert cell["尾矿库名称"].value == "=cmd|' /C calc'!A0" and cell["尾矿库名称"].data_type == "s"
     assert cell["安全设施设计单位"].data_type == "s"
     assert cell["设计总坝高（米）"].data_type == "n" and cell["设计总坝高（米）"].value == 30

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from worksafe.risks.grading import LEC_C, LEC_E, LEC_L, LS_L, LS_S, GradingError, RiskLevel, lec, ls, overall
+from worksafe.risks.grading import LS_L, LS_S, GradingError, RiskLevel, lec, ls, overall
 
 
 @pytest.mark.parametrize("d, level", [

@@ -220,7 +220,7 @@ def test_export_is_the_sample_layout_with_continuation_rows(login, users, enterp
     assert core[1] == [None] * 9 + ["个体防护", "佩戴防毒口罩", "岗位级", "操作工(李四)", "1班"]
     assert core[2][:9] == [2, "甲醇罐区", "安环部", "张三", "检修平台", "检修作业", "检修作业高空坠落", "低风险", "高处坠落"]
     assert core[2][9:] == [None] * 5  # no measures yet
-    first = dict(zip(ALL_HEADERS, rows[1]))
+    first = dict(zip(ALL_HEADERS, rows[1], strict=False))
     assert (first["评价方法"], first["L"], first["E"], first["C"], first["类别"], first["重点管控"]) == ("LEC法", 3, 6, 40, "火灾", "是")
     assert tree["event"].value == Decimal("720")
 
@@ -352,7 +352,7 @@ def test_a_bad_row_is_reported_and_nothing_is_written(login, users, enterprise, 
 
 
 def full(**cells):
-    base = dict(zip(HEADERS, RISK))
+    base = dict(zip(HEADERS, RISK, strict=False))
     base.update(cells)
     return full_row(**base)
 

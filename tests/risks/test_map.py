@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from tests.factories import ERQI, JINSHUI, create_enterprise, create_risk_list
 from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.risks.models import FourColourMap, HazardSource, RiskUnit
-from tests.factories import ERQI, JINSHUI, create_enterprise, create_risk_list
 
 pytestmark = pytest.mark.django_db
 

@@ -92,7 +92,7 @@ def snapshot_measures():
     (2, "day", 12 * 60 - 1, 12 * 60 + 1),  # the interval is value × unit
 ])
 def test_due_soon_is_the_last_quarter_of_the_interval_at_most_a_week(value, unit, soon, not_yet):
-    now = datetime.datetime(2025, 5, 10, 12, 0, tzinfo=datetime.timezone.utc)
+    now = datetime.datetime(2025, 5, 10, 12, 0, tzinfo=datetime.UTC)
     m = ControlMeasure(frequency_value=value, frequency_unit=unit)
     m.next_due_at = now + datetime.timedelta(minutes=soon)
     assert status_of(m, now).key == "due_soon"
@@ -105,7 +105,7 @@ def test_due_soon_is_the_last_quarter_of_the_interval_at_most_a_week(value, unit
 
 
 def test_counts_for_other_pages_at_a_fixed_moment(enterprise, other_enterprise, risk):
-    now = datetime.datetime(2030, 1, 1, 8, 0, tzinfo=datetime.timezone.utc)
+    now = datetime.datetime(2030, 1, 1, 8, 0, tzinfo=datetime.UTC)
     daily, shift = risk["measures"]
     weekly = ControlMeasure.objects.create(event=risk["event2"], enterprise=enterprise, category="training", content="检修前安全交底",
                                            tier="team", frequency_value=1, frequency_unit="week")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.factories import ERQI, JINSHUI, add_risk_event, create_enterprise, create_patrol, create_risk_list
 from worksafe.risks import views_scope
-from worksafe.risks.models import ControlMeasure, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
+from worksafe.risks.models import ControlMeasure, RiskUnit
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -10,7 +10,7 @@ from worksafe.risks.models import ControlMeasure
 from worksafe.risks.schedule import add_months, due_after, is_overdue, next_due
 
 SH = ZoneInfo("Asia/Shanghai")
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def at(*args):

@@ -52,7 +52,7 @@ def table(response, name):
 
 
 def levels(row):
-    return dict(zip(LEVELS, row["cells"]))
+    return dict(zip(LEVELS, row["cells"], strict=False))
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_events_by_industry(login, users, world):
     assert industries["机械"]["enterprises"] == 2
     assert levels(industries["危险化学品"]) == {"重大风险": 1, "较大风险": 1, "一般风险": 0, "低风险": 1}
     assert industries["危险化学品"]["enterprises"] == 2  # the ungraded 0302 enterprise counts as an enterprise
-    assert dict(zip(data["industry"]["pie"]["names"], data["industry"]["pie"]["values"])) == {"机械": 3, "危险化学品": 3}
+    assert dict(zip(data["industry"]["pie"]["names"], data["industry"]["pie"]["values"], strict=False)) == {"机械": 3, "危险化学品": 3}
     # A top-level industry breaks down into its children.
     response, _ = stats(login(users["city"]), industry="03")
     assert {k: v["total"] for k, v in table(response, "industry_table").items()} == {"危险化学品生产": 3, "危险化学品经营": 0}
@@ -138,13 +138,13 @@ def test_events_by_industry(login, users, world):
 
 def test_enterprises_by_overall_grade(login, users, world):
     response, data = stats(login(users["city"]))
-    grades = dict(zip(data["grade"]["pie"]["names"], data["grade"]["pie"]["values"]))
+    grades = dict(zip(data["grade"]["pie"]["names"], data["grade"]["pie"]["values"], strict=False))
     assert grades == {"重大风险": 2, "较大风险": 0, "一般风险": 0, "低风险": 1, "未评定": 1}
     rows = table(response, "grade_table")
     assert rows["金水区"]["cells"] == [1, 0, 0, 0, 1]
     assert rows["郑州经济技术开发区"]["cells"] == [0, 0, 0, 1, 0]
     response, data = stats(login(users["province"]))
-    assert dict(zip(data["grade"]["pie"]["names"], data["grade"]["pie"]["values"]))["一般风险"] == 1
+    assert dict(zip(data["grade"]["pie"]["names"], data["grade"]["pie"]["values"], strict=False))["一般风险"] == 1
     # 未评定 opens the enterprise list's 未评定 filter.
     assert data["grade"]["pie"]["links"][-1] == reverse("archive:enterprise_list") + "?risk_grade=none"
 

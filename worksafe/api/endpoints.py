@@ -1,8 +1,7 @@
 """The operations of /api/v1/: the same three (upload, withdraw, list) for each record kind, the token exchange,
 the four-colour map files, and what the subscription covers."""
 import hashlib
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -42,7 +41,7 @@ def paged(request, qs, query, serialize, ordering=("updated_at", "id"), uscc="en
     if query.updated_since:
         try:  # in UTC, as the database compares: an offset like -18:41 is Python's, not PostgreSQL's
             since = query.updated_since
-            since = (timezone.make_aware(since) if timezone.is_naive(since) else since).astimezone(dt_timezone.utc)
+            since = (timezone.make_aware(since) if timezone.is_naive(since) else since).astimezone(UTC)
         except OverflowError:  # before year 1 or after 9999 in UTC: everything, or nothing
             since = None if query.updated_since.year < 2000 else False
         if since is False:

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from worksafe.hazards.models import Category, CheckKind, HazardCheckItem, HazardStep, Kind, Level, Source, State
+from worksafe.risks.grading import RiskLevel
 from worksafe.risks.models import ControlTier, FrequencyUnit, MeasureCategory, Method, ObjectKind, Tense
 from worksafe.risks.models import State as EventState
-from worksafe.risks.grading import RiskLevel
 
 
 def _no_nul(value):
@@ -50,7 +50,7 @@ def Choice(choices, blank=False):
 # +08:00 is a different year in UTC and PostgreSQL and Python part ways.
 EARLIEST = datetime.date(1949, 10, 1)
 Day = Annotated[datetime.date, Field(ge=EARLIEST)]
-Moment = Annotated[AwareDatetime, Field(ge=datetime.datetime(1949, 10, 1, tzinfo=datetime.timezone.utc))]
+Moment = Annotated[AwareDatetime, Field(ge=datetime.datetime(1949, 10, 1, tzinfo=datetime.UTC))]
 Money = Annotated[Decimal | None, Field(ge=0, max_digits=12, decimal_places=2)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
 Uscc = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=18, max_length=18), AfterValidator(_no_nul)]

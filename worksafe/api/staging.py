@@ -116,7 +116,7 @@ def _upsert_batch(sub, handler, rows):
         payload = row.payload if isinstance(row.payload, dict) else None
         records.append(None if payload is None else {**payload, "enterprise": row.enterprise, "external_id": row.external_id})
     answer = batch.upload(sub, handler, [r if r is not None else [] for r in records])
-    for row, record, result in zip(rows, records, answer["results"]):
+    for row, record, result in zip(rows, records, answer["results"], strict=False):
         if record is None:
             _fail([row], "payload 应为一条记录的 JSON 对象（与接口上传的记录格式相同）")
         elif result["result"] == "rejected":

@@ -1,5 +1,4 @@
 """Plausible, valid enterprises for the demo, tests and benchmarks (reproducible from a seed)."""
-import random
 from decimal import Decimal
 
 from stdnum.cn import uscc as uscc_mod

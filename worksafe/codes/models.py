@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 
-
 class ShortSigner(signing.Signer):
     """HMAC-SHA256 cut to 96 bits: with a 96-bit token the URL fits a version-4 QR symbol (33 modules instead of
     41 for the full signature), whose larger modules scan better from a worn placard. Fallback keys still work."""

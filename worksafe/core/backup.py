@@ -283,7 +283,7 @@ def backup(target, say, keep=None):
 
 def write_backup(target, say):
     engine = backup_db.for_connection()
-    created_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    created_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     say(f"[1/4] 数据库：{engine.describe()}……")
     dump = target / engine.file
     database, tables, migrations, roles = engine.dump(dump)

@@ -44,7 +44,7 @@ def insert(model, objs):
         if missing:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                            [meta.db_table, pk.column, len(missing)])
-            for obj, (value,) in zip(missing, cursor.fetchall()):
+            for obj, (value,) in zip(missing, cursor.fetchall(), strict=False):
                 obj.pk = value
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:

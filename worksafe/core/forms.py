@@ -5,8 +5,8 @@ from stdnum.cn import uscc
 
 from .models import Role, User
 from .passwords import one_time_password_expired
-from .uploads import UploadField
 from .scoping import organizations_for
+from .uploads import UploadField
 from .validators import validate_mobile, validate_username_not_uscc
 
 # A date picked in the browser's own picker, shown back as ISO (the one format every form takes).

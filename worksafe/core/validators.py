@@ -3,7 +3,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from stdnum.cn import uscc
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 # Landlines (0371-12345678, 037112345678, with an optional extension) or mobiles.

@@ -17,9 +17,10 @@ import decimal
 import logging
 import re
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -390,7 +391,7 @@ class Spec:
                 f"，留空为“{dict(col.choice_list()).get(blank, blank)}”" if blank not in ("", None) and not callable(col.choices) else ""
             )
             ws.append([col.header, required, col.format_help, allowed, col.help, col.example])
-        for letter, width in zip("ABCDEF", (24, 18, 24, 40, 60, 24)):
+        for letter, width in zip("ABCDEF", (24, 18, 24, 40, 60, 24), strict=False):
             ws.column_dimensions[letter].width = width
         for row in ws.iter_rows(min_row=header_row + 1):
             for cell in row:

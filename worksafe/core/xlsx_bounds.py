@@ -26,8 +26,17 @@ import zlib
 from xml.parsers import expat
 
 from openpyxl.xml.constants import (
-    ARC_CONTENT_TYPES, ARC_CORE, ARC_CUSTOM, ARC_STYLE, ARC_WORKBOOK, SHARED_STRINGS, SHEET_MAIN_NS, XLSM, XLSX,
-    XLTM, XLTX,
+    ARC_CONTENT_TYPES,
+    ARC_CORE,
+    ARC_CUSTOM,
+    ARC_STYLE,
+    ARC_WORKBOOK,
+    SHARED_STRINGS,
+    SHEET_MAIN_NS,
+    XLSM,
+    XLSX,
+    XLTM,
+    XLTX,
 )
 
 PART_RATIO = 10  # one unpacked part: at most this many times the upload limit

@@ -9,8 +9,18 @@ class HazardsConfig(AppConfig):
         from worksafe.core import audit
 
         from . import signals  # noqa: F401  (yearly counts; hazards raised by patrols)
-        from .models import (Checklist, ChecklistItem, CheckPlan, Hazard, HazardCheck, HazardCheckItem, HazardPhoto,
-                             HazardReport, PublicReport, ReportingDuty)
+        from .models import (
+            Checklist,
+            ChecklistItem,
+            CheckPlan,
+            Hazard,
+            HazardCheck,
+            HazardCheckItem,
+            HazardPhoto,
+            HazardReport,
+            PublicReport,
+            ReportingDuty,
+        )
         from .sections import register_sections
 
         # The change log keeps a hazard's level with its name (隐患增删改记录查询, seed 001 2.9).

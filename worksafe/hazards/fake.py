@@ -8,8 +8,23 @@ from PIL import Image, ImageDraw
 
 from worksafe.archive.fake import person
 
-from .models import (Checklist, ChecklistItem, ChecklistState, CheckKind, CheckPlan, Hazard, HazardPhoto,
-                     HazardStep, Level, PublicReport, PublicReportPhoto, Review, Source, State, Supervision)
+from .models import (
+    CheckKind,
+    Checklist,
+    ChecklistItem,
+    ChecklistState,
+    CheckPlan,
+    Hazard,
+    HazardPhoto,
+    HazardStep,
+    Level,
+    PublicReport,
+    PublicReportPhoto,
+    Review,
+    Source,
+    State,
+    Supervision,
+)
 
 # A guideline checklist (指引标准) of general items every industry shares: (检查项, 检查内容, 检查依据, 隐患类别).
 GUIDELINE = [

@@ -5,13 +5,13 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from worksafe.archive.filters import FastSelect
+from worksafe.core.forms import ItemCheckForm
 from worksafe.core.models import Industry
 from worksafe.core.scoping import industry_codes
-from worksafe.core.forms import ItemCheckForm
 from worksafe.risks.filters import EnterpriseScopeFilter
 
-from . import checks, checklists
-from .models import Checklist, ChecklistItem, ChecklistState, CheckKind, CheckPlan
+from . import checklists, checks
+from .models import CheckKind, Checklist, ChecklistItem, ChecklistState, CheckPlan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -13,7 +13,7 @@ LEVELS = [(Supervision.COUNTY, "县级挂牌督办"), (Supervision.CITY, "市级
 # The one-character abbreviation a province's documents carry (豫应急…); cities and counties use their name's first.
 PROVINCE_ABBR = dict(zip(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split(),
-    "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵云藏陕甘青宁新",
+    "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵云藏陕甘青宁新", strict=False,
 ))
 
 

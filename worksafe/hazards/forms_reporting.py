@@ -13,7 +13,6 @@ from .models import Cycle, ReportingDuty
 from .reporting import Status
 
 
-
 class ReportForm(forms.Form):
     note = forms.CharField(label="说明", max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 3, "placeholder": "本期隐患排查治理情况的补充说明（可不填）"}))

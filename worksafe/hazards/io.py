@@ -210,7 +210,7 @@ def _ledger_sheet(ws, hazard):
     ws.append([])
     ws.append(["    ".join(f"{label}：{value if value != '—' else ''}" for label, value in ledger_footer(hazard))])
     ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=LEDGER_COLUMNS)
-    for letter, w in zip("ABCDEF", (16, 22, 14, 18, 14, 22)):
+    for letter, w in zip("ABCDEF", (16, 22, 14, 18, 14, 22), strict=False):
         ws.column_dimensions[letter].width = w
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
@@ -244,6 +244,6 @@ def ledger_workbook_all(enterprise, hazards):
         for cell in index[index.max_row]:
             cell.border = BORDER
             _plain(cell)
-    for letter, w in zip("ABCDE", (6, 24, 36, 14, 10)):
+    for letter, w in zip("ABCDE", (6, 24, 36, 14, 10), strict=False):
         index.column_dimensions[letter].width = w
     return wb

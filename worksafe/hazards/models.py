@@ -18,6 +18,7 @@ from django_fsm import FSMField
 from worksafe.core.uploads import RandomName
 from worksafe.risks.models import FrequencyUnit
 
+
 def EXTERNAL_ID_UNIQUE(name):
     """One record per sender id and enterprise (数据对接); records made here have none."""
     return models.UniqueConstraint(fields=["enterprise", "external_id"], condition=~Q(external_id=""),

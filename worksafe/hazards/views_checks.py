@@ -24,8 +24,18 @@ from worksafe.core.scoping import enterprise_q
 from worksafe.core.xlsx import xlsx_response
 
 from . import checklists, checks, plans
-from .forms_checks import (CheckForm, CheckItemForm, ChecklistForm, CustomChecklistFilter, GuidelineFilter,
-                           GuidelineImportForm, PlanForm, ReviewForm, checklist_choices, item_formset)
+from .forms_checks import (
+    CheckForm,
+    CheckItemForm,
+    ChecklistForm,
+    CustomChecklistFilter,
+    GuidelineFilter,
+    GuidelineImportForm,
+    PlanForm,
+    ReviewForm,
+    checklist_choices,
+    item_formset,
+)
 from .models import Checklist, ChecklistState, CheckPlan, HazardCheck, HazardCheckItem
 
 ERRORS_SHOWN = 200

@@ -63,11 +63,11 @@ def hazard_stats(request):
         seen_regions[r] += g.general + g.major
         seen_industries[i] += g.general + g.major
         general, major, closed = g.years[year]
-        for kind, n in zip(KINDS, (general, major, closed)):
+        for kind, n in zip(KINDS, (general, major, closed), strict=False):
             by_region[r, kind] += n
             by_industry[i, kind] += n
         for y in years:
-            for kind, n in zip(KINDS, g.years[y]):
+            for kind, n in zip(KINDS, g.years[y], strict=False):
                 by_year[y, kind] += n
         totals["general"] += g.general
         totals["major"] += g.major

@@ -32,7 +32,7 @@ def form_workbook(table, enterprise, registration):
     """The filled table on one sheet, in the order and sections of the paper form."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(table.short[:31])
-    for letter, width in zip("ABCDEFGHIJ", (34, 40, 14, 16, 16, 16, 16, 16, 16, 16)):
+    for letter, width in zip("ABCDEFGHIJ", (34, 40, 14, 16, 16, 16, 16, 16, 16, 16), strict=False):
         ws.column_dimensions[letter].width = width
     data = registration.data
     ws.append([_styled(ws, table.title, TITLE_FONT)])

@@ -76,7 +76,7 @@ def parse_bands(limits):
         raise ValueError("须为三个数字") from None
     if len(bounds) != 3 or not bounds[0] > bounds[1] > bounds[2] > 0:
         raise ValueError("须为三个从大到小、大于 0 的数字（重大、较大、一般风险的下限）")
-    return [*zip(bounds, ORDER[:3]), (D(0), RiskLevel.LOW)]
+    return [*zip(bounds, ORDER[:3], strict=False), (D(0), RiskLevel.LOW)]
 
 
 def configured_bands(method):

@@ -36,8 +36,20 @@ from worksafe.core.xlsx import HEADER_FILL, HELP_SHEET, REQUIRED_FONT, Column, R
 
 from . import grading
 from .grading import RiskLevel
-from .models import (ControlMeasure, ControlTier, FrequencyUnit, HazardSource, MeasureCategory, Method, ObjectKind,
-                     RiskEvent, RiskObject, RiskUnit, State, Tense)
+from .models import (
+    ControlMeasure,
+    ControlTier,
+    FrequencyUnit,
+    HazardSource,
+    MeasureCategory,
+    Method,
+    ObjectKind,
+    RiskEvent,
+    RiskObject,
+    RiskUnit,
+    State,
+    Tense,
+)
 
 DEFAULT_REASON = "按风险清单导入确定的等级"
 EXAMPLE_SHEET = "示例"
@@ -239,7 +251,7 @@ def template():
                                    width=260, height=120)
     example = wb.create_sheet(EXAMPLE_SHEET, 2)
     example.append([c.header for c in COLUMNS[:14]])
-    for cell, column in zip(example[1], COLUMNS):
+    for cell, column in zip(example[1], COLUMNS, strict=False):
         cell.font, cell.fill = REQUIRED_FONT if column.field in NEEDED else Font(bold=True), HEADER_FILL
         example.column_dimensions[cell.column_letter].width = max(column.width, len(column.header) * 2 + 2)
     for values in SAMPLE:
@@ -780,7 +792,7 @@ def table3_workbook(enterprise, events):
     ws.append([])
     for note in TABLE3_NOTES:
         ws.append([note])
-    for letter, w in zip("ABCDEFGHIJKLM", (6, 20, 28, 24, 10, 12, 6, 6, 10, 40, 12, 10, 14)):
+    for letter, w in zip("ABCDEFGHIJKLM", (6, 20, 28, 24, 10, 12, 6, 6, 10, 40, 12, 10, 14), strict=False):
         ws.column_dimensions[letter].width = w
     ws.freeze_panes = "A4"
     ws.print_title_rows = "3:3"

@@ -6,6 +6,7 @@ Files are served only through the scoped views here (`uploads.serve`), never fro
 import os
 from functools import partial
 
+import pypdfium2
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.contrib import messages
@@ -18,7 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
-import pypdfium2
 from PIL import Image
 
 from worksafe.archive.views import regulator_only, require, scoped_enterprise

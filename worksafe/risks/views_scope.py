@@ -14,8 +14,9 @@ the page says so and asks for a narrower filter (the statistics page has the exa
 first (listing.Paginator's by_id), and per-row figures (units per object, highest level, items per patrol) are
 one grouped query over the page's ids: the query count does not grow with the rows.
 """
+from collections.abc import Callable
 from functools import cached_property
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required

@@ -76,7 +76,7 @@ def rate(done, total):
 
 def cells(counts, links):
     """A table row's counts (`cells`, what the charts draw), with their links for the table (`items`)."""
-    return {"cells": counts, "items": [{"n": n, "url": url} for n, url in zip(counts, links)], "total": sum(counts)}
+    return {"cells": counts, "items": [{"n": n, "url": url} for n, url in zip(counts, links, strict=False)], "total": sum(counts)}
 
 
 def chart(title, rows, series, pie, stack=False, unit="条"):
@@ -167,7 +167,7 @@ def risk_stats(request):
     total_events = sum(level_totals)
     cards = [{"label": "风险事件总数", "count": total_events, "color": "", "url": link("risks:events", params)}] + [
         {"label": label, "count": n, "color": color, "url": link("risks:events", params, level=v)}
-        for (v, label, color), n in zip(LEVELS, level_totals)
+        for (v, label, color), n in zip(LEVELS, level_totals, strict=False)
     ]
     context = {
         "filter": scope.filter, "scope": scope.regions.root, "levels": LEVELS, "grades": GRADES, "cards": cards,

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from worksafe.core.models import AccidentCategory
+from worksafe.risks.grading import RiskLevel
 from worksafe.risks.io import SCALES, _num
 from worksafe.risks.models import ControlMeasure, HazardSource, Method, RiskEvent, RiskObject, RiskUnit
-from worksafe.risks.grading import RiskLevel
 
 from ..schemas import RiskObjectRecord
 from .base import Kind, reject

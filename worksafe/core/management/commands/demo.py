@@ -10,8 +10,7 @@ from worksafe.api.models import ApiSubscription
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.models import Enterprise, KeySupervisionItem, SecondaryUnit
 from worksafe.core.models import AccidentCategory, Industry, Organization, OrgLevel, Region, RegionLevel, Role, User
-from worksafe.hazards.fake import (make_guideline, make_hazards, make_plan, make_public_reports, make_reporting,
-                                   settle_patrol_hazards)
+from worksafe.hazards.fake import make_guideline, make_hazards, make_plan, make_public_reports, make_reporting, settle_patrol_hazards
 from worksafe.incidents.fake import make_ledgers, make_report
 from worksafe.registrations.fake import make_registrations
 from worksafe.risks.fake import make_patrols, make_risk_list, make_site_plan
