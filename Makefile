@@ -45,6 +45,7 @@ bench: venv system-packages
 
 lint: venv
 	$(PY) -m django makemigrations --check --dry-run --settings=worksafe.settings
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf $(VENV) data
