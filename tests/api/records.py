@@ -32,9 +32,9 @@ def measure(content="对液位进行巡检", **fields):
             "frequency_value": 1, "frequency_unit": "day", **fields}
 
 
-def lec_event(name="泄漏造成火灾", l="3", e="6", c="40", measures=None, **fields):
+def lec_event(name="泄漏造成火灾", lec_l="3", lec_e="6", lec_c="40", measures=None, **fields):
     """A risk event graded by LEC: 3 × 6 × 40 = 720, 重大风险 unless other factors are given."""
-    return {"name": name, "method": "lec", "lec_l": l, "lec_e": e, "lec_c": c, "consequence": "爆炸、火灾",
+    return {"name": name, "method": "lec", "lec_l": lec_l, "lec_e": lec_e, "lec_c": lec_c, "consequence": "爆炸、火灾",
             "accident_category": "08", "measures": measures if measures is not None else [measure()], **fields}
 
 

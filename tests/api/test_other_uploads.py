@@ -180,9 +180,9 @@ def test_a_stated_level_must_be_the_computed_one(client, token, enterprise):
 
 
 @pytest.mark.parametrize("event,field,text", [
-    (lec_event(l="4"), "lec_l", "lec_l 应为 10、6、3、1、0.5、0.2、0.1 之一"),
-    (lec_event(c="1000"), "lec_c", "lec_c 应为 100、40、15、7、3、1 之一"),
-    (lec_event(e=None), "lec_e", "LEC 法须选择此项"),
+    (lec_event(lec_l="4"), "lec_l", "lec_l 应为 10、6、3、1、0.5、0.2、0.1 之一"),
+    (lec_event(lec_c="1000"), "lec_c", "lec_c 应为 100、40、15、7、3、1 之一"),
+    (lec_event(lec_e=None), "lec_e", "LEC 法须选择此项"),
     ({"name": "坠落", "method": "ls", "ls_l": 6, "ls_s": 3}, "ls_l", "ls_l 应为 5、4、3、2、1 之一"),
     ({"name": "坠落", "method": "direct", "level": "high"}, "reason", "直接判定须说明理由"),
     ({"name": "坠落", "method": "direct", "reason": "构成较大风险"}, "level", "直接判定须选择风险等级"),

@@ -84,7 +84,8 @@ def test_it_applies_for_a_subscription(users, login, enterprise):
     assert (sub.system_name, sub.vendor, sub.contact, sub.phone) == ("金水机械双预防系统", "郑州安信软件有限公司", "王工", "0371-66661234")
     assert sub.key_id is None and sub.secret_hash == ""
     [record] = changes(sub)
-    assert (record.action, record.message, record.user, record.enterprise_id) == (AuditAction.SUBMIT, "提交接口订阅申请", users["owner"], enterprise.pk)
+    assert (record.action, record.message, record.user, record.enterprise_id) == (
+        AuditAction.SUBMIT, "提交接口订阅申请", users["owner"], enterprise.pk)
     page = client.get(sub.get_absolute_url()).content.decode()
     assert "待审核" in page and "审核通过后生成企业标识" in page
 

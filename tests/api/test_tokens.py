@@ -51,7 +51,7 @@ def test_each_exchange_gives_a_new_token_and_the_earlier_ones_stay_valid(client,
 
 @pytest.mark.parametrize("wrong", ["secret", "key_id", "both", "other_secret"])
 def test_wrong_credentials_are_refused_with_a_reason(client, owner_sub, other_sub, wrong):
-    (sub, secret), (other, other_secret) = owner_sub, other_sub
+    (sub, secret), (_, other_secret) = owner_sub, other_sub
     key_id, value = {
         "secret": (sub.key_id, secret + "x"),
         "key_id": ("WS" + "2" * 14, secret),

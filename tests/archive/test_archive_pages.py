@@ -35,7 +35,8 @@ def errors(response):
 # ---- 表1: adding and editing an enterprise ----
 
 def test_a_regulator_adds_an_enterprise_and_gets_its_one_time_password(login, users, new_enterprise):
-    response = login(users["jinshui"]).post(reverse("archive:enterprise_add"), {**new_enterprise, "uscc": new_enterprise["uscc"].lower()}, follow=True)
+    response = login(users["jinshui"]).post(reverse("archive:enterprise_add"), {**new_enterprise, "uscc": new_enterprise["uscc"].lower()},
+                                            follow=True)
     e = Enterprise.objects.get(name="金水新建机械有限公司")
     assert e.uscc == new_enterprise["uscc"]  # typed in lower case, stored as printed
     assert response.redirect_chain[-1][0] == e.get_absolute_url()

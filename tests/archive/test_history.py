@@ -38,7 +38,8 @@ def test_history_shows_readable_values(login, users, enterprise):
     login(users["city"]).post(
         reverse("archive:enterprise_set_type", args=[enterprise.pk]), {"industry": "0301", "competent_department": "emergency", "reason": "转产"}
     )
-    login(users["owner"]).post(reverse("archive:enterprise_edit", args=[enterprise.pk]), form_data(enterprise, has_major_hazard_source=True, industry="0301", competent_department="emergency"))
+    login(users["owner"]).post(reverse("archive:enterprise_edit", args=[enterprise.pk]),
+                               form_data(enterprise, has_major_hazard_source=True, industry="0301", competent_department="emergency"))
     history = section(login(users["jinshui"]).get(enterprise.get_absolute_url()).content.decode())
     # labels, not codes: the industry's name, the department's label, 是/否
     for text in ["行业分类", "机械", "危险化学品生产", "主管部门", "工信局", "应急局", "是否有危化品重大危险源", "否", "是", "类型设置", "转产"]:
@@ -145,7 +146,8 @@ def test_moved_enterprises_take_their_history_along(login, users, changes):
 def test_the_change_list_filters(login, users, changes, params, shown, not_shown):
     enterprise, _ = changes
     client = login(users["city"])
-    client.post(reverse("archive:enterprise_set_type", args=[enterprise.pk]), {"industry": "0301", "competent_department": "emergency", "reason": "改为化工"})
+    client.post(reverse("archive:enterprise_set_type", args=[enterprise.pk]),
+                {"industry": "0301", "competent_department": "emergency", "reason": "改为化工"})
     page = client.get(reverse("archive:change_list"), params).content.decode()
     for text in shown:
         assert text in page, text

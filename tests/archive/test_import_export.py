@@ -234,7 +234,8 @@ def test_headers_may_be_reordered_and_codes_typed_instead_of_labels(users, login
     ws = wb.active
     headers = list(reversed(HEADERS))
     ws.append(headers)
-    values = dict(zip(HEADERS, next(openpyxl.load_workbook(io.BytesIO(export_bytes([enterprise]))).worksheets[0].iter_rows(min_row=2, values_only=True)), strict=False))
+    exported = openpyxl.load_workbook(io.BytesIO(export_bytes([enterprise]))).worksheets[0]
+    values = dict(zip(HEADERS, next(exported.iter_rows(min_row=2, values_only=True)), strict=False))
     values.update({"所在县区": "410105001", "行业分类": "0302", "统一社会信用代码": enterprise.uscc.lower(), "职工总数": 12.0,
                    "法定代表人手机": 13912345678})
     ws.append([values[h] for h in headers])
@@ -445,7 +446,8 @@ def test_exported_fake_enterprises_import_unchanged(users):
         saved = Enterprise.objects.get(uscc=e.uscc)
         assert (saved.fixed_assets, saved.longitude, str(saved.founded_on)) == (
             e.fixed_assets.quantize(Decimal("0.01")), e.longitude, e.founded_on)
-    again = import_enterprises(SimpleUploadedFile("f.xlsx", export_bytes(Enterprise.objects.filter(uscc__in=[e.uscc for e in new]))), users["sysadmin"])
+    again = import_enterprises(SimpleUploadedFile("f.xlsx", export_bytes(Enterprise.objects.filter(uscc__in=[e.uscc for e in new]))),
+                               users["sysadmin"])
     assert (again.created, again.updated, again.unchanged) == (0, 0, 20)
 
 

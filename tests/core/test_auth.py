@@ -130,7 +130,8 @@ def test_one_time_passwords_are_strong_and_different():
 def test_no_account_is_handed_out_with_a_default_password(login, users, county_admins, enterprise):
     """Every way an account is created or reset gives a fresh password, never 123456 / 123456a."""
     client = login(county_admins["jinshui"])
-    client.post(reverse("core:user_add"), {"username": "newbie", "full_name": "新人", "organization": county_admins["jinshui"].organization_id, "role": Role.REGULATOR})
+    client.post(reverse("core:user_add"), {"username": "newbie", "full_name": "新人", "organization": county_admins["jinshui"].organization_id,
+                                           "role": Role.REGULATOR})
     client.post(reverse("archive:enterprise_reset_password", args=[enterprise.pk]))
     accounts = [User.objects.get(username="newbie"), User.objects.get(username=enterprise.uscc)]
     for account in accounts:

@@ -19,11 +19,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.api.conftest import owner_sub, token  # noqa: F401  (fixtures)
 from tests.api.helpers import bearer
 from tests.api.records import png_bytes as api_png
 from tests.core.test_upload_metadata import gps_jpeg
-from tests.hazards.test_checks import add_url, check_data, checklist, plan  # noqa: F401  (fixtures)
+from tests.hazards.test_checks import add_url, check_data
 from tests.hazards.test_hazard_pages import hazard_data, photo
 from tests.hazards.test_public import TEXT, accept_data, anon, make_report, post_report
 from tests.hazards.test_public import photo as report_photo

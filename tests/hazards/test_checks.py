@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
-def plan_of(unit="month", value=1, starts_on=D(2026, 1, 10), ends_on=None, active=True, pk=1):
+def plan_of(unit="month", value=1, *, starts_on, ends_on=None, active=True, pk=1):
     return CheckPlan(pk=pk, name="计划", person="张三", frequency_value=value, frequency_unit=unit, starts_on=starts_on,
                      ends_on=ends_on, active=active)
 

@@ -372,7 +372,7 @@ def test_the_queue_reads_a_page_in_a_fixed_number_of_queries(users, login, repor
     city.get(QUEUE_URL)
     with django_assert_max_num_queries(12) as few:
         city.get(QUEUE_URL)
-    for i in range(15):
+    for _ in range(15):
         make_report(JINSHUI, photos=1, enterprise=reports["jinshui"].enterprise)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = city.get(QUEUE_URL)

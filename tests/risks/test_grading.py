@@ -31,7 +31,8 @@ def test_lec_from_real_factor_combinations():
 
 
 def test_ls_matrix_every_cell():
-    expected = {r: (RiskLevel.MAJOR if r >= 20 else RiskLevel.HIGH if r >= 15 else RiskLevel.MEDIUM if r >= 9 else RiskLevel.LOW) for r in range(1, 26)}
+    expected = {r: (RiskLevel.MAJOR if r >= 20 else RiskLevel.HIGH if r >= 15 else RiskLevel.MEDIUM if r >= 9 else RiskLevel.LOW)
+                for r in range(1, 26)}
     for (l_, _), (s, _) in itertools.product(LS_L, LS_S):
         assert ls(l_, s) == (l_ * s, expected[l_ * s])
     assert ls(4, 5)[1] == RiskLevel.MAJOR and ls(4, 4)[1] == RiskLevel.HIGH and ls(3, 5)[1] == RiskLevel.HIGH

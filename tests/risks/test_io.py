@@ -26,7 +26,8 @@ FREQUENCY_ERROR = "应为“数字+单位”，如 1天、2周、1班、每班�
 # Seed 004, 附件2, as the sample lays it out: a continuation row (columns 1–9 blank) for the second measure of risk 1,
 # blank 对象 … 危险源 cells for "as above", a second hazard source, and a numbered empty row at the end.
 SAMPLE = [
-    [1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险", "爆炸、火灾", "工程技术", "对液位进行巡检", "厂级", "李XX", "1天"],
+    [1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险", "爆炸、火灾", "工程技术", "对液位进行巡检",
+     "厂级", "李XX", "1天"],
     [None] * 9 + ["个体防护", "带口罩", None, "李XX", None],
     [2, None, None, None, None, None, "检修作业高空坠落", "一般风险", "高处坠落", "操作行为", "高处作业系挂安全带", "班组级", "检修工(王五)", "每班"],
     [3, None, None, None, None, "危险源2", "管道腐蚀泄漏中毒", "较大风险", "中毒", "维护保养", "定期测厚检查", "车间", "设备员（赵六）", "1个月"],
@@ -201,7 +202,8 @@ def test_the_template_has_the_columns_the_instructions_and_the_sample(login, use
     help_text = "\n".join(str(c.value) for row in wb["填写说明"].iter_rows() for c in row if c.value)
     assert "前 9 列（序号至安全风险事件）留空" in help_text and "删除清单中没有的条目" in help_text
     example = [r for r in wb["示例"].iter_rows(values_only=True)]
-    assert list(example[0]) == HEADERS and example[1][:8] == (1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险")
+    assert list(example[0]) == HEADERS
+    assert example[1][:8] == (1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险")
     # The sample imports as it stands.
     assert upload(login(users["owner"]), enterprise, sheet(example[1:])).context["result"].ok
     assert RiskEvent.objects.filter(enterprise=enterprise).count() == 3
@@ -310,7 +312,8 @@ def test_replace_mode_deletes_what_the_file_does_not_have(login, users, enterpri
 
 # Bad files ------------------------------------------------------------------------------------------------------
 
-RISK = [1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险", "爆炸、火灾", "工程技术", "对液位进行巡检", "厂级", "李XX", "1天"]
+RISK = [1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险", "爆炸、火灾", "工程技术", "对液位进行巡检", "厂级",
+        "李XX", "1天"]
 
 
 def changed(row, **by_header):

@@ -61,7 +61,8 @@ def test_an_enterprise_user_builds_the_list_level_by_level(login, users, enterpr
 ])
 def test_the_form_computes_value_and_level(login, users, enterprise, method, fields, value, level):
     source = create_risk_list(enterprise)["source"]
-    r = login(users["owner"]).post(add_url("event", source.pk), event_data(**{"name": "新风险", "method": method, "lec_l": None, "lec_e": None, "lec_c": None, "level": "low", **fields}))
+    data = event_data(**{"name": "新风险", "method": method, "lec_l": None, "lec_e": None, "lec_c": None, "level": "low", **fields})
+    r = login(users["owner"]).post(add_url("event", source.pk), data)
     assert r.status_code == 302, errors_of(r)
     event = RiskEvent.objects.get(name="新风险")
     assert (float(event.value), event.level) == (value, level)
@@ -204,10 +205,9 @@ def test_the_level_shows_on_archive_workbench_list_and_public_scan(client, login
     workbench = login(users["owner"]).get(reverse("workbench:index")).content.decode()
     assert 'data-testid="risk-card"' in workbench and "重大风险" in workbench
 
-    listing = login(users["jinshui"]).get(reverse("archive:enterprise_list"), {"risk_grade": "major"})
-    assert [e.name for e in listing.context["page"]] == [enterprise.name]
-    assert [e.name for e in login(users["jinshui"]).get(reverse("archive:enterprise_list"), {"risk_grade": "low"}).context["page"]] == ["金水低风险企业"]
-    assert [e.name for e in login(users["jinshui"]).get(reverse("archive:enterprise_list"), {"risk_grade": "none"}).context["page"]] == ["金水未评定企业"]
+    for grade, shown in (("major", enterprise.name), ("low", "金水低风险企业"), ("none", "金水未评定企业")):
+        listing = login(users["jinshui"]).get(reverse("archive:enterprise_list"), {"risk_grade": grade})
+        assert [e.name for e in listing.context["page"]] == [shown]
 
     client.logout()
     page = scan_page(client.get(reverse("scan", args=[Code.active(enterprise).signed])))

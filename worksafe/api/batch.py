@@ -111,7 +111,8 @@ def _resolve_enterprises(subscription, items):
             continue
         it.enterprise = covered.get(it.record.enterprise)
         if it.enterprise is None:
-            it.reject([field_error("enterprise", f"统一社会信用代码：企业 {it.record.enterprise} 不在本订阅的覆盖范围内（或未在平台登记），不能为其上传")])
+            it.reject([field_error("enterprise", f"统一社会信用代码：企业 {it.record.enterprise} "
+                                                 "不在本订阅的覆盖范围内（或未在平台登记），不能为其上传")])
 
 
 def _write(handler, items, all_or_nothing):

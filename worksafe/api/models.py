@@ -11,6 +11,7 @@ City systems may instead write into the staging table (StagingRecord, `api_stagi
 from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
+from django.utils import timezone
 from django_fsm import FSMField
 
 
@@ -118,6 +119,9 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "访问令牌"
 
+    def __str__(self):
+        return f"访问令牌（订阅 {self.subscription_id}，{timezone.localtime(self.expires_at):%Y-%m-%d %H:%M} 过期）"
+
 
 class ApiCall(models.Model):
     """调用日志: one call — who, what, how many records, with what result."""
@@ -146,6 +150,9 @@ class ApiCall(models.Model):
             # reads this any more: a migration may drop it.
             models.Index(fields=["key_id", "time"], name="api_call_key_time"),
         ]
+
+    def __str__(self):
+        return f"接口调用 {self.method} {self.path} {self.status}"
 
     @property
     def ok(self):
@@ -197,3 +204,6 @@ class StagingRecord(models.Model):
         verbose_name = verbose_name_plural = "中间表记录"
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "id"], name="api_staging_pending")]
+
+    def __str__(self):
+        return f"中间表记录 {self.pk}（{self.get_interface_display()}，{self.enterprise}/{self.external_id}）"

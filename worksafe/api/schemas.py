@@ -59,7 +59,8 @@ Uscc = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, mi
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    external_id: ExternalId = Field(title="发送方记录编号", description="对接系统自己的记录编号（可见 ASCII 字符，最长 64）；同一企业内唯一，重复上传据此匹配")
+    external_id: ExternalId = Field(title="发送方记录编号",
+                                    description="对接系统自己的记录编号（可见 ASCII 字符，最长 64）；同一企业内唯一，重复上传据此匹配")
     enterprise: Uscc = Field(title="统一社会信用代码", description="记录所属企业")
 
 
@@ -209,7 +210,8 @@ class RecordResult(BaseModel):
     external_id: str | None = Field(None, title="发送方记录编号")
     enterprise: str | None = Field(None, title="统一社会信用代码")
     result: Literal["created", "updated", "unchanged", "rejected", "skipped"] = Field(
-        title="结果", description="created 新增、updated 更新、unchanged 未变化、rejected 拒收（见 errors）、skipped 未写入（整批模式下其他记录有误）")
+        title="结果",
+        description="created 新增、updated 更新、unchanged 未变化、rejected 拒收（见 errors）、skipped 未写入（整批模式下其他记录有误）")
     id: int | None = Field(None, title="平台记录 ID")
     errors: list[FieldError] = Field(default_factory=list, title="字段错误")
 
@@ -217,7 +219,7 @@ class RecordResult(BaseModel):
 class BatchResult(BaseModel):
     applied: bool = Field(title="是否已写入", description="整批模式（all_or_nothing）下有任一记录被拒收时为 false，且不写入任何记录")
     counts: dict[str, int] = Field(title="各结果条数", description="created、updated、unchanged、rejected、skipped 各多少条；"
-                                                               "安全风险分析对象整单上传（complete）时另有 withdrawn：撤回了多少个不在本次清单中的对象")
+                                   "安全风险分析对象整单上传（complete）时另有 withdrawn：撤回了多少个不在本次清单中的对象")
     results: list[RecordResult]
 
 

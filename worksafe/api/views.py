@@ -92,8 +92,10 @@ def subscription_grant(request):
             sub = workflow.grant(form.save(commit=False), user)
         messages.success(request, f"已授予{sub.organization}接口订阅，企业标识 {sub.key_id}。授权KEY由该单位的监管管理员（或您）在订阅详情中获取。")
         return redirect(sub)
-    return render(request, "api/form.html", {"form": form, "title": "授予园区/市县系统订阅", "back": reverse("api:list"),
-                                             "intro": "园区或市县应急管理局自建的双重预防机制系统，经授予后上报其管辖区域内企业的数据（接口对接或库表对接）。"})
+    return render(request, "api/form.html", {
+        "form": form, "title": "授予园区/市县系统订阅", "back": reverse("api:list"),
+        "intro": "园区或市县应急管理局自建的双重预防机制系统，经授予后上报其管辖区域内企业的数据（接口对接或库表对接）。",
+    })
 
 
 def _detail(request, sub, step_form=None):

@@ -54,7 +54,8 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label="关键字", method="search", widget=forms.TextInput(attrs={"placeholder": "企业名称或统一社会信用代码"}))
     region = django_filters.ModelChoiceFilter(label="属地", queryset=Region.objects.none(), method="in_region", widget=FastSelect)
-    industry = django_filters.ModelChoiceFilter(label="行业分类", queryset=Industry.objects.select_related("parent"), method="in_industry", widget=FastSelect)
+    industry = django_filters.ModelChoiceFilter(label="行业分类", queryset=Industry.objects.select_related("parent"), method="in_industry",
+                                                widget=FastSelect)
     competent_department = django_filters.ChoiceFilter(label="主管部门", choices=CompetentDepartment.choices, widget=FastSelect)
     has_major_hazard_source = django_filters.TypedChoiceFilter(label="重大危险源", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)
     risk_identified = django_filters.TypedChoiceFilter(label="风险辨识", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)

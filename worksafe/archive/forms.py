@@ -5,7 +5,7 @@ from worksafe.core.models import Industry, Region, RegionLevel, User
 from worksafe.core.scoping import regions_for
 from worksafe.core.validators import normalize_uscc
 
-from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
+from .models import Enterprise, KeySupervisionItem, SecondaryUnit
 
 # Fields only regulators change, through their own actions (属地调整, 类型设置) or on creation.
 MANAGED_FIELDS = ("region", "industry", "competent_department")
@@ -37,7 +37,13 @@ class EnterpriseForm(forms.ModelForm):
 
     class Meta:
         model = Enterprise
-        exclude = ["review_state", "review_reason", *RISK_SUMMARY_FIELDS]
+        fields = [
+            "name", "uscc", "legal_representative", "legal_representative_mobile", "address", "founded_on",
+            "business_license", "industry", "competent_department", "staff_count", "region", "fixed_assets", "floor_area",
+            "industry_type_note", "subordinate_units", "safety_office_name", "safety_office_phone", "safety_head",
+            "safety_head_mobile", "duty_phone", "fulltime_safety_staff", "parttime_safety_staff", "has_major_hazard_source",
+            "risk_identified", "major_hazard_filed", "longitude", "latitude",
+        ]
         widgets = {"founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         field_classes = {"region": RegionChoiceField, "industry": IndustryChoiceField}
 
@@ -64,7 +70,7 @@ class EnterpriseForm(forms.ModelForm):
 class SecondaryUnitForm(forms.ModelForm):
     class Meta:
         model = SecondaryUnit
-        exclude = ["enterprise"]
+        fields = ["name", "industry", "competent_department", "principal", "principal_mobile", "address", "note"]
         field_classes = {"industry": IndustryChoiceField}
 
     def __init__(self, *args, **kwargs):
@@ -83,7 +89,8 @@ class SecondaryUnitForm(forms.ModelForm):
 class KeySupervisionItemForm(forms.ModelForm):
     class Meta:
         model = KeySupervisionItem
-        exclude = ["enterprise"]
+        fields = ["seq", "name", "area", "accident_category", "procedure", "location", "department", "controlled",
+                  "is_major_hazard_source", "has_emergency_plan", "monitoring", "reviewer", "responsible_contact", "note"]
 
 
 class ReturnForm(forms.Form):

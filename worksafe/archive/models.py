@@ -155,6 +155,9 @@ class ArchiveReview(models.Model):
         verbose_name = verbose_name_plural = "档案审核记录"
         ordering = ["-time", "-id"]
 
+    def __str__(self):
+        return f"档案审核（{self.get_source_display()}→{self.get_target_display()}，{self.actor_name}）"
+
 
 class SecondaryUnit(models.Model):
     """二级生产经营单位: a mine, a transport division ... of an enterprise, without its own licence."""

@@ -120,3 +120,7 @@ class Scan(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "扫码记录"
         indexes = [models.Index(fields=["code", "time"], name="scan_code_time")]
+
+    def __str__(self):
+        when = f"，{timezone.localtime(self.time):%Y-%m-%d %H:%M}" if self.time else ""  # set on the first save
+        return f"扫码记录（{self.get_tier_display()}{when}）"

@@ -187,6 +187,9 @@ class PasswordHistory(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self):
+        return f"历史密码（用户 {self.user_id}，{timezone.localtime(self.created_at):%Y-%m-%d}）"
+
 
 class LoginThrottle(models.Model):
     """Failed logins counted per (account, client), and per address across accounts (username "").
@@ -210,6 +213,9 @@ class LoginThrottle(models.Model):
         # The login log's list of locks: WHERE locked_until > now.
         indexes = [models.Index(fields=["locked_until"], name="login_throttle_locked")]
 
+    def __str__(self):
+        return f"登录失败计数 {self.username}" if self.username else "登录失败计数（按地址）"
+
 
 class UserSession(models.Model):
     """One logged-in session of a user, so the user can see and end them (the session store cannot be searched by
@@ -225,6 +231,9 @@ class UserSession(models.Model):
 
     class Meta:
         ordering = ["-last_seen"]
+
+    def __str__(self):
+        return f"登录会话（{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} 登录，{self.address or '地址未知'}）"
 
 
 class AuditAction(models.TextChoices):

@@ -19,11 +19,11 @@ def validate_uscc(value):
     try:
         uscc.validate(value)
     except InvalidLength:
-        raise ValidationError("统一社会信用代码应为18位。", code="uscc_length")
+        raise ValidationError("统一社会信用代码应为18位。", code="uscc_length") from None
     except InvalidChecksum:
-        raise ValidationError("统一社会信用代码校验位错误（GB 32100）。", code="uscc_checksum")
+        raise ValidationError("统一社会信用代码校验位错误（GB 32100）。", code="uscc_checksum") from None
     except (InvalidFormat, StdnumError):
-        raise ValidationError("统一社会信用代码格式错误（GB 32100）。", code="uscc_format")
+        raise ValidationError("统一社会信用代码格式错误（GB 32100）。", code="uscc_format") from None
 
 
 # The shape of a 统一社会信用代码 (GB 32100): 登记管理部门 and 机构类别 codes, the 6-digit region code, the 9-character

@@ -59,7 +59,8 @@ HAZARDS = [
     ("特种作业人员证书过期", "设备部", "2名电工特种作业操作证已超过复审期限", "special_equipment_mgmt", "management", "general"),
     ("应急预案未按期演练", "安环部", "本年度未组织综合应急预案演练", "emergency", "management", "general"),
     ("员工未佩戴防护眼镜", "打磨工位", "打磨作业人员未佩戴护目镜，存在飞溅物伤眼风险", "behaviour", "behaviour", "general"),
-    ("储罐区可燃气体报警器失效", "甲醇罐区", "2台可燃气体检测报警器未按期标定且无法报警，泄漏不能及时发现，可能引发火灾爆炸", "equipment", "condition", "major"),
+    ("储罐区可燃气体报警器失效", "甲醇罐区", "2台可燃气体检测报警器未按期标定且无法报警，泄漏不能及时发现，可能引发火灾爆炸",
+     "equipment", "condition", "major"),
     ("有限空间作业未检测", "污水池", "进入污水池清淤作业前未进行气体检测，未设专人监护，可能导致中毒窒息", "confined_space", "behaviour", "major"),
 ]
 

@@ -195,6 +195,13 @@ class Hazard(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # However a major hazard is recorded (form, check, public report, API), it awaits the regulator's review.
+        if self.level == Level.MAJOR and not self.review:
+            self.review = Review.PENDING
+        self.region_id, self.industry_id = self.enterprise.region_id, self.enterprise.industry_id
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("hazards:detail", args=[self.pk])
 
@@ -213,13 +220,6 @@ class Hazard(models.Model):
     @property
     def state_color(self):
         return STATE_COLORS[self.state]
-
-    def save(self, *args, **kwargs):
-        # However a major hazard is recorded (form, check, public report, API), it awaits the regulator's review.
-        if self.level == Level.MAJOR and not self.review:
-            self.review = Review.PENDING
-        self.region_id, self.industry_id = self.enterprise.region_id, self.enterprise.industry_id
-        super().save(*args, **kwargs)
 
     def audit_label(self):
         """What the change log keeps of a hazard (隐患增删改记录: description and level)."""
@@ -253,6 +253,9 @@ class HazardStep(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "隐患处理记录"
         ordering = ["time", "id"]
+
+    def __str__(self):
+        return f"隐患处理（{self.get_action_display()}，{self.actor_name}）"
 
 
 class HazardPhoto(models.Model):
@@ -294,6 +297,9 @@ class HazardYear(models.Model):
         constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="hazard_year_unique")]
         # 隐患统计: SUM(...) GROUP BY region, industry over a jurisdiction's range, read from the index alone.
         indexes = [models.Index(fields=["region", "industry", "year", "general", "major", "closed"], name="hazard_year_counts")]
+
+    def __str__(self):
+        return f"{self.year}年隐患汇总（企业 {self.enterprise_id}）"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -551,3 +557,6 @@ class PublicReportPhoto(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "随手拍照片"
         ordering = ["id"]
+
+    def __str__(self):
+        return f"随手拍 {self.report.receipt} 的照片"

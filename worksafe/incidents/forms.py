@@ -18,7 +18,10 @@ class AccidentForm(forms.ModelForm):
 class InvestigationForm(forms.ModelForm):
     class Meta:
         model = Investigation
-        exclude = ["accident"]
+        fields = ["number", "investigated_on", "subject", "team_lead", "team_members", "course", "direct_causes",
+                  "indirect_causes", "direct_responsibility", "leadership_responsibility", "loss_description", "training",
+                  "handling_opinion", "corrective_actions", "confirmed_by", "reviewed_by", "approved_by", "follow_up",
+                  "follow_up_reviewed_by"]
         widgets = {"investigated_on": DATE, **{name: textarea(4) for name in (
             "course", "direct_causes", "indirect_causes", "direct_responsibility", "leadership_responsibility",
             "loss_description", "training", "handling_opinion", "corrective_actions", "follow_up")}}

@@ -226,16 +226,16 @@ class AccidentReport(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.severity = severity_of(self.deaths, self.serious_injuries, self.direct_loss)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("incidents:report_detail", args=[self.pk])
 
     @property
     def closed(self):
         return self.investigation_id is not None
-
-    def save(self, *args, **kwargs):
-        self.severity = severity_of(self.deaths, self.serious_injuries, self.direct_loss)
-        super().save(*args, **kwargs)
 
 
 class FollowUp(models.Model):

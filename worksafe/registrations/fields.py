@@ -100,7 +100,7 @@ class Coordinate(forms.CharField):
         try:
             degrees = parse_coordinate(value)
         except (ValueError, decimal.InvalidOperation):
-            raise ValidationError("请填写十进制度数（如 34.756806）或度分秒（如 34°45′24.5″）。", code="invalid")
+            raise ValidationError("请填写十进制度数（如 34.756806）或度分秒（如 34°45′24.5″）。", code="invalid") from None
         if degrees > self.limit:
             raise ValidationError(f"不能大于 {self.limit}°。", code="max_value")
         return degrees

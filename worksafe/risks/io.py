@@ -228,7 +228,8 @@ NOTES = [
 
 LIST_SPEC = Spec(COLUMNS, key="event", title="安全风险分级管控清单", notes=NOTES)
 SAMPLE = [  # seed 004, 附件2, with its blank cells (merged in the original) and a second hazard source filled in
-    [1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险", "爆炸、火灾", "工程技术", "对液位进行巡检", "厂级", "李XX", "1天"],
+    [1, "甲醇罐区", "安环部", "张XX", "甲醇罐区微单元", "危险源1", "泄漏造成火灾", "重大风险", "爆炸、火灾", "工程技术", "对液位进行巡检",
+     "厂级", "李XX", "1天"],
     [None] * 9 + ["个体防护", "带口罩", None, "李XX", None],
     [2, None, None, None, None, None, "检修作业高空坠落", "一般风险", "高处坠落", "操作行为", "高处作业系挂安全带", "班组级", "检修工(王XX)", "1班"],
     [3, None, None, None, None, "危险源2", "管道腐蚀泄漏中毒", "较大风险", "中毒", "维护保养", "定期测厚检查", "车间级", "设备员(赵XX)", "1个月"],

@@ -176,6 +176,10 @@ class RiskEvent(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.enterprise_id = self.source.enterprise_id
+        super().save(*args, **kwargs)
+
     @property
     def color(self):
         return grading.COLORS[self.level]
@@ -183,10 +187,6 @@ class RiskEvent(models.Model):
     @property
     def grade(self):
         return grading.grade(self.level)
-
-    def save(self, *args, **kwargs):
-        self.enterprise_id = self.source.enterprise_id
-        super().save(*args, **kwargs)
 
     def clean(self):
         """Compute the value and level from the chosen method; field errors in Chinese."""

@@ -196,7 +196,7 @@ def _event(node, rec, where, label, errors, categories):
     if rec.method == Method.DIRECT:
         return True
     ok = True
-    for column, attr, scale in SCALES[rec.method]:
+    for _column, attr, scale in SCALES[rec.method]:
         value = getattr(rec, attr)
         allowed = [number for number, _ in scale]
         if value is not None and value not in allowed:

@@ -90,7 +90,8 @@ class Command(BaseCommand):
             region = e.region_id
             make_hazards(rng, e, regulator=reviewers.get(region[:6]) or reviewers.get(region[:4] + "00") or reviewers["410000"])
             if rng.random() < 0.3:
-                SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department=e.competent_department)
+                SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry,
+                                             competent_department=e.competent_department)
         # The first enterprises generated are the demo counties' (fewer when fewer enterprises were asked for).
         for row in rows[: len(ENTERPRISE_COUNTIES)]:
             e = Enterprise.objects.get(uscc=row.uscc)
@@ -120,7 +121,8 @@ class Command(BaseCommand):
 
     def flag_demo_accounts(self):
         """A demo database made before accounts carried the demo flag: flag those still on the published password."""
-        for user in User.objects.filter(is_demo=False, username__in=[g[0] for g in GOVERNMENT] + list(self.enterprise_accounts().values_list("username", flat=True))):
+        usernames = [g[0] for g in GOVERNMENT] + list(self.enterprise_accounts().values_list("username", flat=True))
+        for user in User.objects.filter(is_demo=False, username__in=usernames):
             if user.check_password(DEMO_PASSWORD):
                 User.objects.filter(pk=user.pk).update(is_demo=True)
 

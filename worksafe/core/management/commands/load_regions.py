@@ -13,5 +13,5 @@ class Command(BaseCommand):
         try:
             n = load_regions(path)
         except (OSError, ValueError) as e:
-            raise CommandError(f"无法载入 {path}：{e}")
+            raise CommandError(f"无法载入 {path}：{e}") from e
         self.stdout.write(f"已载入 {n} 个行政区划。")
