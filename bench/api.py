@@ -87,7 +87,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.run import OUT, ROOT, log, ms, percentile, regulators, run_backends
+from bench.run import OUT, ROOT, log, ms, parse, percentile, regulators, run_backends
 
 TARGET_RATE, TARGET_RATIO = 2000, 0.25
 PATH = "/api/v1/hazards"
@@ -109,7 +109,8 @@ def parse_args(argv=None):
     p.add_argument("--reuse", action="store_true", help="保留并复用 bench/out/api.sqlite3（已有数据时跳过生成）")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--result", help=argparse.SUPPRESS)
-    return p.parse_args(argv)
+    return parse(p, argv, tiny={"enterprises": 50, "hazards_per_enterprise": 2, "batches": 1, "batch_size": 20,
+                                "batch_enterprises": 5})
 
 
 def main(argv=None):

@@ -52,7 +52,13 @@ def weighted_regions(rng):
 
 
 class Loader:
-    """Inserts rows (dicts of attname → value) with explicit ids, converting values once per column type."""
+    """Inserts rows (dicts of attname → value) with explicit ids, converting values once per column type.
+
+    A column a row leaves out gets what saving through the ORM would give it: the current time for auto_now and
+    auto_now_add fields (their get_default() is None: Model.save sets them in pre_save), else the field's default.
+    A NOT NULL column with neither is refused before anything is written, naming it (a new required field would
+    otherwise stop a province-scale load at its first batch with the database's bare constraint error).
+    """
 
     def __init__(self, connection):
         self.connection = connection
@@ -90,7 +96,7 @@ class Loader:
         if not rows:
             return
         fields = [f for f in model._meta.concrete_fields if "id" in rows[0] or not f.primary_key]
-        defaults = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
+        defaults = missing(model, [f for f in fields if f.attname not in rows[0]])
         convert = [(i, c) for i, c in enumerate(self._converter(f) for f in fields) if c]
         names = [f.attname for f in fields]
         values = []
@@ -114,6 +120,22 @@ class Loader:
         with self.connection.cursor() as cursor:
             for sql in self.connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
+
+
+def missing(model, fields):
+    """{attname: value} for the columns `fields` that the rows leave out (see Loader)."""
+    from django.db import models
+    from django.utils import timezone
+
+    now, values = timezone.now(), {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            values[f.attname] = now if isinstance(f, models.DateTimeField) else timezone.localdate(now)
+        elif f.has_default() or f.null or f.get_default() is not None:
+            values[f.attname] = f.get_default()
+        else:
+            raise ValueError(f"bench.generate.Loader：{model._meta.label}.{f.attname} 不可为空，行里没有它的值，它也没有默认值")
+    return values
 
 
 def enterprise_row(e, now):

@@ -32,8 +32,14 @@ from bench.run import OUT, log, ms, run_backends
 # ---------------------------------------------------------------------------------------------------- parent
 
 
+# --tiny (bench.run.parse): the options of parser() for a run that only checks the bench works; 100 enterprises hold
+# every kind the benches look for (bench.registrations: an underground mine with a filled table, for seed 2020).
+TINY = {"enterprises": 100, "repeat": 1}
+
+
 def parser(name, description):
-    """The options every page bench takes (`name`: the bench's module in bench/); the bench adds its own."""
+    """The options every page bench takes (`name`: the bench's module in bench/); the bench adds its own, then
+    parses with bench.run.parse (--tiny: TINY and its own small values)."""
     p = argparse.ArgumentParser(prog=f"python -m bench.{name}", description=description)
     p.add_argument("--enterprises", type=int, default=300_000, help="生成的企业数（默认 300000）")
     p.add_argument("--backends", default="sqlite,postgres", help="逗号分隔：sqlite,postgres")

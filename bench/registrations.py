@@ -53,7 +53,7 @@ import time
 
 from bench import pages
 from bench.pages import Recorder, Scenario, explain, inline, scope_sql
-from bench.run import OUT, Bench, log, ms, number, percentile, regulators, run_backends
+from bench.run import OUT, Bench, log, ms, number, parse, percentile, regulators, run_backends
 
 EXPORT_TABLES = ("tailings_pond", "underground_mine")
 LEVELS = (("省级", "province", "41"), ("市级", "city", "4101"), ("县级", "county", "410105"))
@@ -65,7 +65,7 @@ BATCH = 2000  # registrations per bulk_create transaction
 
 
 def parse_args(argv=None):
-    return pages.parser("registrations", "行业登记表性能基准：批量导出与档案页").parse_args(argv)
+    return parse(pages.parser("registrations", "行业登记表性能基准：批量导出与档案页"), argv, tiny=pages.TINY)
 
 
 def main(argv=None):
@@ -513,7 +513,8 @@ def archive_scenario():
     from worksafe.registrations.models import Registration
 
     table = schema.get("underground_mine")
-    for label, key, prefix in reversed(LEVELS):
+    for level in reversed(LEVELS):
+        label, key, prefix = level  # label and key name the scenario after the loop
         found = list(Registration.objects.filter(table=table.key, enterprise__in=Enterprise.objects.filter(region_q(prefix)))
                      .order_by("pk").values_list("enterprise_id", "data")[:200])
         if found:

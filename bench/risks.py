@@ -47,7 +47,7 @@ from itertools import product
 
 from bench import pages
 from bench.pages import Scenario, count_limit, scope_sql, shown
-from bench.run import Bench, log, regulators
+from bench.run import Bench, log, parse, regulators
 
 PER_PAGE = 20
 # Tables whose statements are the page's data (the rest: session, user, organisation, filter choices).
@@ -60,7 +60,7 @@ def parse_args(argv=None):
     p = pages.parser("risks", "省级规模性能基准：风险统计与风险清单")
     p.add_argument("--events-per-enterprise", type=int, default=30, help="每家企业的安全风险数（默认 30）")
     p.add_argument("--stand-in", action="store_true", help="用企业列表和企业统计页代替风险清单和风险统计页")
-    return p.parse_args(argv)
+    return parse(p, argv, tiny={**pages.TINY, "events_per_enterprise": 5})
 
 
 def main(argv=None):
