@@ -10,7 +10,7 @@ class IncidentsConfig(AppConfig):
         from worksafe.core import audit
 
         from . import views
-        from .models import Accident, AccidentReport, FollowUp, Investigation, Penalty
+        from .models import Accident, AccidentReport, FollowUp, Investigation, Penalty, sanctioned
 
         audit.register(Accident, enterprise=lambda a: a.enterprise)
         audit.register(Investigation, enterprise=lambda i: i.accident.enterprise)
@@ -21,3 +21,4 @@ class IncidentsConfig(AppConfig):
         sections.add(sections.WORKBENCH, "incidents/card.html", views.archive_card)
         sections.add(sections.WORKBENCH, "incidents/charts.html", views.charts_card)
         sections.add(sections.ARCHIVE, "incidents/charts.html", views.charts_card)
+        sections.add_badge(sanctioned, "incidents/sanctioned_badge.html")

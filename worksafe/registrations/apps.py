@@ -16,3 +16,5 @@ class RegistrationsConfig(AppConfig):
         sections.add(sections.ARCHIVE, "registrations/card.html", views.archive_card)
         sections.add(sections.WORKBENCH, "registrations/workbench_card.html", views.workbench_card)
         sections.add_actions(views.actions)
+        sections.add_list_action("registrations/list_action.html", views.list_action)
+        sections.add_next_step(views.next_step)
