@@ -6,10 +6,12 @@ class ArchiveConfig(AppConfig):
     verbose_name = "一企一档"
 
     def ready(self):
-        from worksafe.core import audit
+        from worksafe.core import audit, menu
 
+        from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
         audit.register(Enterprise, enterprise=lambda e: e, exclude={"updated_at", *RISK_SUMMARY_FIELDS})
         audit.register(SecondaryUnit, enterprise=lambda u: u.enterprise)
         audit.register(KeySupervisionItem, enterprise=lambda i: i.enterprise)
+        menu.add(*ENTRIES)

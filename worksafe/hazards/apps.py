@@ -6,9 +6,10 @@ class HazardsConfig(AppConfig):
     verbose_name = "隐患排查治理"
 
     def ready(self):
-        from worksafe.core import audit
+        from worksafe.core import audit, menu
 
         from . import signals  # noqa: F401  (yearly counts; hazards raised by patrols)
+        from .menu import ENTRIES
         from .models import (
             Checklist,
             ChecklistItem,
@@ -35,3 +36,4 @@ class HazardsConfig(AppConfig):
         # read), and the reporter's contact and client key out of the audit trail altogether.
         audit.register(PublicReport, exclude={"client", "contact"})
         register_sections()
+        menu.add(*ENTRIES)

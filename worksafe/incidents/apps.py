@@ -7,9 +7,10 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from worksafe.archive import sections
-        from worksafe.core import audit
+        from worksafe.core import audit, menu
 
         from . import views
+        from .menu import ENTRIES
         from .models import Accident, AccidentReport, FollowUp, Investigation, Penalty, sanctioned
 
         audit.register(Accident, enterprise=lambda a: a.enterprise)
@@ -22,3 +23,4 @@ class IncidentsConfig(AppConfig):
         sections.add(sections.WORKBENCH, "incidents/charts.html", views.charts_card)
         sections.add(sections.ARCHIVE, "incidents/charts.html", views.charts_card)
         sections.add_badge(sanctioned, "incidents/sanctioned_badge.html")
+        menu.add(*ENTRIES)
