@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
     verbose_name = "系统基础"
 
     def ready(self):
-        from . import audit, checks, menu, sessions  # noqa: F401  (checks and sessions register themselves)
+        from . import audit, checks, demo, menu, sessions  # noqa: F401  (checks and sessions register themselves)
         from .models import Organization, User
 
         audit.register(User, enterprise=lambda u: u.enterprise, exclude={
@@ -21,4 +21,5 @@ class CoreConfig(AppConfig):
         })
         audit.register(Organization)
         menu.add(*menu.ENTRIES)
+        demo.add(10, "worksafe.core.demo.government")
         post_migrate.connect(_create_cache_table, sender=self)

@@ -7,7 +7,7 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from worksafe.archive import sections
-        from worksafe.core import audit, menu
+        from worksafe.core import audit, demo, menu
 
         from . import views
         from .menu import ENTRIES
@@ -24,3 +24,4 @@ class IncidentsConfig(AppConfig):
         sections.add(sections.ARCHIVE, "incidents/charts.html", views.charts_card)
         sections.add_badge(sanctioned, "incidents/sanctioned_badge.html")
         menu.add(*ENTRIES)
+        demo.add(100, "worksafe.incidents.fake.demo_ledgers")

@@ -6,7 +6,7 @@ class RisksConfig(AppConfig):
     verbose_name = "风险分级管控"
 
     def ready(self):
-        from worksafe.core import audit, menu
+        from worksafe.core import audit, demo, menu
 
         from . import checks, signals  # noqa: F401  (the bands check; derived data: the enterprise's risk summary, patrol deadlines)
         from .menu import ENTRIES
@@ -18,3 +18,4 @@ class RisksConfig(AppConfig):
         audit.register(PatrolItem, enterprise=lambda item: item.patrol.enterprise)
         register_sections()
         menu.add(*ENTRIES)
+        demo.add_each(20, "worksafe.risks.fake.demo_risks")
