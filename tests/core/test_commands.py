@@ -4,11 +4,15 @@ import sys
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from worksafe.archive.models import Enterprise, KeySupervisionItem
+from worksafe.core import demo as demo_data
 from worksafe.core.models import ChangeRecord, Organization, Region, RegionLevel, Role, User
 from worksafe.core.validators import validate_uscc
+from worksafe.hazards.models import Checklist, Hazard, PublicReport
+from worksafe.incidents.models import Penalty
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +31,8 @@ def run(*args):
 
 def clear_demo():
     Enterprise.objects.all().delete()
+    Checklist.objects.all().delete()  # the province's guideline, and 随手拍 reports: they outlive their owners
+    PublicReport.objects.all().delete()
     User.objects.all().delete()
     while Organization.objects.exists():
         Organization.objects.filter(children__isnull=True).delete()
@@ -49,15 +55,45 @@ def test_demo_creates_accounts_and_enterprises(demo_allowed):
     assert Organization.objects.get(name="金水区应急管理局").parent.name == "郑州市应急管理局"
 
 
+def fingerprint():
+    """Row counts of every table the demo fills, and what the random streams chose: enterprises, items, hazards, penalties."""
+    counts = {m._meta.label: m.objects.count() for m in apps.get_models() if m.__module__.startswith("worksafe.")
+              and m is not ChangeRecord}
+    return (counts, sorted(Enterprise.objects.values_list("uscc", "name")), list(KeySupervisionItem.objects.values_list("name", "area")),
+            sorted(Hazard.objects.values_list("name", "level")), sorted(Penalty.objects.values_list("kind", "state", "reason")))
+
+
 def test_demo_is_reproducible(demo_allowed):
     run("demo", "--enterprises", "15", "--seed", "7")
-    first = sorted(Enterprise.objects.values_list("uscc", "name"))
+    first = fingerprint()
     clear_demo()
     run("demo", "--enterprises", "15", "--seed", "7")
-    assert sorted(Enterprise.objects.values_list("uscc", "name")) == first
+    assert fingerprint() == first
     clear_demo()
     run("demo", "--enterprises", "15", "--seed", "8")
-    assert sorted(Enterprise.objects.values_list("uscc", "name")) != first
+    assert fingerprint()[1] != first[1]
+
+
+seen = []
+
+
+def step_of_a_new_module(demo):
+    seen.append(("once", Enterprise.objects.count(), KeySupervisionItem.objects.exists(), User.objects.filter(role=Role.ENTERPRISE_ADMIN).count()))
+
+
+def each_step_of_a_new_module(demo, e):
+    seen.append(("each", e.pk, Hazard.objects.filter(enterprise=e).exists(), e.secondary_units.exists()))
+
+
+def test_demo_runs_a_new_modules_steps_in_their_place(demo_allowed, monkeypatch):
+    """A module adds its demo data by registering steps (core/demo.py): here one between the filled-in enterprises and
+    their accounts, and one per enterprise between its hazards and its secondary units."""
+    monkeypatch.setattr(demo_data, "_steps", [*demo_data._steps, (45, f"{__name__}.step_of_a_new_module")])
+    monkeypatch.setattr(demo_data, "_each", [*demo_data._each, (35, f"{__name__}.each_step_of_a_new_module")])
+    seen.clear()
+    run("demo", "--enterprises", "3", "--seed", "2020")
+    ids = sorted(Enterprise.objects.values_list("pk", flat=True))
+    assert seen == [*[("each", pk, True, False) for pk in ids], ("once", 3, True, 0)]
 
 
 def test_demo_runs_once(demo_allowed):

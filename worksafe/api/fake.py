@@ -58,3 +58,20 @@ def make_subscriptions(rng, approved_for, pending_for=None, reviewer=None, now=N
 
 def _admin(enterprise):
     return enterprise.users.filter(role=Role.ENTERPRISE_ADMIN).order_by("pk").first()
+
+
+# ---- `worksafe demo` step and note (core/demo.py; registered in apps.py) ----
+
+
+def demo_subscriptions(demo):
+    """The 金水 demo enterprise connected (the documented key id and secret), the 二七 one waiting for review."""
+    if demo.showcase:
+        approved, pending = demo.showcase[0], demo.showcase[1] if len(demo.showcase) > 1 else None
+        make_subscriptions(demo.stream(8), approved, pending, reviewer=demo.reviewers.get(approved.region_id))
+
+
+def demo_note():
+    sub = ApiSubscription.objects.filter(key_id=DEMO_KEY_ID).select_related("enterprise").first()
+    if sub:
+        return f"数据对接演示（{sub.enterprise.name}，仅限演示数据）：", [f"企业标识 {DEMO_KEY_ID}  授权KEY {DEMO_SECRET}  接口文档 /api/v1/docs"]
+    return None

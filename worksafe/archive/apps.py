@@ -6,10 +6,17 @@ class ArchiveConfig(AppConfig):
     verbose_name = "一企一档"
 
     def ready(self):
-        from worksafe.core import audit
+        from worksafe.core import audit, demo, menu
 
+        from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
         audit.register(Enterprise, enterprise=lambda e: e, exclude={"updated_at", *RISK_SUMMARY_FIELDS})
         audit.register(SecondaryUnit, enterprise=lambda u: u.enterprise)
         audit.register(KeySupervisionItem, enterprise=lambda i: i.enterprise)
+        menu.add(*ENTRIES)
+        demo.add(20, "worksafe.archive.fake.demo_enterprises")
+        demo.add(40, "worksafe.archive.fake.demo_fill")
+        demo.add_each(10, "worksafe.archive.fake.demo_key_items")
+        demo.add_each(40, "worksafe.archive.fake.demo_unit")
+        demo.add(50, "worksafe.archive.fake.demo_accounts")

@@ -3,9 +3,10 @@ from decimal import Decimal
 
 from stdnum.cn import uscc as uscc_mod
 
-from worksafe.core.models import CompetentDepartment
+from worksafe.core import demo as demo_data
+from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region, RegionLevel, Role, User
 
-from .models import Enterprise, ReviewState, YesNoNA
+from .models import Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit, YesNoNA
 
 WORDS = "宏达 华兴 中原 金源 恒泰 鑫盛 东方 永安 瑞丰 天成 豫龙 嵩山 黄河 伏牛 汇通 新亚 正大 安泰 国泰 盛世 长青 博远 利民 光明".split()
 TRADES = {
@@ -72,3 +73,57 @@ def make_enterprise(rng, region, industry, seen=None):
         latitude=Decimal(f"{rng.uniform(31.4, 36.3):.6f}"),
         review_state=rng.choices(list(ReviewState.values), weights=[3, 3, 10, 1])[0],
     )
+
+
+# ---- `worksafe demo` steps (core/demo.py; registered in apps.py) ----
+
+
+def demo_enterprises(demo):
+    """The random enterprises, the first of them in the demo counties (ENTERPRISE_COUNTIES)."""
+    rng = demo.rng
+    counties = list(Region.objects.filter(level=RegionLevel.COUNTY, code__startswith="41").select_related("parent"))
+    zhengzhou = [r for r in counties if r.code.startswith("4101")]
+    industries = list(Industry.objects.filter(children__isnull=True))
+    seen = set(Enterprise.objects.values_list("uscc", flat=True))
+    rows = []
+    for i in range(demo.enterprises):
+        # Half of the demo enterprises in 郑州 so the city and county accounts have plenty to see.
+        region = rng.choice(zhengzhou if i % 2 else counties)
+        if i < len(demo_data.ENTERPRISE_COUNTIES):
+            region = next(r for r in counties if r.code == demo_data.ENTERPRISE_COUNTIES[i])
+        rows.append(make_enterprise(rng, region, rng.choice(industries), seen))
+    Enterprise.objects.bulk_create(rows, batch_size=500)
+    # The first enterprises generated are the demo counties' (fewer when fewer enterprises were asked for).
+    demo.showcase = [Enterprise.objects.get(uscc=row.uscc) for row in rows[: len(demo_data.ENTERPRISE_COUNTIES)]]
+
+
+def demo_fill(demo):
+    """The first enterprises, one at a time, filled in by every app's per-enterprise steps (core/demo.py add_each)."""
+    demo.categories = list(AccidentCategory.objects.all())
+    for e in Enterprise.objects.order_by("pk")[: min(demo.enterprises, demo_data.EACH)]:
+        demo_data.fill(demo, e)
+
+
+def demo_key_items(demo, e):
+    rng = demo.rng
+    for n in range(rng.randrange(1, 4)):
+        KeySupervisionItem.objects.create(
+            enterprise=e, seq=n + 1, name=rng.choice(["液氨储罐区", "反应釜", "粉尘涉爆车间", "有限空间作业", "动火作业", "配电室"]),
+            area=rng.choice(["一车间", "二车间", "罐区", "仓库"]), accident_category=rng.choice(demo.categories),
+            procedure=rng.choice(["", "加氢工艺", "聚合工艺"]), location="东侧", department="应急局",
+            is_major_hazard_source=rng.random() < 0.2, has_emergency_plan=rng.random() < 0.8,
+            monitoring="可燃气体报警、视频监控", reviewer="安全部长", responsible_contact="安环部 0371-66668888",
+        )
+
+
+def demo_unit(demo, e):
+    if demo.rng.random() < 0.3:
+        SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department=e.competent_department)
+
+
+def demo_accounts(demo):
+    """An administrator account for each demo county's enterprise, on the documented password."""
+    for e in demo.showcase:
+        user = User(username=e.uscc, full_name=e.name, role=Role.ENTERPRISE_ADMIN, enterprise=e, is_demo=True)
+        user.set_password(demo_data.DEMO_PASSWORD)
+        user.save()

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
@@ -16,8 +15,6 @@ from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 from worksafe.core.passwords import issue_one_time_password
 from worksafe.core.scoping import change_q, enterprises_for
 from worksafe.core.views import redirect_next
-from worksafe.incidents.models import sanctioned
-from worksafe.registrations import schema as registration_schema
 
 from . import sections
 from .filters import EnterpriseFilter
@@ -72,14 +69,14 @@ def enterprise_list(request):
     filterset, qs, sort_key = filtered_enterprises(request)
     # A keyword search reads its page by id first: a guard against PostgreSQL's join plans (listing.Paginator).
     page = paginate(request, qs, by_id=bool(request.GET.get("q", "").strip()))
+    sections.mark_badges(page)  # the flags later features put on rows (under an active 联合惩戒 ...)
     context = {
         "filter": filterset,
         "page": page,
-        "sanctioned": sanctioned([e.pk for e in page]),  # flagged in the list: under an active 联合惩戒
         "sort": sort_key,
         "return_form": ReturnForm(),
         "can_add": permissions.can_manage_enterprise(request.user),
-        "registration_tables": registration_schema.tables(),
+        "list_actions": sections.list_actions(request),
     }
     template = "archive/enterprise_list_rows.html" if request.htmx and not request.htmx.boosted else "archive/enterprise_list.html"
     return render(request, template, context)
@@ -88,11 +85,11 @@ def enterprise_list(request):
 @login_required
 def enterprise_detail(request, pk):
     enterprise = scoped_enterprise(request, pk)
+    sections.mark_badges([enterprise])
     user = request.user
     history = ChangeRecord.objects.filter(enterprise_id=enterprise.pk).select_related("content_type")
     context = {
         "e": enterprise,
-        "sanctioned": bool(sanctioned([enterprise.pk])),
         "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason", *RISK_SUMMARY_FIELDS}),
         # Later features (risks, hazards, ledgers, the QR code) add their cards through sections.py.
         "sections": sections.render(sections.ARCHIVE, request, enterprise),
@@ -158,15 +155,9 @@ def enterprise_edit(request, pk):
                 if enterprise.uscc != old_uscc:
                     _follow_uscc(enterprise, old_uscc)
                 messages.success(request, "企业基本信息已保存。")
-                return redirect(next_after_basic(enterprise))
+                return redirect(sections.next_after_basic(enterprise))
         form.add_error(None, "修改后的企业将超出您的管辖范围，未保存。")
     return render(request, "archive/enterprise_form.html", {"form": form, "e": enterprise})
-
-
-def next_after_basic(enterprise):
-    """As the manual has it: an enterprise of an industry with a registration table (尾矿库, 地下矿山 ...) goes on to it."""
-    tables = registration_schema.for_industry(enterprise.industry_id)
-    return reverse("registrations:edit", args=[enterprise.pk, tables[0].key]) if tables else enterprise.get_absolute_url()
 
 
 def _follow_uscc(enterprise, old_uscc):

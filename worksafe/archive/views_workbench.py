@@ -1,6 +1,4 @@
 """我的工作台: the enterprise user's home, a summary of its own archive."""
-from typing import NamedTuple
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,12 +9,7 @@ from worksafe.core.display import fetch_related_names
 from worksafe.core.models import AuditAction, ChangeRecord, Role
 
 from . import sections
-
-
-class Action(NamedTuple):
-    label: str
-    url: str
-    post: bool = False  # a form button (changes state) rather than a link
+from .sections import Action
 
 
 def actions(user, e):

@@ -13,11 +13,13 @@ class CoreConfig(AppConfig):
     verbose_name = "系统基础"
 
     def ready(self):
-        from . import audit, checks, sessions  # noqa: F401  (checks and sessions register themselves)
+        from . import audit, checks, demo, menu, sessions  # noqa: F401  (checks and sessions register themselves)
         from .models import Organization, User
 
         audit.register(User, enterprise=lambda u: u.enterprise, exclude={
             "password", "password_changed_at", "last_login", "date_joined", "is_superuser", "is_staff", "first_name", "last_name",
         })
         audit.register(Organization)
+        menu.add(*menu.ENTRIES)
+        demo.add(10, "worksafe.core.demo.government")
         post_migrate.connect(_create_cache_table, sender=self)

@@ -6,9 +6,10 @@ class HazardsConfig(AppConfig):
     verbose_name = "隐患排查治理"
 
     def ready(self):
-        from worksafe.core import audit
+        from worksafe.core import audit, demo, menu
 
         from . import signals  # noqa: F401  (yearly counts; hazards raised by patrols)
+        from .menu import ENTRIES
         from .models import (
             Checklist,
             ChecklistItem,
@@ -35,3 +36,9 @@ class HazardsConfig(AppConfig):
         # read), and the reporter's contact and client key out of the audit trail altogether.
         audit.register(PublicReport, exclude={"client", "contact"})
         register_sections()
+        menu.add(*ENTRIES)
+        demo.add(30, "worksafe.hazards.fake.demo_guideline")
+        demo.add_each(30, "worksafe.hazards.fake.demo_hazards")
+        demo.add(60, "worksafe.hazards.fake.demo_plans")
+        demo.add(70, "worksafe.hazards.fake.demo_reporting")
+        demo.add(110, "worksafe.hazards.fake.demo_settle")

@@ -3,10 +3,12 @@ import datetime
 import io
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from worksafe.archive.fake import person
+from worksafe.archive.models import Enterprise
 
 from .models import (
     CheckKind,
@@ -230,3 +232,31 @@ def make_reporting(rng, enterprises, today=None):
         duties.append(duty)
     ReportingDuty.objects.bulk_create(duties)
     HazardReport.objects.bulk_create(reports)
+
+
+# ---- `worksafe demo` steps (core/demo.py; registered in apps.py) ----
+
+
+def demo_guideline(demo):
+    """The province's checklist every demo enterprise's plans follow."""
+    demo.guideline = make_guideline(owner=demo.orgs["410000"])
+
+
+def demo_hazards(demo, e):
+    make_hazards(demo.rng, e, regulator=demo.reviewer_for(e.region_id))
+
+
+def demo_plans(demo):
+    """The demo counties' enterprises: check plans, and 随手拍 reports waiting for their county."""
+    for e in demo.showcase:
+        make_plan(demo.rng, e, demo.guideline)
+        make_public_reports(demo.rng, e)
+
+
+def demo_reporting(demo):
+    make_reporting(demo.rng, Enterprise.objects.order_by("pk"))
+
+
+def demo_settle(demo):
+    """Patrols raise their hazards once committed (risks.signals.measure_not_in_place): settle them after that."""
+    transaction.on_commit(lambda: settle_patrol_hazards(demo.rng))

@@ -53,10 +53,8 @@ def hazard_actions(user, enterprise):
     """On site (the scan page of its own code): a check, a hazard found."""
     if not (user.is_enterprise_user and workflow.can_report(user, enterprise)):
         return []
-    from worksafe.archive.views_workbench import Action
-
-    return [Action("记录隐患排查", reverse("hazards:check_add", args=[enterprise.pk])),
-            Action("登记隐患", reverse("hazards:add", args=[enterprise.pk]))]
+    return [sections.Action("记录隐患排查", reverse("hazards:check_add", args=[enterprise.pk])),
+            sections.Action("登记隐患", reverse("hazards:add", args=[enterprise.pk]))]
 
 
 def register_sections():

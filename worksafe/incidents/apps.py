@@ -7,10 +7,11 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from worksafe.archive import sections
-        from worksafe.core import audit
+        from worksafe.core import audit, demo, menu
 
         from . import views
-        from .models import Accident, AccidentReport, FollowUp, Investigation, Penalty
+        from .menu import ENTRIES
+        from .models import Accident, AccidentReport, FollowUp, Investigation, Penalty, sanctioned
 
         audit.register(Accident, enterprise=lambda a: a.enterprise)
         audit.register(Investigation, enterprise=lambda i: i.accident.enterprise)
@@ -21,3 +22,6 @@ class IncidentsConfig(AppConfig):
         sections.add(sections.WORKBENCH, "incidents/card.html", views.archive_card)
         sections.add(sections.WORKBENCH, "incidents/charts.html", views.charts_card)
         sections.add(sections.ARCHIVE, "incidents/charts.html", views.charts_card)
+        sections.add_badge(sanctioned, "incidents/sanctioned_badge.html")
+        menu.add(*ENTRIES)
+        demo.add(100, "worksafe.incidents.fake.demo_ledgers")

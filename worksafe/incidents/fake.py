@@ -3,6 +3,8 @@ import datetime
 from decimal import Decimal
 
 from worksafe.archive.fake import person
+from worksafe.archive.models import Enterprise
+from worksafe.core import demo as demo_data
 from worksafe.core.models import AccidentCategory
 
 from .models import Accident, AccidentKind, AccidentType, Investigation, Penalty, PenaltyKind, PenaltyState
@@ -75,3 +77,16 @@ def make_report(rng, e, user, closed=False):
         report.investigation = investigation
     report.save()
     return report
+
+
+# ---- `worksafe demo` step (core/demo.py; registered in apps.py) ----
+
+
+def demo_ledgers(demo):
+    """Accident and penalty ledgers, from a stream of their own: the third demo enterprise under an active 联合惩戒,
+    事故快报 filed by the county (金水, 二七 ...) for the first four, one of them closed."""
+    rng = demo.stream(7)
+    for n, e in enumerate(Enterprise.objects.order_by("pk").select_related("region")[: min(demo.enterprises, demo_data.EACH)]):
+        make_ledgers(rng, e, sanction=n == 2)
+        if n < 4:
+            make_report(rng, e, demo.reviewer_for(e.region_id), closed=n == 0)

@@ -7,7 +7,7 @@ class RegistrationsConfig(AppConfig):
 
     def ready(self):
         from worksafe.archive import sections
-        from worksafe.core import audit
+        from worksafe.core import audit, demo
 
         from . import views
         from .models import Registration
@@ -16,3 +16,6 @@ class RegistrationsConfig(AppConfig):
         sections.add(sections.ARCHIVE, "registrations/card.html", views.archive_card)
         sections.add(sections.WORKBENCH, "registrations/workbench_card.html", views.workbench_card)
         sections.add_actions(views.actions)
+        sections.add_list_action("registrations/list_action.html", views.list_action)
+        sections.add_next_step(views.next_step)
+        demo.add(90, "worksafe.registrations.fake.demo_registrations")

@@ -9,6 +9,7 @@ import decimal
 import random
 
 from worksafe.archive.fake import WORDS, mobile, person
+from worksafe.archive.models import Enterprise
 
 from .fields import OTHER, Group, json_number
 from .models import Registration
@@ -111,3 +112,11 @@ def make_registrations(rng, enterprises):
             for e in enterprises for t in for_industry(e.industry_id)]
     Registration.objects.bulk_create(rows, batch_size=500)
     return rows
+
+
+# ---- `worksafe demo` step (core/demo.py; registered in apps.py) ----
+
+
+def demo_registrations(demo):
+    """Industry registration tables (尾矿库, 地下矿山 ...), from a stream of their own: the data before stays as it was."""
+    make_registrations(demo.stream(6), Enterprise.objects.order_by("pk")[: min(demo.enterprises, 300)].select_related("industry"))

@@ -48,12 +48,23 @@ def workbench_card(request, enterprise):
 
 def actions(user, enterprise):
     """The workbench's (and the own code's scan page's) buttons: the tables of the enterprise's industry."""
-    from worksafe.archive.views_workbench import Action
+    from worksafe.archive.sections import Action
 
     if not permissions.can_edit_archive(user, enterprise):
         return []
     return [Action(f"{t.short}登记表", reverse("registrations:edit", args=[enterprise.pk, t.key]))
             for t in schema.for_industry(enterprise.industry_id)]
+
+
+def list_action(request):
+    """The enterprise list's menu: each table, for the filtered enterprises of its industries (bulk_export)."""
+    return {"tables": schema.tables()}
+
+
+def next_step(enterprise):
+    """After the basic information (表1), the first table of the enterprise's industry, if it has one."""
+    tables = schema.for_industry(enterprise.industry_id)
+    return reverse("registrations:edit", args=[enterprise.pk, tables[0].key]) if tables else None
 
 
 @login_required

@@ -6,9 +6,10 @@ class RisksConfig(AppConfig):
     verbose_name = "风险分级管控"
 
     def ready(self):
-        from worksafe.core import audit
+        from worksafe.core import audit, demo, menu
 
         from . import checks, signals  # noqa: F401  (the bands check; derived data: the enterprise's risk summary, patrol deadlines)
+        from .menu import ENTRIES
         from .models import ControlMeasure, FourColourMap, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
         from .sections import register_sections
 
@@ -16,3 +17,5 @@ class RisksConfig(AppConfig):
             audit.register(model, enterprise=lambda obj: obj.enterprise, exclude={"next_due_at", "last_checked_at", "updated_at"})
         audit.register(PatrolItem, enterprise=lambda item: item.patrol.enterprise)
         register_sections()
+        menu.add(*ENTRIES)
+        demo.add_each(20, "worksafe.risks.fake.demo_risks")

@@ -130,3 +130,13 @@ def make_patrols(rng, enterprise, days=400):
                   for m in rng.sample(measures, max(1, len(measures) // 2))]
         checks = [c if c.in_place or c.note else c._replace(note="措施未落实") for c in checks]
         record_patrol(enterprise, None, moment, person(rng), checks)
+
+
+# ---- `worksafe demo` step (core/demo.py; registered in apps.py) ----
+
+
+def demo_risks(demo, e):
+    """Each enterprise's risk list, its four-colour map and a year of patrols."""
+    make_risk_list(demo.rng, e)
+    make_site_plan(demo.rng, e)
+    make_patrols(demo.rng, e)

@@ -34,9 +34,7 @@ def risk_actions(user, enterprise):
     """On site (the scan page of its own code): the patrol."""
     if not permissions.can_edit_risks(user, enterprise):
         return []
-    from worksafe.archive.views_workbench import Action
-
-    return [Action("记录风险巡检", reverse("risks:patrol_add", args=[enterprise.pk]))]
+    return [sections.Action("记录风险巡检", reverse("risks:patrol_add", args=[enterprise.pk]))]
 
 
 def register_sections():
