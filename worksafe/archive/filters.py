@@ -5,8 +5,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
 from worksafe.core.models import CompetentDepartment, Industry, Region, RegionLevel
+from worksafe.core.risk_levels import RiskLevel
 from worksafe.core.scoping import industry_codes, region_q, regions_for
-from worksafe.risks.grading import RiskLevel
 
 from .models import Enterprise, ReviewState
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from worksafe.archive.filters import YES_NO, FastSelect, enterprise_search_q
 from worksafe.archive.models import Enterprise
 from worksafe.core.models import AccidentCategory, Industry, Region, RegionLevel
+from worksafe.core.risk_levels import RiskLevel
 from worksafe.core.scoping import industry_codes, region_q, regions_for
 
-from .grading import RiskLevel
 from .models import ControlMeasure, ObjectKind, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
 
 REGION_LEVELS = [RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY]

@@ -32,10 +32,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from worksafe.core import permissions
 from worksafe.core.models import AccidentCategory, AuditAction
 from worksafe.core.pdf import render_pdf
+from worksafe.core.risk_levels import COLORS, ORDER, RiskLevel
 from worksafe.core.xlsx import HEADER_FILL, HELP_SHEET, REQUIRED_FONT, Column, RowError, Spec, cell_text, decimal_parser, human_size
 
 from . import grading
-from .grading import RiskLevel
 from .models import (
     ControlMeasure,
     ControlTier,
@@ -141,7 +141,7 @@ def _col(header, name, **kw):
     return Column(header, name, format=lambda row, f=name: row.get(f), **kw)
 
 
-LEVEL_CHOICES = [(level.value, level.label) for level in grading.ORDER]
+LEVEL_CHOICES = [(level.value, level.label) for level in ORDER]
 TIER_CHOICES = list(TIER_LABELS.items())
 METHOD_CHOICES = list(METHOD_LABELS.items())
 
@@ -785,7 +785,7 @@ def table3_workbook(enterprise, events):
             cell.border, cell.alignment = border, wrap
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # user text, never a formula
-        color = LEVEL_FILLS.get(grading.COLORS.get(ev.level))
+        color = LEVEL_FILLS.get(COLORS.get(ev.level))
         if color:
             level_cell = ws.cell(row=ws.max_row, column=9)
             level_cell.fill = PatternFill("solid", fgColor=color)

@@ -24,10 +24,10 @@ from PIL import Image
 from worksafe.archive.views import regulator_only, require, scoped_enterprise
 from worksafe.core import permissions, storage, uploads
 from worksafe.core.listing import paginate, sort
+from worksafe.core.risk_levels import ORDER, grade, overall
 from worksafe.core.scoping import enterprise_q, enterprises_for
 
 from .forms_map import MapFilter, PlaceForm, PlanForm, ReadyMapForm
-from .grading import ORDER, grade, overall
 from .models import FourColourMap, RiskEvent, RiskUnit
 
 NOT_GRADED = "none"  # data-level of a unit without graded events (a grey marker)

@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from worksafe.archive.views import regulator_only
 from worksafe.core import listing
+from worksafe.core.risk_levels import overall
 from worksafe.core.scoping import enterprise_q
 
 from . import filters
-from .grading import overall
 from .models import ControlMeasure, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
 
 COUNT_LIMIT = 10_000

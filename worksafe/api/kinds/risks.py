@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from worksafe.core.models import AccidentCategory
-from worksafe.risks.grading import RiskLevel
+from worksafe.core.risk_levels import RiskLevel
 from worksafe.risks.io import SCALES, _num
 from worksafe.risks.models import ControlMeasure, HazardSource, Method, RiskEvent, RiskObject, RiskUnit
 
