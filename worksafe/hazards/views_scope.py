@@ -31,8 +31,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from worksafe.archive.views import regulator_only, scoped_enterprise
 from worksafe.core import audit, listing
+from worksafe.core.access import regulator_only, scoped_enterprise
 from worksafe.core.display import fetch_related_names
 from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.core.scoping import change_q, enterprise_q

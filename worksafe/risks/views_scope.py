@@ -25,8 +25,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from worksafe.archive.views import regulator_only
 from worksafe.core import listing
+from worksafe.core.access import regulator_only
 from worksafe.core.risk_levels import overall
 from worksafe.core.scoping import enterprise_q
 
