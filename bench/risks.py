@@ -137,7 +137,7 @@ class RiskLists:
         from django.conf import settings
         from django.utils import timezone
 
-        from worksafe.archive.fake import person
+        from worksafe.core.fake import person
         from worksafe.risks.fake import MEASURES
         from worksafe.risks.models import ControlMeasure, HazardSource, Patrol, PatrolItem, PatrolYear, RiskEvent, RiskObject, RiskUnit
 

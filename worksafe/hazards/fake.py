@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from worksafe.archive.fake import person
+from worksafe.core.fake import person
 
 from .models import (
     CheckKind,

@@ -2,7 +2,7 @@
 import datetime
 from decimal import Decimal
 
-from worksafe.archive.fake import person
+from worksafe.core.fake import person
 from worksafe.core.models import AccidentCategory
 
 from .models import Accident, AccidentKind, AccidentType, Investigation, Penalty, PenaltyKind, PenaltyState

@@ -8,7 +8,7 @@ import datetime
 import decimal
 import random
 
-from worksafe.archive.fake import WORDS, mobile, person
+from worksafe.core.fake import WORDS, mobile, person
 
 from .fields import OTHER, Group, json_number
 from .models import Registration

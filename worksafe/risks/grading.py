@@ -22,7 +22,15 @@ LEC_C = [(D("100"), "大灾难，10人以上死亡"), (D("40"), "灾难，3～9�
          (D("7"), "严重，重伤"), (D("3"), "重大，致残"), (D("1"), "引人注目，不利于基本的安全卫生要求")]
 LS_L = [(5, "在正常情况下经常发生"), (4, "很可能发生"), (3, "可能发生"), (2, "较不可能发生"), (1, "基本不可能发生")]
 LS_S = [(5, "死亡3人以上或重大财产损失"), (4, "死亡1～2人或较大财产损失"), (3, "重伤或一般财产损失"), (2, "轻伤"), (1, "无伤亡")]
+# Each method's factors as (letter, RiskEvent field, scale), keyed by Method's values: what the xlsx risk list and the
+# data API check a submitted event's factors against.
+SCALES = {"lec": (("l", "lec_l", LEC_L), ("e", "lec_e", LEC_E), ("c", "lec_c", LEC_C)), "ls": (("l", "ls_l", LS_L), ("s", "ls_s", LS_S))}
 
+
+
+def numeral(number):
+    """3.0 → "3", 0.50 → "0.5", 720.000 → "720": numbers as people write them."""
+    return format(Decimal(number).normalize(), "f")
 
 
 def _choices(scale, places=None):
