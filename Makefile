@@ -46,6 +46,7 @@ bench: venv system-packages
 lint: venv
 	$(PY) -m django makemigrations --check --dry-run --settings=worksafe.settings
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) data

@@ -207,7 +207,7 @@ def make_batch(rng, pool, b, prefix, size, spread, now, zone):
     external ids f"{prefix}{b:03d}-{i:04d}"."""
     from bench.generate import RISKY
     from bench.hazards import GENERAL, MAJOR, MAJOR_SHARE, PRECAUTIONS, SOURCES, pick
-    from worksafe.archive.fake import person
+    from worksafe.core.fake import person
 
     today = now.astimezone(zone).date()
     days = datetime.timedelta

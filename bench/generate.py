@@ -211,7 +211,7 @@ def generate(n=300_000, seed=2020, log=print, accounts=True, extra=None):
 
 def _children(rng, enterprises, ctx):
     """Key items, secondary units, review steps and change records of a batch, as rows."""
-    from worksafe.archive.fake import person
+    from worksafe.core.fake import person
     from worksafe.core.models import AuditAction
 
     items, units, reviews, changes = [], [], [], []

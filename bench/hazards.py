@@ -224,7 +224,7 @@ class HazardData:
         from django.conf import settings
         from django.utils import timezone
 
-        from worksafe.archive.fake import person
+        from worksafe.core.fake import person
         from worksafe.hazards.models import Hazard, HazardYear, ReportingDuty
 
         self.rng = random.Random(seed * 7919 + 5)  # not generate()'s: the enterprises stay those of bench.run

@@ -252,12 +252,15 @@ def shown(html, n):
 
 
 def count_limit(app):
-    """How many rows `app`'s regulator lists count up to (worksafe.<app>.views_scope.COUNT_LIMIT; None: exactly)."""
+    """How many rows `app`'s regulator lists (worksafe.<app>.views_scope) count up to (core.listing.COUNT_LIMIT;
+    None: exactly)."""
     try:
-        views_scope = importlib.import_module(f"worksafe.{app}.views_scope")
+        importlib.import_module(f"worksafe.{app}.views_scope")
     except ImportError:
         return None
-    return getattr(views_scope, "COUNT_LIMIT", None)
+    from worksafe.core.listing import COUNT_LIMIT
+
+    return COUNT_LIMIT
 
 
 def scope_sql(prefix):

@@ -181,7 +181,7 @@ def breakdown(user, n):
     from django.test import RequestFactory
     from weasyprint import HTML
 
-    from worksafe.archive.views import filtered_enterprises
+    from worksafe.archive.listing import filtered_enterprises
     from worksafe.codes import render as draw
     from worksafe.codes import targets
     from worksafe.codes.models import Code

@@ -452,7 +452,7 @@ def breakdown(user, table):
     from django.db.models import JSONField, OuterRef, Subquery
     from django.test import RequestFactory
 
-    from worksafe.archive.views import filtered_enterprises
+    from worksafe.archive.listing import filtered_enterprises
     from worksafe.registrations import export
     from worksafe.registrations.models import Registration
 

@@ -137,7 +137,7 @@ class RiskLists:
         from django.conf import settings
         from django.utils import timezone
 
-        from worksafe.archive.fake import person
+        from worksafe.core.fake import person
         from worksafe.risks.fake import MEASURES
         from worksafe.risks.models import ControlMeasure, HazardSource, Patrol, PatrolItem, PatrolYear, RiskEvent, RiskObject, RiskUnit
 
@@ -311,7 +311,7 @@ def verify_summary(sample=500):
             " (SELECT COUNT(*) FROM risks_riskevent v WHERE v.enterprise_id = e.id AND v.level = 'low')"
             " FROM archive_enterprise e WHERE e.id %% %s = 0", [step])
         rows = cursor.fetchall()
-    from worksafe.risks.grading import overall
+    from worksafe.core.risk_levels import overall
 
     for pk, grade, *values in rows:
         stored, counts = values[:4], values[4:]

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from worksafe.risks.grading import LS_L, LS_S, GradingError, RiskLevel, lec, ls, overall
+from worksafe.core.risk_levels import RiskLevel, overall
+from worksafe.risks.grading import LS_L, LS_S, GradingError, lec, ls
 
 
 @pytest.mark.parametrize("d, level", [

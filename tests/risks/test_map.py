@@ -415,6 +415,7 @@ def test_the_map_list_filters(login, users, enterprise, other_enterprise, risks,
     assert map_rows(client.get(url, {"region": JINSHUI, "has_map": "1", "risk_grade": "major"})) == [enterprise.pk]
     assert map_rows(client.get(url, {"q": "二七测试"})) == [other_enterprise.pk]
     assert map_rows(client.get(url, {"sort": "-updated_at"}))[-1] != map_rows(client.get(url, {"sort": "updated_at"}))[-1]
+    assert [field.label for field in client.get(url).context["filter"].form] == ["关键字", "属地", "行业分类", "安全风险等级", "四色图"]
 
 
 def test_the_map_list_is_for_regulators(login, users):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import ERQI, JINSHUI, add_risk_event, create_enterprise, create_patrol, create_risk_list
-from worksafe.risks import views_scope
+from worksafe.core import listing
 from worksafe.risks.models import ControlMeasure, RiskUnit
 
 pytestmark = pytest.mark.django_db
@@ -235,7 +235,7 @@ def test_rows_follow_the_enterprises_then_each_risk_list(login, users, enterpris
 
 
 def test_the_count_stops_at_the_limit_and_says_so(login, users, enterprise, lists, monkeypatch):
-    monkeypatch.setattr(views_scope.CappedPaginator, "limit", 3)
+    monkeypatch.setattr(listing.CappedPaginator, "limit", 3)
     client = login(users["city"])
     response = client.get(url("events"))
     page = response.context["page"]

@@ -3,7 +3,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from worksafe.archive.filters import FastSelect, enterprise_search_q
+from worksafe.core.filters import FastSelect, enterprise_search_q
 
 from .models import ApiSubscription, Interface, SubscriptionState
 

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from worksafe.core.risk_levels import RiskLevel
 from worksafe.hazards.models import Category, CheckKind, HazardCheckItem, HazardStep, Kind, Level, Source, State
-from worksafe.risks.grading import RiskLevel
 from worksafe.risks.models import ControlTier, FrequencyUnit, MeasureCategory, Method, ObjectKind, Tense
 from worksafe.risks.models import State as EventState
 

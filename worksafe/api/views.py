@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from worksafe.archive.views import require
+from worksafe.core.access import require
 from worksafe.core.listing import paginate
 
 from . import workflow

@@ -4,18 +4,16 @@ from decimal import Decimal
 from stdnum.cn import uscc as uscc_mod
 
 from worksafe.core import demo as demo_data
+from worksafe.core.fake import WORDS, mobile, person
 from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region, RegionLevel, Role, User
 
 from .models import Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit, YesNoNA
 
-WORDS = "宏达 华兴 中原 金源 恒泰 鑫盛 东方 永安 瑞丰 天成 豫龙 嵩山 黄河 伏牛 汇通 新亚 正大 安泰 国泰 盛世 长青 博远 利民 光明".split()
 TRADES = {
     "01": "煤业", "02": "矿业", "0201": "矿业", "0202": "石料", "0203": "尾矿", "0204": "油气", "03": "化工",
     "0301": "化工", "0302": "化工贸易", "0303": "精细化工", "04": "钢铁", "05": "铝业", "06": "建材", "07": "机械",
     "08": "食品", "09": "纺织", "10": "卷烟", "11": "商贸",
 }
-SURNAMES = list("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗")
-GIVEN = "伟 芳 娜 敏 静 强 磊 军 洋 勇 艳 杰 涛 明 超 秀 霞 平 刚 华".split()
 DEPT_BY_INDUSTRY = {"01": CompetentDepartment.COAL, "07": CompetentDepartment.INDUSTRY, "09": CompetentDepartment.INDUSTRY}
 
 
@@ -24,14 +22,6 @@ def make_uscc(rng, region_code):
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     body = "91" + region_code[:6] + "".join(rng.choice(alphabet) for _ in range(9))
     return body + uscc_mod.calc_check_digit(body)
-
-
-def mobile(rng):
-    return "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
-
-
-def person(rng):
-    return rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
 
 
 def make_enterprise(rng, region, industry, seen=None):

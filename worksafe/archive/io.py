@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from worksafe.core import audit, passwords, permissions
+from worksafe.core.display import region_label
 from worksafe.core.models import AuditAction, ChangeRecord, Industry, Region, RegionLevel, Role, User
 from worksafe.core.scoping import enterprises_for, regions_for, supervised_industries
 from worksafe.core.validators import normalize_uscc
@@ -32,11 +33,6 @@ OUT_OF_INDUSTRIES = "不在您的监管行业范围内"
 FOREIGN_ENTERPRISE = "该统一社会信用代码的企业已存在，但不在您的管辖范围内，不能通过导入修改"
 USERNAME_TAKEN = "已有以该代码为用户名的账号，无法为新企业创建企业管理员账号"
 REVIEW_AGAIN = "已审核档案被导入修改，重新待审"
-
-
-def region_label(region):
-    """The drop-down label of a region: unambiguous thanks to the code, readable thanks to the name."""
-    return f"{region.name}（{region.code}）"
 
 
 def _region_choices(context):
@@ -311,7 +307,7 @@ def _write(creates, updates, user, result):
         fields.update(attnames[k] for k in after)
         obj.updated_at = now
         records.append(audit.record(obj, AuditAction.IMPORT, before, after, "导入修改", enterprise=obj, user=user))
-        if obj.review_state == ReviewState.APPROVED:  # as editing does (views.mark_for_review), in bulk
+        if obj.review_state == ReviewState.APPROVED:  # as editing does (review.mark_for_review), in bulk
             obj.review_state, obj.review_reason = ReviewState.SUBMITTED, ""
             fields.update({"review_state", "review_reason"})
             reviews.append(ArchiveReview(enterprise=obj, source=ReviewState.APPROVED, target=ReviewState.SUBMITTED,

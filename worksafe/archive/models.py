@@ -6,8 +6,8 @@ from django_fsm import FSMField, transition
 
 from worksafe.core import permissions
 from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region
+from worksafe.core.risk_levels import ORDER, RiskLevel, grade
 from worksafe.core.validators import validate_mobile, validate_phone, validate_uscc
-from worksafe.risks.grading import ORDER, RiskLevel, grade
 
 
 class YesNoNA(models.TextChoices):

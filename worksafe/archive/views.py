@@ -3,64 +3,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
 from worksafe.core import permissions
+from worksafe.core.access import regulator_only, require, scoped_enterprise, scoped_or_404
 from worksafe.core.display import field_rows, paginate_changes
 from worksafe.core.filters import ChangeRecordFilter
-from worksafe.core.listing import paginate, sort
+from worksafe.core.listing import paginate
 from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 from worksafe.core.passwords import issue_one_time_password
 from worksafe.core.scoping import change_q, enterprises_for
 from worksafe.core.views import redirect_next
 
 from . import sections
-from .filters import EnterpriseFilter
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
-from .models import RISK_SUMMARY_FIELDS, ArchiveReview, KeySupervisionItem, ReviewState, SecondaryUnit
-
-LIST_COLUMNS = {
-    "name": "name",
-    "uscc": "uscc",
-    "region": ("region_id", "name"),
-    "industry": ("industry_id", "name"),
-    "staff_count": "staff_count",
-    "review_state": ("review_state", "region_id"),
-    "updated_at": "updated_at",
-}
-
-
-def scoped_enterprise(request, pk):
-    """The enterprise if the user may see it; 404 otherwise, whether or not it exists."""
-    qs = enterprises_for(request.user).select_related("industry__parent", "region__parent__parent")
-    return permissions.mark_in_scope(request.user, get_object_or_404(qs, pk=pk))
-
-
-def require(allowed):
-    if not allowed:
-        raise PermissionDenied
-
-
-def regulator_only(request):
-    require(request.user.is_regulator or request.user.is_sysadmin)
-
-
-def filtered_enterprises(request):
-    """The list page's query (filters and sort), shared with the export."""
-    base = enterprises_for(request.user).select_related("industry", "region")
-    filterset = EnterpriseFilter(request.GET, base, user=request.user)
-    qs, sort_key = sort(request, filterset.qs, LIST_COLUMNS, "region")
-    return filterset, qs, sort_key
-
-
-def selected_rows(request, qs):
-    """The ticked rows (POST selected=1 with pk=…) of `qs`, or None when none were ticked."""
-    ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
-    if request.POST.get("selected") != "1" or not ids:
-        return None
-    return qs.filter(pk__in=ids)
+from .listing import filtered_enterprises
+from .models import RISK_SUMMARY_FIELDS, KeySupervisionItem, SecondaryUnit
+from .review import mark_for_review, transition
 
 
 @login_required
@@ -118,12 +79,6 @@ def _save_in_scope(request, obj):
     return True
 
 
-def mark_for_review(enterprise, user):
-    """Editing an approved archive sends it back to review."""
-    if enterprise.review_state == ReviewState.APPROVED:
-        _transition(enterprise, "submit", user, "已审核档案被修改，重新待审")
-
-
 @login_required
 def enterprise_add(request):
     require(permissions.can_manage_enterprise(request.user))
@@ -177,19 +132,6 @@ def enterprise_delete(request, pk):
     return redirect("archive:enterprise_list")
 
 
-def _transition(enterprise, name, user, reason=""):
-    """Run review transition `name` on `enterprise`, keep the step as a row, and save."""
-    source = enterprise.review_state
-    method = getattr(enterprise, name)
-    method(reason) if name == "return_" else method()
-    enterprise._audit_action = {"submit": AuditAction.SUBMIT, "approve": AuditAction.APPROVE, "return_": AuditAction.RETURN}[name]
-    enterprise._audit_message = reason
-    enterprise.save()
-    ArchiveReview.objects.create(
-        enterprise=enterprise, source=source, target=enterprise.review_state, reason=reason, actor=user, actor_name=str(user)
-    )
-
-
 @login_required
 @require_POST
 def enterprise_review(request, pk, action):
@@ -212,7 +154,7 @@ def enterprise_review(request, pk, action):
             return redirect(enterprise)
         reason = form.cleaned_data["reason"]
     with transaction.atomic():
-        _transition(enterprise, name, request.user, reason)
+        transition(enterprise, name, request.user, reason)
     messages.success(request, {"submit": "已提交审核。", "approve": "审核通过。", "return_": "已退回。"}[name])
     return redirect(enterprise)
 
@@ -239,7 +181,7 @@ def enterprise_bulk_review(request):
         for enterprise in enterprises_for(request.user).filter(pk__in=ids).select_for_update():
             method = getattr(enterprise, name)
             if can_proceed(method) and has_transition_perm(method, request.user):
-                _transition(enterprise, name, request.user, reason)
+                transition(enterprise, name, request.user, reason)
                 done += 1
             else:
                 skipped += 1
@@ -314,7 +256,7 @@ def _child_form(request, enterprise, form_class, instance, title):
 
 def _child(request, model, pk):
     """A secondary unit or key item, 404 unless its enterprise is in the user's reach."""
-    obj = get_object_or_404(model.objects.filter(enterprise__in=enterprises_for(request.user)), pk=pk)
+    obj = scoped_or_404(model.objects, request.user, "enterprise", pk=pk)
     return obj, scoped_enterprise(request, obj.enterprise_id)
 
 

@@ -7,12 +7,13 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
 from worksafe.core import audit, permissions
+from worksafe.core.access import regulator_only, require
 from worksafe.core.views import redirect_next
 from worksafe.core.xlsx import RowError, xlsx_response
 
 from .io import ENTERPRISE_SPEC, import_enterprises
+from .listing import filtered_enterprises, selected_rows
 from .models import Enterprise
-from .views import filtered_enterprises, regulator_only, require, selected_rows
 
 ERRORS_SHOWN = 200
 

@@ -15,12 +15,12 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.urls import reverse
 
+from worksafe.core.access import regulator_only
 from worksafe.core.models import Industry, Region, RegionLevel
 from worksafe.core.scoping import enterprises_for
 
 from .filters import EnterpriseFilter
 from .models import ReviewState
-from .views import regulator_only
 
 # Size bands by 职工总数, [low, high). The cut points are the ones the rules draw: 20, 300 and 1000 staff separate
 # micro, small, medium and large industrial enterprises (国家统计局《统计上大中小微型企业划分办法（2017）》), and

@@ -12,10 +12,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from worksafe.archive.listing import filtered_enterprises, selected_rows
 from worksafe.archive.models import Enterprise
-from worksafe.archive.views import filtered_enterprises, regulator_only, require, selected_rows
 from worksafe.archive.views_workbench import actions
 from worksafe.core import audit, clients
+from worksafe.core.access import regulator_only, require
 from worksafe.core.models import AuditAction
 from worksafe.core.views import redirect_next
 

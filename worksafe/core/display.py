@@ -49,6 +49,11 @@ def fetch_related_names(changes):
     return changes
 
 
+def region_label(region):
+    """The drop-down label of a region: unambiguous thanks to the code, readable thanks to the name."""
+    return f"{region.name}（{region.code}）"
+
+
 def field_rows(obj, exclude=()):
     """[(verbose name, readable value)] for the concrete fields of `obj`, in model order."""
     rows = []

@@ -1,8 +1,16 @@
-"""List pages: sorting from ?sort=, pagination from ?page= / ?per_page=, the same for every list."""
+"""List pages: sorting from ?sort=, pagination from ?page= / ?per_page=, the same for every list.
+
+A regulator's list of a province's rows is too long to count exactly (a COUNT of a city's risk events reads all of
+them): such lists count up to COUNT_LIMIT (CappedPaginator, capped_count), and beyond it the page says so and asks
+for a narrower filter (the statistics pages have the exact figures).
+"""
+from functools import cached_property
+
 from django.core import paginator
 from django.db.models import QuerySet
 
 PER_PAGE_CHOICES = (20, 50, 100)
+COUNT_LIMIT = 10_000
 
 
 class Paginator(paginator.Paginator):
@@ -34,6 +42,27 @@ class Paginator(paginator.Paginator):
         pks = list(rows.values_list("pk", flat=True)[bottom:top])
         by_pk = {obj.pk: obj for obj in rows.filter(pk__in=pks)}
         return self._get_page([by_pk[pk] for pk in pks if pk in by_pk], number, self)
+
+
+def capped_count(queryset, limit=COUNT_LIMIT):
+    """(count up to `limit`, whether there are more): SELECT COUNT(*) FROM (… LIMIT limit + 1)."""
+    n = queryset.order_by().values("pk")[: limit + 1].count()
+    return min(n, limit), n > limit
+
+
+class CappedPaginator(Paginator):
+    """Paginator counting at most `limit` rows (capped_count).
+
+    `more` tells whether rows beyond the limit exist; pages past the limit are not offered.
+    """
+
+    limit = COUNT_LIMIT
+    more = False
+
+    @cached_property
+    def count(self):
+        n, self.more = capped_count(self.object_list, self.limit)
+        return n
 
 
 def paginate(request, queryset, per_page=20, by_id=False, paginator=Paginator):

@@ -81,9 +81,9 @@ def change_q(user):
     return Q(pk__in=[])
 
 
-def scoped(queryset, user, path=""):
-    """`queryset` filtered to `user`'s jurisdiction."""
-    return queryset.filter(enterprise_q(user, path))
+def scoped(queryset, user, path="", located=False):
+    """`queryset` filtered to the rows whose enterprise (at `path`) lies in `user`'s jurisdiction (enterprise_q)."""
+    return queryset.filter(enterprise_q(user, path, located))
 
 
 def enterprises_for(user):

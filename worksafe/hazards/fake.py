@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from worksafe.archive.fake import person
 from worksafe.archive.models import Enterprise
+from worksafe.core.fake import person
 
 from .models import (
     CheckKind,

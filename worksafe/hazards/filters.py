@@ -12,9 +12,9 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from worksafe.archive.filters import FastSelect, enterprise_search_q
+from worksafe.core.filters import EnterpriseScopeFilter, FastSelect, enterprise_search_q, local_day_start
 from worksafe.core.models import AuditAction, ChangeRecord
-from worksafe.risks.filters import EnterpriseScopeFilter, RiskStatsFilter, local_day_start
+from worksafe.risks.filters import RiskStatsFilter
 
 from . import deadlines
 from .models import Category, Hazard, Level, Review, Source, State, Supervision

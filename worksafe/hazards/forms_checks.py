@@ -4,11 +4,10 @@ from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from worksafe.archive.filters import FastSelect
+from worksafe.core.filters import EnterpriseScopeFilter, FastSelect
 from worksafe.core.forms import ItemCheckForm
 from worksafe.core.models import Industry
 from worksafe.core.scoping import industry_codes
-from worksafe.risks.filters import EnterpriseScopeFilter
 
 from . import checklists, checks
 from .models import CheckKind, Checklist, ChecklistItem, ChecklistState, CheckPlan

@@ -8,12 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from worksafe.archive.filters import FastSelect
 from worksafe.core import uploads
+from worksafe.core.filters import FastSelect, local_day_start
 from worksafe.core.models import Region, RegionLevel
 from worksafe.core.scoping import enterprises_for, region_q, regions_for
 from worksafe.core.xlsx import human_size
-from worksafe.risks.filters import local_day_start
 
 from .models import Category, Kind, Level, PublicReport
 from .public import MAX_PHOTOS, PHOTO_TYPES

@@ -4,10 +4,9 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from worksafe.archive.filters import FastSelect
 from worksafe.archive.models import Enterprise
+from worksafe.core.filters import EnterpriseScopeFilter, FastSelect
 from worksafe.core.forms import DATE
-from worksafe.risks.filters import EnterpriseScopeFilter
 
 from .models import Cycle, ReportingDuty
 from .reporting import Status

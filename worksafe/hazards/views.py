@@ -13,20 +13,20 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from worksafe.archive.views import require, scoped_enterprise
 from worksafe.core import storage, uploads
+from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate, sort
 from worksafe.core.pdf import render_pdf
 from worksafe.core.views import redirect_next
 
 from . import deadlines, sections, workflow
-from .access import scoped, scoped_hazard
+from .access import scoped_hazard
 from .forms import HazardFilterForm, HazardForm, RectifyForm, StepForm
 from .models import Hazard, HazardPhoto, HazardStep, PublicReport, State
 
@@ -314,8 +314,7 @@ def hazard_rectify(request, pk):
 
 
 def _scoped_photo(request, photo_pk):
-    qs = scoped(request.user, HazardPhoto, "hazard__enterprise").select_related("hazard__enterprise")
-    return get_object_or_404(qs, pk=photo_pk)
+    return scoped_or_404(HazardPhoto.objects.select_related("hazard__enterprise"), request.user, "hazard__enterprise", pk=photo_pk)
 
 
 @login_required

@@ -17,8 +17,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from worksafe.archive.views import require, scoped_enterprise
 from worksafe.core import audit, permissions, storage, uploads
+from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprise_q
 from worksafe.core.xlsx import xlsx_response
@@ -295,8 +295,7 @@ def custom_checklists(request):
 
 
 def scoped_plan(request, pk):
-    qs = CheckPlan.objects.filter(enterprise_q(request.user, "enterprise")).select_related("enterprise", "checklist")
-    plan = get_object_or_404(qs, pk=pk)
+    plan = scoped_or_404(CheckPlan.objects.select_related("enterprise", "checklist"), request.user, "enterprise", pk=pk)
     permissions.mark_in_scope(request.user, plan.enterprise)
     return plan
 
@@ -452,8 +451,7 @@ def check_add(request, pk):
 @login_required
 @require_GET
 def check_detail(request, pk):
-    qs = HazardCheck.objects.filter(enterprise_q(request.user, "enterprise")).select_related("enterprise", "plan", "checklist")
-    check = get_object_or_404(qs, pk=pk)
+    check = scoped_or_404(HazardCheck.objects.select_related("enterprise", "plan", "checklist"), request.user, "enterprise", pk=pk)
     e = permissions.mark_in_scope(request.user, check.enterprise)
     items = list(check.items.select_related("item", "measure__event__source__unit", "hazard"))
     for item in items:
@@ -469,7 +467,7 @@ def check_detail(request, pk):
 @require_GET
 def check_photo(request, pk):
     """A check item's photo, only within the user's scope."""
-    item = get_object_or_404(HazardCheckItem.objects.filter(enterprise_q(request.user, "check_record__enterprise")), pk=pk)
+    item = scoped_or_404(HazardCheckItem.objects, request.user, "check_record__enterprise", pk=pk)
     return uploads.serve(item.photo, filename=f"排查照片-{item.pk}{os.path.splitext(item.photo.name)[1]}")
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from worksafe.archive.views import require
+from worksafe.core.access import require
 from worksafe.core.pdf import render_pdf
 
 from . import workflow

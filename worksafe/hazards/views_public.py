@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from worksafe.archive.filters import enterprise_search_q
-from worksafe.archive.views import regulator_only, require
 from worksafe.codes import targets
 from worksafe.codes.models import Code
 from worksafe.core import storage, uploads
+from worksafe.core.access import regulator_only, require
+from worksafe.core.filters import enterprise_search_q
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprises_for, region_q
 

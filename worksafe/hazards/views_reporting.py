@@ -20,9 +20,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from worksafe.archive.views import regulator_only, require, scoped_enterprise
 from worksafe.archive.views_stats import DRILLABLE_LEVELS, LISTABLE_LEVELS, industry_axis, link, region_axis
 from worksafe.core import audit, permissions
+from worksafe.core.access import regulator_only, require, scoped_enterprise
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprises_for
 from worksafe.core.xlsx import Column, Spec, xlsx_response

@@ -13,7 +13,7 @@ and stops when the page is full:
   first, each level newest first (a plain found_on order has no index and would sort a province's hazards);
   ?sort=found asks for that order anyway, for a narrower list.
 
-Totals are counted up to COUNT_LIMIT (risks.views_scope.CappedPaginator), pages are read by id first, and the
+Totals are counted up to COUNT_LIMIT (listing.CappedPaginator), pages are read by id first, and the
 deadline counts above the open list are one query over the same walk, capped the same way: as the walk runs in
 deadline order, the counts of the earlier (more urgent) groups are exact whenever a later group was reached.
 Exports stream the filtered list (at most EXPORT_LIMIT rows, else the user is asked to narrow it).
@@ -31,13 +31,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from worksafe.archive.views import regulator_only, scoped_enterprise
 from worksafe.core import audit, listing
+from worksafe.core.access import regulator_only, scoped_enterprise
 from worksafe.core.display import fetch_related_names
+from worksafe.core.listing import COUNT_LIMIT, CappedPaginator, capped_count
 from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.core.scoping import change_q, enterprise_q
 from worksafe.core.xlsx import xlsx_response
-from worksafe.risks.views_scope import COUNT_LIMIT, CappedPaginator
 
 from . import deadlines, io
 from .access import scoped_hazard
@@ -46,12 +46,6 @@ from .models import OPEN_STATES, Hazard, HazardYear, Level, Review, State
 
 Due = deadlines.Due
 DUE_ORDER = [Due.OVERDUE, Due.SOON, Due.LATER]  # the order of the open list's walk
-
-
-def capped_count(queryset, limit=COUNT_LIMIT):
-    """(count up to `limit`, whether there are more): SELECT COUNT(*) FROM (… LIMIT limit + 1)."""
-    n = queryset.order_by().values("pk")[: limit + 1].count()
-    return min(n, limit), n > limit
 
 
 def _stamp():

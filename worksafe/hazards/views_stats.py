@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from worksafe.archive.views import regulator_only
 from worksafe.archive.views_stats import DRILLABLE_LEVELS, LISTABLE_LEVELS, industry_axis, link, region_axis
+from worksafe.core.access import regulator_only
 from worksafe.core.scoping import enterprises_for
 from worksafe.risks.views_stats import cells, chart, pie, rate
 

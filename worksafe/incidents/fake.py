@@ -2,9 +2,9 @@
 import datetime
 from decimal import Decimal
 
-from worksafe.archive.fake import person
 from worksafe.archive.models import Enterprise
 from worksafe.core import demo as demo_data
+from worksafe.core.fake import person
 from worksafe.core.models import AccidentCategory
 
 from .models import Accident, AccidentKind, AccidentType, Investigation, Penalty, PenaltyKind, PenaltyState

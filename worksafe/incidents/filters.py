@@ -2,8 +2,7 @@
 import django_filters
 from django import forms
 
-from worksafe.archive.filters import FastSelect
-from worksafe.risks.filters import EnterpriseScopeFilter
+from worksafe.core.filters import EnterpriseScopeFilter, FastSelect
 
 from .models import AccidentReport, AccidentType, Severity
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractMonth
 
-from worksafe.risks.grading import ORDER
+from worksafe.core.risk_levels import ORDER
 from worksafe.risks.views_stats import LEVEL_HEX
 
 from .models import AccidentType, PenaltyKind

@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from worksafe.archive.views import require, scoped_enterprise
 from worksafe.core import audit, permissions
+from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.pdf import render_pdf
-from worksafe.core.scoping import enterprises_for
 from worksafe.core.xlsx import content_disposition, xlsx_response
 
 from . import io, ledger, stats
@@ -62,7 +61,7 @@ def _editable(request, e):
 
 def _scoped(request, model, pk):
     """An accident or penalty whose enterprise the user may see; 404 otherwise."""
-    obj = get_object_or_404(model.objects.filter(enterprise__in=enterprises_for(request.user)), pk=pk)
+    obj = scoped_or_404(model.objects, request.user, "enterprise", pk=pk)
     return obj, scoped_enterprise(request, obj.enterprise_id)
 
 

@@ -8,15 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractMonth
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from worksafe.archive.views import regulator_only, require, scoped_enterprise
 from worksafe.archive.views_stats import industry_axis, region_axis
 from worksafe.core import permissions
+from worksafe.core.access import regulator_only, require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate
-from worksafe.core.scoping import enterprises_for
+from worksafe.core.scoping import scoped
 
 from .filters import ReportFilter
 from .forms import FollowUpForm, LinkInvestigationForm, ReportForm
@@ -29,7 +29,7 @@ def reporter_fields(user, enterprise):
 
 
 def scoped_reports(user):
-    return AccidentReport.objects.filter(enterprise__in=enterprises_for(user))
+    return scoped(AccidentReport.objects.all(), user, "enterprise")
 
 
 @login_required
@@ -53,7 +53,7 @@ def report_add(request, pk):
 
 
 def _report(request, pk):
-    return get_object_or_404(scoped_reports(request.user).select_related("enterprise__region", "investigation__accident"), pk=pk)
+    return scoped_or_404(AccidentReport.objects.select_related("enterprise__region", "investigation__accident"), request.user, "enterprise", pk=pk)
 
 
 @login_required

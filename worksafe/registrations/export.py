@@ -5,7 +5,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from worksafe.archive.io import region_label
+from worksafe.core.display import region_label
 from worksafe.core.xlsx import HEADER_FILL, HEADER_FONT, header_cells, safe_cell
 
 from .fields import Group

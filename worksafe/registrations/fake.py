@@ -8,8 +8,8 @@ import datetime
 import decimal
 import random
 
-from worksafe.archive.fake import WORDS, mobile, person
 from worksafe.archive.models import Enterprise
+from worksafe.core.fake import WORDS, mobile, person
 
 from .fields import OTHER, Group, json_number
 from .models import Registration

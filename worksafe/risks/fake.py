@@ -5,7 +5,7 @@ from decimal import Decimal as D
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
-from worksafe.archive.fake import person
+from worksafe.core.fake import person
 
 from . import grading
 from .models import ControlMeasure, FourColourMap, HazardSource, Method, RiskEvent, RiskObject, RiskUnit

@@ -1,8 +1,9 @@
 """Filters of the regulators' risk pages: one base for the five lists (分析对象 … 巡检记录) and the statistics.
 
-Every filter is a condition on the row's enterprise (reached through `path`) or on the row itself: the lists keep
-the enterprise's order (属地, name), so the database walks the jurisdiction's enterprises by index and reads each
-one's rows by the `enterprise` index; nothing here makes it read or sort a whole city's rows first.
+Every filter is a condition on the row's enterprise (core.filters.EnterpriseScopeFilter, reached through `path`) or
+on the row itself: the lists keep the enterprise's order (属地, name), so the database walks the jurisdiction's
+enterprises by index and reads each one's rows by the `enterprise` index; nothing here makes it read or sort a whole
+city's rows first.
 """
 import datetime
 from functools import cached_property
@@ -13,45 +14,13 @@ from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from worksafe.archive.filters import YES_NO, FastSelect, enterprise_search_q
 from worksafe.archive.models import Enterprise
-from worksafe.core.models import AccidentCategory, Industry, Region, RegionLevel
-from worksafe.core.scoping import industry_codes, region_q, regions_for
+from worksafe.core.filters import YES_NO, EnterpriseScopeFilter, FastSelect, local_day_start
+from worksafe.core.models import AccidentCategory
+from worksafe.core.risk_levels import RiskLevel
+from worksafe.core.scoping import industry_codes, region_q
 
-from .grading import RiskLevel
 from .models import ControlMeasure, ObjectKind, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
-
-REGION_LEVELS = [RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY]
-
-
-class EnterpriseScopeFilter(django_filters.FilterSet):
-    """关键字 (enterprise name or USCC), 属地 and 行业 (with its sub-industries), on the enterprise at `path`."""
-
-    path = "enterprise"  # from the filtered model to Enterprise ("" for Enterprise itself)
-
-    q = django_filters.CharFilter(
-        label="关键字", method="search", widget=forms.TextInput(attrs={"placeholder": "企业名称或统一社会信用代码"})
-    )
-    region = django_filters.ModelChoiceFilter(label="属地", queryset=Region.objects.none(), method="in_region", widget=FastSelect)
-    industry = django_filters.ModelChoiceFilter(
-        label="行业分类", queryset=Industry.objects.select_related("parent"), method="in_industry", widget=FastSelect
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["region"].queryset = regions_for(user).filter(level__in=REGION_LEVELS)
-
-    def field(self, name):
-        return f"{self.path}__{name}" if self.path else name
-
-    def search(self, queryset, name, value):
-        return queryset.filter(enterprise_search_q(value, self.path)) if value.strip() else queryset
-
-    def in_region(self, queryset, name, region):
-        return queryset.filter(region_q(region, self.field("region_id")))
-
-    def in_industry(self, queryset, name, industry):
-        return queryset.filter(**{f"{self.field('industry_id')}__in": sorted(industry_codes([industry]))})
 
 
 class RiskScopeFilter(EnterpriseScopeFilter):
@@ -141,11 +110,6 @@ class ControlMeasureFilter(RiskScopeFilter):
         # next_due_at < now: a range on the index (enterprise, next_due_at) within each enterprise.
         overdue = Q(next_due_at__lt=timezone.now())
         return queryset.filter(overdue if value else ~overdue)
-
-
-def local_day_start(day):
-    """The aware moment a local (Asia/Shanghai) day begins."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class PatrolFilter(EnterpriseScopeFilter):

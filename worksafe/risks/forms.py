@@ -1,6 +1,8 @@
 """Forms for the risk list: one per level of the hierarchy."""
 from django import forms
 
+from worksafe.core.risk_levels import COLORS, ORDER
+
 from . import grading
 from .models import ControlMeasure, HazardSource, RiskEvent, RiskObject, RiskUnit
 
@@ -67,8 +69,8 @@ class RiskEventForm(UniqueNameMixin, forms.ModelForm):
         return {
             method: [[float(lower), str(level)] for lower, level in grading.configured_bands(method)] for method in ("lec", "ls")
         } | {
-            "labels": {level.value: level.label for level in grading.ORDER},
-            "colors": {level.value: color for level, color in grading.COLORS.items()},
+            "labels": {level.value: level.label for level in ORDER},
+            "colors": {level.value: color for level, color in COLORS.items()},
         }
 
 

@@ -3,7 +3,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from worksafe.archive.filters import EnterpriseFilter, FastSelect
+from worksafe.archive.models import Enterprise
+from worksafe.core.filters import EnterpriseScopeFilter, FastSelect, RiskGradeFilter
 from worksafe.core.uploads import UploadField
 
 COORDINATE_MESSAGE = "坐标须为 0 到 1 之间的数字（占平面图宽、高的比例）"
@@ -33,18 +34,18 @@ class PlaceForm(forms.Form):
         return data
 
 
-class MapFilter(EnterpriseFilter):
-    """The enterprise list's filters, narrowed to what the map list needs, plus 有无四色图."""
+class MapFilter(EnterpriseScopeFilter):
+    """The enterprise list's 关键字, 属地, 行业 and 安全风险等级, plus 有无四色图."""
 
-    KEPT = ("q", "region", "industry", "risk_grade", "has_map")
+    path = ""
+
+    risk_grade = RiskGradeFilter()
     has_map = django_filters.TypedChoiceFilter(label="四色图", choices=[("", "全部"), ("1", "已有"), ("0", "没有")],
                                                coerce=lambda v: v == "1", method="with_map", widget=FastSelect)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in list(self.filters):
-            if name not in self.KEPT:
-                del self.filters[name]
+    class Meta:
+        model = Enterprise
+        fields = []
 
     def with_map(self, queryset, name, value):
         """已有: a site plan or a ready-made map is uploaded."""

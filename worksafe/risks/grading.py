@@ -1,4 +1,5 @@
-"""Risk grading (安全风险分级): LEC (D = L × E × C) and the LS matrix (R = L × S), bands, levels.
+"""Risk grading (安全风险分级): LEC (D = L × E × C) and the LS matrix (R = L × S), and the bands that turn a value
+into a level (the levels themselves, their order and colours: core/risk_levels.py).
 
 The seeds name the LEC model but give no scales (seed 003 item 6); these are the common ones (作业条件危险性评价法,
 and the 5 × 5 risk matrix used by provincial 双重预防 guides). The band limits are settings (WORKSAFE_RISK_LEC_BANDS,
@@ -7,23 +8,10 @@ belongs to the first band whose lower bound it reaches, so every boundary value 
 重大, D = 319.99 较大).
 """
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.conf import settings
-from django.db import models
 
-
-class RiskLevel(models.TextChoices):
-    """GB/T 33000 / 国家安监总局 four levels, with their map colours (Tabler colour names)."""
-
-    MAJOR = "major", "重大风险"
-    HIGH = "high", "较大风险"
-    MEDIUM = "medium", "一般风险"
-    LOW = "low", "低风险"
-
-
-COLORS = {RiskLevel.MAJOR: "red", RiskLevel.HIGH: "orange", RiskLevel.MEDIUM: "yellow", RiskLevel.LOW: "blue"}
-ORDER = [RiskLevel.MAJOR, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW]  # most severe first
+from worksafe.core.risk_levels import ORDER, RiskLevel
 
 D = Decimal
 LEC_L = [(D("10"), "完全可以预料"), (D("6"), "相当可能"), (D("3"), "可能，但不经常"), (D("1"), "可能性小，完全意外"),
@@ -34,7 +22,15 @@ LEC_C = [(D("100"), "大灾难，10人以上死亡"), (D("40"), "灾难，3～9�
          (D("7"), "严重，重伤"), (D("3"), "重大，致残"), (D("1"), "引人注目，不利于基本的安全卫生要求")]
 LS_L = [(5, "在正常情况下经常发生"), (4, "很可能发生"), (3, "可能发生"), (2, "较不可能发生"), (1, "基本不可能发生")]
 LS_S = [(5, "死亡3人以上或重大财产损失"), (4, "死亡1～2人或较大财产损失"), (3, "重伤或一般财产损失"), (2, "轻伤"), (1, "无伤亡")]
+# Each method's factors as (letter, RiskEvent field, scale), keyed by Method's values: what the xlsx risk list and the
+# data API check a submitted event's factors against.
+SCALES = {"lec": (("l", "lec_l", LEC_L), ("e", "lec_e", LEC_E), ("c", "lec_c", LEC_C)), "ls": (("l", "ls_l", LS_L), ("s", "ls_s", LS_S))}
 
+
+
+def numeral(number):
+    """3.0 → "3", 0.50 → "0.5", 720.000 → "720": numbers as people write them."""
+    return format(Decimal(number).normalize(), "f")
 
 
 def _choices(scale, places=None):
@@ -47,22 +43,6 @@ LS_L_CHOICES, LS_S_CHOICES = _choices(LS_L), _choices(LS_S)
 
 DEFAULT_LEC_BANDS = [(D("320"), RiskLevel.MAJOR), (D("160"), RiskLevel.HIGH), (D("70"), RiskLevel.MEDIUM), (D("0"), RiskLevel.LOW)]
 DEFAULT_LS_BANDS = [(20, RiskLevel.MAJOR), (15, RiskLevel.HIGH), (9, RiskLevel.MEDIUM), (0, RiskLevel.LOW)]
-
-
-class Grade(NamedTuple):
-    """A level as pages show it: value, label (重大风险 ...) and colour."""
-
-    value: str
-    label: str
-    color: str
-
-
-def grade(level):
-    """The Grade of `level` (a RiskLevel or its value), or None for no level."""
-    if not level:
-        return None
-    level = RiskLevel(level)
-    return Grade(level.value, level.label, COLORS[level])
 
 
 def parse_bands(limits):
@@ -121,9 +101,3 @@ def ls(l_value, s_value):
     """(R, level) for an LS matrix assessment."""
     r = _factor(l_value, LS_L, "L（可能性）") * _factor(s_value, LS_S, "S（严重性）")
     return r, band(r, configured_bands("ls"))
-
-
-def overall(levels):
-    """The most severe of `levels` (an enterprise's, a unit's), or None when there are none."""
-    present = set(levels)
-    return next((level for level in ORDER if level in present), None)

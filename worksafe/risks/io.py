@@ -32,10 +32,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from worksafe.core import permissions
 from worksafe.core.models import AccidentCategory, AuditAction
 from worksafe.core.pdf import render_pdf
+from worksafe.core.risk_levels import COLORS, ORDER, RiskLevel
 from worksafe.core.xlsx import HEADER_FILL, HELP_SHEET, REQUIRED_FONT, Column, RowError, Spec, cell_text, decimal_parser, human_size
 
 from . import grading
-from .grading import RiskLevel
+from .grading import SCALES, numeral
 from .models import (
     ControlMeasure,
     ControlTier,
@@ -117,11 +118,6 @@ def format_post_person(post, person):
     return f"{post}({person})" if post else person
 
 
-def _num(number):
-    """3.0 → "3", 0.50 → "0.5", 720.000 → "720": numbers as people write them."""
-    return format(Decimal(number).normalize(), "f")
-
-
 def _cell_number(number):
     if number is None:
         return None
@@ -141,7 +137,7 @@ def _col(header, name, **kw):
     return Column(header, name, format=lambda row, f=name: row.get(f), **kw)
 
 
-LEVEL_CHOICES = [(level.value, level.label) for level in grading.ORDER]
+LEVEL_CHOICES = [(level.value, level.label) for level in ORDER]
 TIER_CHOICES = list(TIER_LABELS.items())
 METHOD_CHOICES = list(METHOD_LABELS.items())
 
@@ -178,9 +174,9 @@ COLUMNS = [
          parse=alias_parser(METHOD_CHOICES, METHOD_ALIASES, "LEC法、风险矩阵法、直接判定"), format_help="LEC法、风险矩阵法、直接判定",
          help="留空时：填了 E、C 为 LEC法，填了 S 为风险矩阵法，否则为直接判定"),
     _col("L", "l", width=6, parse=decimal_parser(), number_format="General",
-         format_help=f"LEC法：{'、'.join(_num(v) for v, _ in grading.LEC_L)}；风险矩阵法：{'、'.join(str(v) for v, _ in grading.LS_L)}"),
-    _col("E", "e", width=6, parse=decimal_parser(), number_format="General", format_help="、".join(_num(v) for v, _ in grading.LEC_E)),
-    _col("C", "c", width=6, parse=decimal_parser(), number_format="General", format_help="、".join(_num(v) for v, _ in grading.LEC_C)),
+         format_help=f"LEC法：{'、'.join(numeral(v) for v, _ in grading.LEC_L)}；风险矩阵法：{'、'.join(str(v) for v, _ in grading.LS_L)}"),
+    _col("E", "e", width=6, parse=decimal_parser(), number_format="General", format_help="、".join(numeral(v) for v, _ in grading.LEC_E)),
+    _col("C", "c", width=6, parse=decimal_parser(), number_format="General", format_help="、".join(numeral(v) for v, _ in grading.LEC_C)),
     _col("S", "s", width=6, parse=decimal_parser(), number_format="General", format_help="、".join(str(v) for v, _ in grading.LS_S)),
     _col("直接判定理由", "reason", width=24, help=f"直接判定时留空记为“{DEFAULT_REASON}”"),
     _col("重点管控", "key_control", choices=[(True, "是"), (False, "否")], width=8, format_help="是 / 否",
@@ -365,7 +361,7 @@ def _show(name, value):
     if isinstance(value, AccidentCategory):
         return value.name
     if isinstance(value, Decimal):
-        return _num(value)
+        return numeral(value)
     return str(value)
 
 
@@ -473,8 +469,6 @@ MODEL_FIELDS = {  # model field → sheet column, for the model's own errors
 }
 MODELS = {"object": RiskObject, "unit": RiskUnit, "source": HazardSource, "event": RiskEvent, "measure": ControlMeasure}
 PARENT_FIELD = {"unit": "object", "source": "unit", "event": "source", "measure": "event"}
-SCALES = {Method.LEC: (("l", "lec_l", grading.LEC_L), ("e", "lec_e", grading.LEC_E), ("c", "lec_c", grading.LEC_C)),
-          Method.LS: (("l", "ls_l", grading.LS_L), ("s", "ls_s", grading.LS_S))}
 
 
 class Existing:
@@ -568,7 +562,7 @@ def _fill_event(node, ev, present, errors):
         if value not in allowed:
             name = "LEC法" if method == Method.LEC else "风险矩阵法"
             errors.append(LIST_SPEC.error(node.row_of(column), column,
-                                          f"{name}的 {column.upper()} 应为 {'、'.join(_num(n) for n in allowed)} 之一，而不是 {_num(value)}"))
+                                          f"{name}的 {column.upper()} 应为 {'、'.join(numeral(n) for n in allowed)} 之一，而不是 {numeral(value)}"))
             ok = False
         else:
             setattr(ev, attr, allowed[allowed.index(value)])
@@ -584,9 +578,9 @@ def _check_level(node, ev, errors):
     if stated is None or ev.method == Method.DIRECT or stated == ev.level:
         return
     if ev.method == Method.LEC:
-        how = f"按 LEC法 D = {_num(ev.lec_l)} × {_num(ev.lec_e)} × {_num(ev.lec_c)} = {_num(ev.value)}"
+        how = f"按 LEC法 D = {numeral(ev.lec_l)} × {numeral(ev.lec_e)} × {numeral(ev.lec_c)} = {numeral(ev.value)}"
     else:
-        how = f"按风险矩阵法 R = {ev.ls_l} × {ev.ls_s} = {_num(ev.value)}"
+        how = f"按风险矩阵法 R = {ev.ls_l} × {ev.ls_s} = {numeral(ev.value)}"
     errors.append(LIST_SPEC.error(node.row_of("level"), "level",
                                   f"与评价结果不符：表中为“{RiskLevel(stated).label}”，{how}，应为“{RiskLevel(ev.level).label}”"))
 
@@ -785,7 +779,7 @@ def table3_workbook(enterprise, events):
             cell.border, cell.alignment = border, wrap
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # user text, never a formula
-        color = LEVEL_FILLS.get(grading.COLORS.get(ev.level))
+        color = LEVEL_FILLS.get(COLORS.get(ev.level))
         if color:
             level_cell = ws.cell(row=ws.max_row, column=9)
             level_cell.fill = PatternFill("solid", fgColor=color)

@@ -9,11 +9,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from worksafe.core import risk_levels
 from worksafe.core.models import AccidentCategory
+from worksafe.core.risk_levels import RiskLevel
 from worksafe.core.uploads import RandomName
 
 from . import grading
-from .grading import RiskLevel
 
 # Seed 004 二、(二) 1: events whose consequence is one of these may be put under 重点管控.
 KEY_CONTROL_WORDS = ("爆炸", "火灾", "中毒", "窒息")
@@ -182,11 +183,11 @@ class RiskEvent(models.Model):
 
     @property
     def color(self):
-        return grading.COLORS[self.level]
+        return risk_levels.COLORS[self.level]
 
     @property
     def grade(self):
-        return grading.grade(self.level)
+        return risk_levels.grade(self.level)
 
     def clean(self):
         """Compute the value and level from the chosen method; field errors in Chinese."""

@@ -1,7 +1,8 @@
 """The enterprise's overall risk level and counts per level, kept on the Enterprise row (lists, filters, stats)."""
 from django.db.models import Count
 
-from .grading import ORDER, overall
+from worksafe.core.risk_levels import ORDER, overall
+
 from .models import RiskEvent
 
 

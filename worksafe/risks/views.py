@@ -7,12 +7,11 @@ from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.decorators import login_required
 from django.db import router, transaction
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from worksafe.archive.views import require, scoped_enterprise
 from worksafe.core import permissions
-from worksafe.core.scoping import enterprise_q
+from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 
 from .forms import ControlMeasureForm, HazardSourceForm, RiskEventForm, RiskObjectForm, RiskUnitForm
 from .models import ControlMeasure, HazardSource, PatrolItem, RiskEvent, RiskObject, RiskUnit
@@ -58,7 +57,7 @@ def register(request, pk):
 def _scoped_node(request, kind, pk):
     """A node of the tree, 404 unless its enterprise is in the user's reach; and its enterprise."""
     model = KINDS[kind].model
-    obj = get_object_or_404(model.objects.filter(enterprise_q(request.user, "enterprise")), pk=pk)
+    obj = scoped_or_404(model.objects, request.user, "enterprise", pk=pk)
     return obj, scoped_enterprise(request, obj.enterprise_id)
 
 

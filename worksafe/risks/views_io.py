@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from worksafe.archive.views import require, scoped_enterprise
 from worksafe.core import audit, permissions
+from worksafe.core.access import require, scoped_enterprise
 from worksafe.core.xlsx import RowError, xlsx_response
 
 from . import io

@@ -15,19 +15,19 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
 
-from worksafe.archive.views import regulator_only, require, scoped_enterprise
 from worksafe.core import permissions, storage, uploads
+from worksafe.core.access import regulator_only, require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate, sort
-from worksafe.core.scoping import enterprise_q, enterprises_for
+from worksafe.core.risk_levels import ORDER, grade, overall
+from worksafe.core.scoping import enterprises_for
 
 from .forms_map import MapFilter, PlaceForm, PlanForm, ReadyMapForm
-from .grading import ORDER, grade, overall
 from .models import FourColourMap, RiskEvent, RiskUnit
 
 NOT_GRADED = "none"  # data-level of a unit without graded events (a grey marker)
@@ -236,7 +236,7 @@ def unit_place(request, pk):
 
     Answers JSON to a script (Accept: application/json); a plain form post is redirected back to the map, or the
     map is shown again with the error."""
-    unit = get_object_or_404(RiskUnit.objects.filter(enterprise_q(request.user, "enterprise")), pk=pk)
+    unit = scoped_or_404(RiskUnit.objects, request.user, "enterprise", pk=pk)
     enterprise = scoped_enterprise(request, unit.enterprise_id)
     require(permissions.can_edit_risks(request.user, enterprise))
     form = PlaceForm(request.POST)

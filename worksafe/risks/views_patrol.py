@@ -12,10 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from worksafe.archive.views import require, scoped_enterprise
 from worksafe.core import permissions, storage, uploads
+from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate
-from worksafe.core.scoping import enterprise_q
 
 from . import patrols
 from .forms_patrol import PatrolForm, PatrolItemForm
@@ -124,7 +123,7 @@ def patrol_list(request, pk):
 
 @login_required
 def patrol_detail(request, pk):
-    patrol = get_object_or_404(Patrol.objects.filter(enterprise_q(request.user, "enterprise")), pk=pk)
+    patrol = scoped_or_404(Patrol.objects, request.user, "enterprise", pk=pk)
     enterprise = scoped_enterprise(request, patrol.enterprise_id)
     items = list(patrol.items.select_related("measure__event__source__unit"))
     register = reverse("risks:register", args=[enterprise.pk])
@@ -140,7 +139,7 @@ def patrol_detail(request, pk):
 @login_required
 def patrol_item_photo(request, pk):
     """A patrol item's photo, only within the user's scope."""
-    item = get_object_or_404(PatrolItem.objects.filter(enterprise_q(request.user, "patrol__enterprise")), pk=pk)
+    item = scoped_or_404(PatrolItem.objects, request.user, "patrol__enterprise", pk=pk)
     return uploads.serve(item.photo, filename=f"巡检照片-{item.pk}{os.path.splitext(item.photo.name)[1]}")
 
 

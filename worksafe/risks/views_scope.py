@@ -9,13 +9,12 @@ incremental sort; SQLite: a sort of the right part of the ORDER BY). The first p
 reads 31 rows. Filters are conditions on that walk: the enterprise's region, industry and name, the row's level,
 flags and dates, EXISTS probes for "has an event of this level" and "has an item not in place".
 
-The total is counted up to COUNT_LIMIT rows: an exact COUNT of a city's events reads all of them. Beyond the limit
-the page says so and asks for a narrower filter (the statistics page has the exact figures). Pages are read by id
-first (listing.Paginator's by_id), and per-row figures (units per object, highest level, items per patrol) are
-one grouped query over the page's ids: the query count does not grow with the rows.
+The total is counted up to COUNT_LIMIT rows (listing.CappedPaginator): an exact COUNT of a city's events reads all
+of them. Beyond the limit the page says so and asks for a narrower filter (the statistics page has the exact
+figures). Pages are read by id first (listing.Paginator's by_id), and per-row figures (units per object, highest
+level, items per patrol) are one grouped query over the page's ids: the query count does not grow with the rows.
 """
 from collections.abc import Callable
-from functools import cached_property
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -25,34 +24,17 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from worksafe.archive.views import regulator_only
 from worksafe.core import listing
+from worksafe.core.access import regulator_only
+from worksafe.core.risk_levels import overall
 from worksafe.core.scoping import enterprise_q
 
 from . import filters
-from .grading import overall
 from .models import ControlMeasure, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
 
-COUNT_LIMIT = 10_000
 # The enterprise's place in every list: 属地, then name, then id (unique, so each enterprise's rows stay together);
 # the index enterprise_region_name (region, name, id, uscc) yields it without sorting.
 ENTERPRISE_ORDER = ("enterprise__region_id", "enterprise__name", "enterprise_id")
-
-
-class CappedPaginator(listing.Paginator):
-    """listing.Paginator counting at most COUNT_LIMIT rows: SELECT COUNT(*) FROM (… LIMIT COUNT_LIMIT + 1).
-
-    `more` tells whether rows beyond the limit exist; pages past the limit are not offered.
-    """
-
-    limit = COUNT_LIMIT
-    more = False
-
-    @cached_property
-    def count(self):
-        n = self.object_list.order_by().values("pk")[: self.limit + 1].count()
-        self.more = n > self.limit
-        return min(n, self.limit)
 
 
 class ScopeList(NamedTuple):
@@ -168,7 +150,7 @@ def scope_list(request, spec):
     # Every page is read by id first (listing.Paginator's by_id): the id query joins only what the filters and the
     # order need, so PostgreSQL has no region or category table to misplace in its plan (a county's key-controlled
     # major risks: 3 s with the joins, the planner looping over every region for each row; ~50 ms without).
-    page = listing.paginate(request, rows, by_id=True, paginator=CappedPaginator)
+    page = listing.paginate(request, rows, by_id=True, paginator=listing.CappedPaginator)
     if spec.decorate is not None:
         spec.decorate(page.object_list)
     context = {"filter": filterset, "page": page, "sort": sort_key, "title": spec.title, "tabs": tabs(request, spec.name),

@@ -20,12 +20,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from worksafe.archive.models import Enterprise
-from worksafe.archive.views import regulator_only
 from worksafe.archive.views_stats import DRILLABLE_LEVELS, LISTABLE_LEVELS, industry_axis, link, region_axis
+from worksafe.core.access import regulator_only
+from worksafe.core.risk_levels import ORDER, RiskLevel
 from worksafe.core.scoping import enterprise_q, enterprises_for
 
 from .filters import RiskStatsFilter
-from .grading import ORDER, RiskLevel
 from .models import PatrolYear
 
 LEVEL_HEX = {RiskLevel.MAJOR: "#d63939", RiskLevel.HIGH: "#f76707", RiskLevel.MEDIUM: "#f59f00", RiskLevel.LOW: "#206bc4"}

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from worksafe.core.models import AccidentCategory
-from worksafe.risks.grading import RiskLevel
-from worksafe.risks.io import SCALES, _num
+from worksafe.core.risk_levels import RiskLevel
+from worksafe.risks.grading import SCALES, numeral
 from worksafe.risks.models import ControlMeasure, HazardSource, Method, RiskEvent, RiskObject, RiskUnit
 
 from ..schemas import RiskObjectRecord
@@ -173,7 +173,8 @@ def _sync(parent, level, incoming, children, path, ops, errors, categories):
                 continue
         if level == 2 and rec.level and rec.method != Method.DIRECT and rec.level != node.level:
             errors.append(reject(f"{where}.level", f"{label}：安全风险等级与评价结果不符：填写为“{RiskLevel(rec.level).label}”，"
-                                                  f"按{Method(node.method).label}计算风险值 {_num(node.value)}，应为“{RiskLevel(node.level).label}”"))
+                                                  f"按{Method(node.method).label}计算风险值 {numeral(node.value)}，"
+                                                  f"应为“{RiskLevel(node.level).label}”"))
             continue
         after = _values(node, fields + ("accident_category_id",) if level == 2 else fields)
         if before is None or before != after:
@@ -200,7 +201,7 @@ def _event(node, rec, where, label, errors, categories):
         value = getattr(rec, attr)
         allowed = [number for number, _ in scale]
         if value is not None and value not in allowed:
-            errors.append(reject(f"{where}.{attr}", f"{label}：{attr} 应为 {'、'.join(_num(n) for n in allowed)} 之一"))
+            errors.append(reject(f"{where}.{attr}", f"{label}：{attr} 应为 {'、'.join(numeral(n) for n in allowed)} 之一"))
             ok = False
         elif value is not None:
             setattr(node, attr, allowed[allowed.index(value)])

@@ -3,6 +3,8 @@ from django import forms, template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from worksafe.core.risk_levels import grade
+
 register = template.Library()
 
 
@@ -49,8 +51,6 @@ def dash(value):
 @register.filter
 def risk_badge(level):
     """A risk level (value or Grade) as its coloured badge; a dash when not graded."""
-    from worksafe.risks.grading import grade
-
     g = grade(getattr(level, "value", level))
     if g is None:
         return mark_safe('<span class="text-secondary">—</span>')
