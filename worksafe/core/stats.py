@@ -249,17 +249,17 @@ def industry_axis(picked):
 
 
 class Tally:
-    """Figures summed per row: `add(code, **figures)` adds a group's figures to the row owning `code` on `axis` (to the
-    row `code` itself without an axis: a year, a month, a category); `tally[key]` is a row's Counter of figures."""
+    """Figures summed per row: `tally.at(code)` is the Counter of the row owning `code` on `axis` (of the row `code`
+    itself without an axis: a year, a month, a category), which a view adds a group's figures to; `tally[key]` is a
+    row's Counter (empty for a row without any). Plain Counter additions: a province's groups number tens of
+    thousands, and a call per figure would double the page's Python time (bench/risks.py)."""
 
     def __init__(self, axis=None):
         self.owner = axis.owner if axis is not None else (lambda code: code)
         self.by_key = defaultdict(Counter)
 
-    def add(self, code, **figures):
-        row = self.by_key[self.owner(code)]
-        for name, n in figures.items():
-            row[name] += n or 0
+    def at(self, code):
+        return self.by_key[self.owner(code)]
 
     def __getitem__(self, key):
         return self.by_key.get(key) or Counter()

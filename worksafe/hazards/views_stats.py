@@ -4,6 +4,7 @@ The counting is in stats.py (yearly summaries, never the hazard table, except th
 an index holds); this module folds the counted codes into the regions and industries shown (core.stats) and links
 every figure to the hazard list behind it. The reporting rates (属地/行业上报率) are another page.
 """
+from collections import Counter
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
@@ -53,15 +54,15 @@ def hazard_stats(request):
 
     q = scope.filter.q_for("")  # on the rows' own copies of region and industry
     groups = stats.yearly_groups(user, years, q)
-    # The chosen year's figures by region and industry, every year's, and (seen) the hazards of any year: a region or
-    # industry with some keeps its row (with zeros) in a year without any.
-    by_region, by_industry, by_year = Tally(regions), Tally(industries), Tally()
+    # The chosen year's figures by region and industry, and (seen) the hazards of any year: a region or industry with
+    # some keeps its row (with zeros) in a year without any.
+    by_region, by_industry = Tally(regions), Tally(industries)
     for g in groups:
-        found = dict(zip(KINDS, g.years[year], strict=True))
-        by_region.add(g.region_id, seen=g.general + g.major, **found)
-        by_industry.add(g.industry_id, seen=g.general + g.major, **found)
-        for y in years:
-            by_year.add(y, **dict(zip(KINDS, g.years[y], strict=True)))
+        for row in (by_region.at(g.region_id), by_industry.at(g.industry_id)):
+            row["seen"] += g.general + g.major
+            for kind, n in zip(KINDS, g.years[year], strict=True):
+                row[kind] += n
+    by_year = {y: Counter({kind: sum(g.years[y][i] for g in groups) for i, kind in enumerate(KINDS)}) for y in years}
 
     def axis_table(rows, tally):
         """属地 or 行业: a row's figures in the chosen year; cells open its hazards of that year."""

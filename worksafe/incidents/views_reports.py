@@ -130,7 +130,7 @@ def report_stats(request):
     for r in rows:
         for dim, code in (("month", r["month"]), ("region", r["enterprise__region_id"]),
                           ("industry", r["enterprise__industry_id"]), ("category", r["category"])):
-            tallies[dim].add(code, **{m: r[m] for m in MEASURES})
+            tallies[dim].at(code).update({m: r[m] or 0 for m in MEASURES})
     labels = {
         "month": [(m, f"{m}月") for m in range(1, 13)],
         "region": [(row.key, row.label) for row in regions.rows(tallies["region"].counts("n"))],

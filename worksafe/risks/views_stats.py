@@ -38,9 +38,13 @@ def risk_stats(request):
     by_region, by_industry = Tally(regions), Tally(industries)
     sums = {value: Sum(f"risk_{value}") for value, _, _ in LEVELS}
     for g in scope.rows_of(Enterprise, "").order_by().values("region_id", "industry_id", "risk_grade").annotate(n=Count("*"), **sums):
-        events = {value: g[value] for value, _, _ in LEVELS}
-        by_region.add(g["region_id"], enterprises=g["n"], **{f"grade_{g['risk_grade'] or 'none'}": g["n"]}, **events)
-        by_industry.add(g["industry_id"], enterprises=g["n"], **events)
+        r, i, n = by_region.at(g["region_id"]), by_industry.at(g["industry_id"]), g["n"]
+        r["enterprises"] += n
+        i["enterprises"] += n
+        r[f"grade_{g['risk_grade'] or 'none'}"] += n
+        for value, _, _ in LEVELS:
+            r[value] += g[value] or 0
+            i[value] += g[value] or 0
     level_totals = [by_region.total(value) for value, _, _ in LEVELS]
 
     def events(row, tally):
@@ -100,7 +104,7 @@ def patrol_stats(request):
 
     enterprises, patrols = Tally(regions), Tally(regions)
     for r in scope.rows_of(Enterprise, "").order_by().values("region_id").annotate(n=Count("*")):
-        enterprises.add(r["region_id"], n=r["n"])
+        enterprises.at(r["region_id"])["n"] += r["n"]
     counts = {}
     for y in years:
         in_y = Q(year=y)
@@ -110,7 +114,7 @@ def patrol_stats(request):
         counts[f"patrolling{y}"] = Count("id", filter=in_y)  # one row per enterprise and year: the enterprises that patrolled
     summary = scope.rows_of(PatrolYear, "enterprise").filter(year__gte=years[0], year__lte=years[-1])
     for r in summary.order_by().values("enterprise__region_id").annotate(**counts):
-        patrols.add(r.pop("enterprise__region_id"), **r)
+        patrols.at(r.pop("enterprise__region_id")).update(r)
 
     year_table = []
     for y in since_first(years, lambda y: patrols.total(f"patrols{y}")):
