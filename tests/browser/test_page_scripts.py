@@ -46,6 +46,11 @@ def test_the_statistics_pages_draw_their_charts(live_server, browser, users, wor
                             ("/archive/enterprises/stats/", "#chart-region"), ("/incidents/reports/stats/", "#chart-month-bar")]:
             page.goto(live_server.url + path)
             expect(page.locator(f"{chart} canvas"), path).to_have_count(1)
+        # The reporting rates' bars and line take their colours from the page's data (core.stats.HEX).
+        page.goto(f"{live_server.url}/hazards/stats/reporting/")
+        colours = page.evaluate("""() => echarts.getInstanceByDom(document.getElementById("chart-region-bar")).getOption()
+                                     .series.map(s => [s.name, s.itemStyle.color])""")
+        assert colours == [["已上报", "#2fb344"], ["未上报", "#d63939"], ["暂不上报", "#9aa0ac"], ["上报率", "#206bc4"]]
         page.goto(f"{live_server.url}/risks/stats/")
         expect(page.locator("#chart-region-bar canvas")).to_have_count(1)
         expect(page.locator("#chart-years-bar canvas")).to_have_count(1)  # the patrol section, drawn once htmx settles

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tests.factories import create_enterprise, create_hazard
 from worksafe.core.models import Industry
+from worksafe.core.stats import year_window
 from worksafe.hazards import stats
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +137,7 @@ def test_scope(client, login, users, world):
 
 def test_the_counts_read_the_yearly_summaries_not_the_hazards(users, world):
     with CaptureQueriesContext(connection) as queries:
-        groups = stats.yearly_groups(users["province"], stats.year_window())
+        groups = stats.yearly_groups(users["province"], year_window())
     reads = [q["sql"] for q in queries if "hazards_" in q["sql"]]  # the others: the user's organisation
     assert len(reads) == 1 and "hazards_hazardyear" in reads[0] and '"hazards_hazard"' not in reads[0]
     by_region = {}

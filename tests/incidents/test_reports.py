@@ -3,6 +3,7 @@ enterprise itself and seen at once by every level above it, never by a sibling c
 time, each carrying the figures as they stand and the 等级 (条例 493号 第三条) following them; closed by linking the
 enterprise's investigation; the list's filters and its totals line; the form's checks; the audit trail."""
 import datetime
+import json
 import re
 from decimal import Decimal
 
@@ -557,6 +558,53 @@ def test_the_optional_fields_may_stay_empty(login, users, enterprise):
 def test_the_form_page_names_the_enterprise(login, users, enterprise):
     html = page(login(users["city"]), add_url(enterprise))
     assert "事故快报" in html and enterprise.name in html and 'name="occurred_at"' in html
+
+
+# ---- 事故统计 ----
+
+STATS_URL = reverse("incidents:report_stats")
+
+
+def report_stats(client, **params):
+    """{dimension: {row label: (起数, 死亡, 重伤, 损失)}} of the page, its totals line and its chart data."""
+    response = client.get(STATS_URL, params)
+    assert response.status_code == 200
+    dims = {d["key"]: {r["label"]: (r["n"], r["deaths"], r["serious"], r["loss"]) for r in d["rows"]} for d in response.context["dims"]}
+    line = re.sub(r"<[^>]+>", "", response.content.decode().split('data-testid="report-stats-total">', 1)[1].split("</div>", 1)[0])
+    charts = json.loads(re.search(r'<script id="report-stats-data" type="application/json">(.*?)</script>', response.text, re.S)[1])
+    return dims, line, charts
+
+
+def test_the_statistics_count_a_years_reports_by_month_region_industry_and_category(login, users, listed):
+    dims, line, charts = report_stats(login(users["city"]), year=Y)
+    assert line == f"{Y}年共 4 起，死亡 34 人，重伤 52 人，直接经济损失 12210.75 万元（按事故快报及其续报的最新数字统计）。"
+    assert dims["month"]["2月"] == (1, 3, 0, Decimal("200")) and dims["month"]["3月"] == (2, 1, 52, Decimal("10.75"))
+    assert dims["month"]["4月"] == (1, 30, 0, Decimal("12000")) and dims["month"]["5月"] == (0, 0, 0, 0)
+    # 郑州市 counts by county, every county shown; the 洛阳 report (F) is not the city's.
+    assert dims["region"]["金水区"] == (2, 4, 2, Decimal("210.50")) and dims["region"]["二七区"] == (2, 30, 50, Decimal("12000.25"))
+    assert dims["region"]["中原区"] == (0, 0, 0, 0) and "洛阳市" not in dims["region"]
+    assert dims["industry"]["机械"][0] == 2 and dims["industry"]["危险化学品"][0] == 2 and dims["industry"]["煤矿"][0] == 0
+    assert {k: v[0] for k, v in dims["category"].items()} == {"工伤事故": 2, "火灾事故": 1, "设备事故": 1, "其它事故": 0}
+    # The charts draw 起数 and 死亡人数 of the same rows, the months as lines.
+    assert charts["month"]["labels"][1:4] == ["2月", "3月", "4月"] and charts["month"]["line"]
+    assert [s["name"] for s in charts["region"]["series"]] == ["事故起数", "死亡人数"]
+    jinshui = charts["region"]["labels"].index("金水区")
+    assert [s["values"][jinshui] for s in charts["region"]["series"]] == [2, 4]
+
+
+def test_the_statistics_stay_within_the_jurisdiction_and_the_chosen_year(client, login, users, listed):
+    dims, line, _ = report_stats(login(users["province"]), year=Y)
+    assert line.startswith(f"{Y}年共 5 起") and dims["region"]["洛阳市"] == (1, 5, 0, Decimal("7"))
+    assert dims["region"]["郑州市"][0] == 4
+    dims, line, _ = report_stats(login(users["jinshui"]), year=Y)
+    assert line.startswith(f"{Y}年共 2 起") and dims["region"] == {"金水区": (2, 4, 2, Decimal("210.50"))}
+    dims, line, _ = report_stats(login(users["city"]), year=Y - 1)
+    assert line.startswith(f"{Y - 1}年共 1 起") and dims["category"]["其它事故"] == (1, 0, 0, Decimal("1000"))
+    dims, line, _ = report_stats(login(users["city"]), year="1990")  # no report that year: this year's (none)
+    assert line.startswith(f"{Y + 1}年共 0 起")
+    assert login(users["owner"]).get(STATS_URL).status_code == 403
+    client.logout()
+    assert client.get(STATS_URL).status_code == 302
 
 
 # ---- the audit trail ----

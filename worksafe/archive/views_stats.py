@@ -3,24 +3,19 @@
 Every count comes from `enterprises_for(user)`, narrowed by the list page's filters. Three GROUP BY queries do all
 the counting: each groups by (region code, one other dimension), so the same rows give the totals of both
 dimensions and the cross tables of 1.7.2–1.7.4 (属地 × 类型, 属地 × 规模, 属地 × 审核状态). They group by the stored
-codes, reading the index enterprise_stats in its order, so the database counts without touching or sorting rows
-(grouping by SUBSTR(region_id, 1, n) sorts every row: 2.4 s instead of ~0.2 s for 300,000 enterprises on SQLite,
-bench/); the codes are then folded here into the regions and industries shown, by their prefixes, over a few
-thousand groups at most.
+codes, reading the index enterprise_stats in its order, so the database counts without touching or sorting rows;
+the codes are then folded into the regions and industries shown (core.stats).
 """
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
-from django.urls import reverse
 
-from worksafe.core.access import regulator_only
-from worksafe.core.models import Industry, Region, RegionLevel
-from worksafe.core.scoping import enterprises_for
+from worksafe.core.stats import Scope, hexes
 
 from .filters import EnterpriseFilter
-from .models import ReviewState
+from .models import REVIEW_COLORS, ReviewState
 
 # Size bands by 职工总数, [low, high). The cut points are the ones the rules draw: 20, 300 and 1000 staff separate
 # micro, small, medium and large industrial enterprises (国家统计局《统计上大中小微型企业划分办法（2017）》), and
@@ -34,65 +29,11 @@ SIZE_BANDS = [
     (300, 1000, "300–999人"),
     (1000, None, "1000人及以上"),
 ]
-REVIEW_HEX = {"draft": "#667382", "submitted": "#f76707", "approved": "#2fb344", "returned": "#d63939"}
-# Regions whose enterprises the list page's 属地 filter accepts (and that have children worth drilling into).
-LISTABLE_LEVELS = {RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY}
-DRILLABLE_LEVELS = {RegionLevel.PROVINCE, RegionLevel.CITY}
-
 # One conditional count per band, so that the size query groups by region alone (in the index's order).
 SIZE_COUNTS = {
     f"band{i}": Count("staff_count", filter=Q(staff_count__gte=low) & (Q(staff_count__lt=high) if high else Q()))
     for i, (low, high, _) in enumerate(SIZE_BANDS)
 }
-
-
-class Axis:
-    """One level of a code tree (regions or industries) to count by: the children of `root`.
-
-    Codes share prefixes with their subtree, so each counted code is folded into the child whose prefix it starts
-    with; what matches no child belongs to `root` itself (an enterprise registered at county level, seen by the
-    county: 本级).
-    """
-
-    def __init__(self, root, children, prefix):
-        self.root = root
-        self.children = children
-        self.by_prefix = {prefix(c): c for c in children}
-        self.lengths = sorted({len(p) for p in self.by_prefix}, reverse=True)
-
-    def owner(self, key):
-        for n in self.lengths:
-            child = self.by_prefix.get(key[:n])
-            if child is not None:
-                return child.pk
-        return None
-
-    def rows(self, counts):
-        """[(key, label, object)]: every child, zeros included (an empty county is news too), and the root itself
-        (本级) when enterprises are registered at its own level; only the root when no child has any."""
-        rows = [(c.pk, c.name, c) for c in self.children] if any(counts.get(c.pk) for c in self.children) else []
-        if counts.get(None) or not rows:
-            label = self.root.name if self.root else "其他"
-            rows.insert(0, (None, f"{label}（本级）" if rows else label, self.root))
-        return rows
-
-
-def region_axis(user, picked):
-    """Counting by region looks one level below the picked region, or below the user's own region."""
-    root = picked or (user.organization.region if user.is_regulator else None)
-    if root is None:  # the system administrator: below the (single) province, if there is only one
-        tops = list(Region.objects.filter(parent=None))
-        if len(tops) == 1:
-            root = tops[0]
-        else:
-            return Axis(None, tops, lambda r: r.prefix)
-    return Axis(root, list(Region.objects.filter(parent=root)), lambda r: r.prefix)
-
-
-def industry_axis(picked):
-    """Top-level industries; the sub-industries when a top-level industry is picked."""
-    root = picked if picked is not None and picked.parent_id is None else None
-    return Axis(root, list(Industry.objects.filter(parent=root)), lambda i: i.code)
 
 
 def crosstab(qs, regions, column, fold=lambda k: k):
@@ -111,13 +52,6 @@ def size_crosstab(qs, regions):
         for i in range(len(SIZE_BANDS)):
             table[owner, i] += row[f"band{i}"]
     return table
-
-
-def link(name, params, **values):
-    q = params.copy()
-    for key, value in values.items():
-        q[key] = value
-    return f"{reverse(name)}?{q.urlencode()}"
 
 
 def column(key, label, url="", drill=""):
@@ -153,57 +87,29 @@ def totals(table, side):
 
 @login_required
 def enterprise_stats(request):
-    regulator_only(request)
-    user = request.user
-    filterset = EnterpriseFilter(request.GET, enterprises_for(user), user=user)
-    qs = filterset.qs
-    picked = filterset.form.cleaned_data if filterset.form.is_valid() else {}
-    params = request.GET.copy()
-    for key in ("page", "sort", "per_page"):
-        params.pop(key, None)
-
-    regions = region_axis(user, picked.get("region"))
-    industries = industry_axis(picked.get("industry"))
+    scope = Scope(request, EnterpriseFilter, drop=("page", "sort", "per_page"))
+    qs, params, regions, industries = scope.filter.qs, scope.params, scope.regions, scope.industries
     by_industry = crosstab(qs, regions, "industry_id", industries.owner)
     by_size = size_crosstab(qs, regions)
     by_review = crosstab(qs, regions, "review_state")
     region_totals, industry_totals = totals(by_industry, 0), totals(by_industry, 1)
     total = sum(region_totals.values())
 
-    region_rows = regions.rows(region_totals)
-    region_cols = [
-        column(
-            key, label,
-            # The list's 属地 filter takes a whole subtree: link 本级 only when it stands alone.
-            url=link("archive:enterprise_list", params, region=obj.code)
-            if obj is not None and obj.level in LISTABLE_LEVELS and (key is not None or len(region_rows) == 1) else "",
-            drill=link("archive:enterprise_stats", params, region=obj.code)
-            if key is not None and obj.level in DRILLABLE_LEVELS else "",
-        )
-        for key, label, obj in region_rows
-    ]
-    industry_rows = [row for row in industries.rows(industry_totals) if industry_totals[row[0]]]
-    industry_cols = [
-        column(
-            key, label,
-            # As for regions: the list's 行业 filter includes the sub-industries.
-            url=link("archive:enterprise_list", params, industry=obj.code)
-            if obj is not None and (key is not None or len(industry_rows) == 1) else "",
-            drill=link("archive:enterprise_stats", params, industry=obj.code)
-            if key is not None and industries.root is None else "",
-        )
-        for key, label, obj in industry_rows
-    ]
+    region_cols = [column(row.key, row.label, url=row.link("archive:enterprise_list", params),
+                          drill=row.drill("archive:enterprise_stats", params)) for row in regions.rows(region_totals)]
+    industry_cols = [column(row.key, row.label, url=row.link("archive:enterprise_list", params),
+                            drill=row.drill("archive:enterprise_stats", params)) for row in industries.rows(industry_totals)]
     size_cols = [column(i, label) for i, (_, _, label) in enumerate(SIZE_BANDS)]
-    review_cols = [column(s, label, url=link("archive:enterprise_list", params, review_state=s)) for s, label in ReviewState.choices]
+    review_cols = [column(s, label, url=scope.link("archive:enterprise_list", review_state=s)) for s, label in ReviewState.choices]
 
     industry_title = f"按行业统计（{industries.root.name}）" if industries.root else "按行业统计"
+    review_hex = hexes(REVIEW_COLORS)
     dims = {
         "region": dimension("按属地统计", region_cols, region_totals, total, "bar-horizontal"),
         "industry": dimension(industry_title, industry_cols, industry_totals, total, "pie"),
         "size": dimension("按企业规模统计（职工总数）", size_cols, totals(by_size, 1), total, "bar"),
         "review": dimension("按审核状态统计", review_cols, totals(by_review, 1), total, "pie",
-                            colors=[REVIEW_HEX[s] for s in ReviewState.values]),
+                            colors=[review_hex[s] for s in ReviewState.values]),
     }
     cross = [
         cross_table("属地 × 行业", region_cols, industry_cols, by_industry),
@@ -219,13 +125,6 @@ def enterprise_stats(request):
         }
         for key, d in dims.items()
     }
-    context = {
-        "filter": filterset,
-        "total": total,
-        "scope": regions.root,
-        "dims": dims,
-        "cross": cross,
-        "data": chart_data,
-        "list_url": link("archive:enterprise_list", params),
-    }
+    context = {"filter": scope.filter, "total": total, "scope": regions.root, "dims": dims, "cross": cross, "data": chart_data,
+               "list_url": scope.link("archive:enterprise_list")}
     return render(request, "archive/enterprise_stats.html", context)

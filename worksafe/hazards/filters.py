@@ -1,5 +1,5 @@
 """Filters of the regulators' hazard pages: one HazardFilter for 未整改隐患管理, 重大隐患管理, 隐患清单 and their
-exports, one filter for 隐患增删改记录查询; the statistics reuse the risk statistics' 属地/行业 filter.
+exports, one filter for 隐患增删改记录查询; the statistics use core.stats' 属地/行业 filter.
 
 Every condition is on the hazard row or on its enterprise (属地 as a region-code range, 行业 with its
 sub-industries, keyword on the enterprise's name or USCC or the hazard's name): the lists walk an index in their
@@ -14,7 +14,6 @@ from django.db.models import Q
 
 from worksafe.core.filters import EnterpriseScopeFilter, FastSelect, enterprise_search_q, local_day_start
 from worksafe.core.models import AuditAction, ChangeRecord
-from worksafe.risks.filters import RiskStatsFilter
 
 from . import deadlines
 from .models import Category, Hazard, Level, Review, Source, State, Supervision
@@ -79,10 +78,6 @@ class HazardFilter(EnterpriseScopeFilter):
         if value == NO_SUPERVISION:
             return queryset.filter(supervision="")
         return queryset.filter(supervision=value)
-
-
-class HazardStatsFilter(RiskStatsFilter):
-    """The statistics: 属地 and 行业, folded as the risk statistics fold them."""
 
 
 # 隐患增删改记录查询 -----------------------------------------------------------------------------------------

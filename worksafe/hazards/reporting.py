@@ -127,7 +127,7 @@ def rate(enterprises, today=None):
 
 def rates_by(enterprises, field, today=None):
     """{value of `field` (e.g. "region_id", "industry_id"): Rate}: one GROUP BY query over the enterprises LEFT JOIN
-    their duties. Callers fold the codes into the regions or industries they show (archive.views_stats.Axis)."""
+    their duties. Callers fold the codes into the regions or industries they show (core.stats.Axis)."""
     rows = enterprises.order_by().values(field).annotate(**_sums(today or timezone.localdate()))
     return {row[field]: Rate(row["total"], row["paused"] or 0, row["reported"] or 0) for row in rows}
 

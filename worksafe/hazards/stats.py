@@ -5,7 +5,7 @@ Counts by region, industry and year come from HazardYear (one row per enterprise
 recounted by summary.refresh whenever a hazard changes), never from the hazard table: a province's 3 million
 hazards are ~1 million yearly rows at most, read in one GROUP BY (region code, industry, year), so one query gives
 the region table, the industry table and the year table; the codes
-are folded into the regions and industries shown by their prefixes (archive.views_stats.Axis).
+are folded into the regions and industries shown by their prefixes (core.stats).
 
 What HazardYear cannot tell, the overdue and the open major hazards, is counted on the hazard table where an index
 holds exactly those rows: overdue is a range of the partial index hazard_open_deadline (deadline < today among the
@@ -13,7 +13,7 @@ open hazards), open major hazards a range of hazard_level_found (level = 'major'
 of open hazards needs no hazard row at all: found − closed, summed over the yearly rows.
 
 Hazards and yearly rows carry copies of their enterprise's region and industry, so the jurisdiction (enterprise_q
-located=True) and `q` (conditions on region_id and industry_id, e.g. HazardStatsFilter.q_for("")) are tested on the
+located=True) and `q` (conditions on region_id and industry_id, e.g. core.stats.StatsFilter.q_for("")) are tested on the
 rows' own indexes, without a join to the enterprises.
 """
 from dataclasses import dataclass, field
@@ -25,14 +25,7 @@ from worksafe.core.scoping import enterprise_q
 
 from .models import Hazard, HazardYear, Level
 
-YEARS = 5  # 年度隐患统计 covers this year and the four before
 EVERYTHING = Q()  # the default narrowing: none (a Q is never changed in place, & builds a new one)
-
-
-def year_window(today=None):
-    """The years the statistics cover: this one and the YEARS - 1 before it."""
-    this_year = (today or timezone.localdate()).year
-    return list(range(this_year - YEARS + 1, this_year + 1))
 
 
 @dataclass

@@ -9,24 +9,23 @@ Statuses and rates come from reporting.py (one LEFT JOIN of Enterprise to Report
 enterprise users on regulator pages 403.
 """
 from collections import Counter
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from worksafe.archive.views_stats import DRILLABLE_LEVELS, LISTABLE_LEVELS, industry_axis, link, region_axis
 from worksafe.core import audit, permissions
 from worksafe.core.access import regulator_only, require, scoped_enterprise
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprises_for
+from worksafe.core.stats import HEX, Scope, bar_height, link
 from worksafe.core.xlsx import Column, Spec, xlsx_response
-from worksafe.risks.filters import RiskStatsFilter
 
 from . import periods, reporting
 from .forms_reporting import BulkForm, DutyFilter, DutyForm, FilingFilter, ReportForm
@@ -286,6 +285,10 @@ def filing_export(request):
 # 上报率统计
 
 
+# The bars' colours (static/hazards/reporting_stats.js draws them) and the rate line's.
+CHART_COLORS = {"reported": HEX["green"], "unreported": HEX["red"], "paused": HEX["muted"], "rate": HEX["blue"]}
+
+
 def _fold(rates, owner):
     folded = Counter()
     result = {}
@@ -296,22 +299,21 @@ def _fold(rates, owner):
     return result, folded
 
 
-def _row(label, r, list_url, drill="", filters=None):
-    """One table row: the rate's figures, and links to the filing list for each status."""
-    def cell(status):
-        return link("hazards:filing", filters, status=status) if filters is not None else ""
-
+def _row(label, r, filing, drill=""):
+    """One table row: the rate's figures, and links to the filing list behind it for each status;
+    `filing(**filters)` is the URL of the row's filing list ("" when there is none)."""
     return {
         "label": label, "total": r.total, "paused": r.paused, "due": r.due, "reported": r.reported,
         "unreported": r.unreported, "percent": r.percent, "rate": round(100 * r.rate, 1) if r.rate is not None else None,
-        "list": list_url, "drill": drill,
-        "urls": {"reported": cell(Status.REPORTED), "unreported": cell(Status.DUE), "paused": cell(Status.PAUSED)},
+        "list": filing(), "drill": drill,
+        "urls": {"reported": filing(status=Status.REPORTED), "unreported": filing(status=Status.DUE),
+                 "paused": filing(status=Status.PAUSED)},
     }
 
 
 def _chart(title, rows):
     return {
-        "title": title, "labels": [r["label"] for r in rows],
+        "title": title, "labels": [r["label"] for r in rows], "colors": CHART_COLORS,
         "reported": [r["reported"] for r in rows], "unreported": [r["unreported"] for r in rows],
         "paused": [r["paused"] for r in rows], "rates": [r["rate"] for r in rows], "drill": [r["drill"] for r in rows],
         "links": {k: [r["urls"][k] for r in rows] for k in ("reported", "unreported", "paused")},
@@ -322,61 +324,29 @@ def _chart(title, rows):
 def reporting_stats(request):
     """属地上报率统计 and 行业上报率统计: two GROUP BY queries (reporting.rates_by), folded into the child regions of the
     picked (or the user's) region and into industries."""
-    regulator_only(request)
-    user, today = request.user, timezone.localdate()
-    filterset = RiskStatsFilter(request.GET, enterprises_for(user), user=user)
-    picked = filterset.picked
-    enterprises = enterprises_for(user).filter(filterset.q_for(""))
-    params = request.GET.copy()
-    params.pop("page", None)
-    regions, industries = region_axis(user, picked.get("region")), industry_axis(picked.get("industry"))
+    scope = Scope(request, drop=("page",))
+    today, params, regions, industries = timezone.localdate(), scope.params, scope.regions, scope.industries
+    enterprises = enterprises_for(scope.user).filter(scope.filter.q_for(""))
     by_region, region_counts = _fold(reporting.rates_by(enterprises, "region_id", today), regions.owner)
     by_industry, industry_counts = _fold(reporting.rates_by(enterprises, "industry_id", today), industries.owner)
     total = sum(by_region.values(), Rate())
 
-    region_rows = regions.rows(region_counts)
-    region_table = []
-    for key, label, obj in region_rows:
-        # The filing list's 属地 filter takes a whole subtree: 本级 links only when it stands alone.
-        listable = obj is not None and obj.level in LISTABLE_LEVELS and (key is not None or len(region_rows) == 1)
-        filters = _with(params, region=obj.code) if listable else None
-        region_table.append(_row(
-            label, by_region.get(key, Rate()), link("hazards:filing", filters) if listable else "",
-            drill=link("hazards:reporting_stats", params, region=obj.code)
-            if key is not None and obj.level in DRILLABLE_LEVELS else "", filters=filters,
-        ))
-    industry_rows = [row for row in industries.rows(industry_counts) if industry_counts[row[0]]]
-    industry_table = []
-    for key, label, obj in industry_rows:
-        listable = obj is not None and (key is not None or len(industry_rows) == 1)
-        filters = _with(params, industry=obj.code) if listable else None
-        industry_table.append(_row(
-            label, by_industry.get(key, Rate()), link("hazards:filing", filters) if listable else "",
-            drill=link("hazards:reporting_stats", params, industry=obj.code)
-            if key is not None and industries.root is None else "", filters=filters,
-        ))
+    def table(rows, rates):
+        return [_row(row.label, rates.get(row.key, Rate()), partial(row.link, "hazards:filing", params),
+                     drill=row.drill("hazards:reporting_stats", params)) for row in rows]
+
+    region_table, industry_table = table(regions.rows(region_counts), by_region), table(industries.rows(industry_counts), by_industry)
     industry_title = f"行业上报率统计（{industries.root.name}）" if industries.root else "行业上报率统计"
     context = {
-        "filter": filterset, "scope": regions.root, "total": _row("合计", total, link("hazards:filing", params), filters=params),
+        "filter": scope.filter, "scope": regions.root, "total": _row("合计", total, partial(link, "hazards:filing", params)),
         "region_table": region_table, "industry_table": industry_table, "industry_title": industry_title,
         "periods": [(label, periods.label(c, today)) for c, label in Cycle.choices],
         "charts": {"region": _chart("属地上报率统计", region_table), "industry": _chart(industry_title, industry_table)},
-        "sections": [("region", "属地上报率统计", region_table, _height(region_table), "属地"),
-                     ("industry", industry_title, industry_table, _height(industry_table), "行业")],
+        # Many rows lie down as horizontal bars, a row each (more than static/hazards/reporting_stats.js stands up).
+        "sections": [("region", "属地上报率统计", region_table, bar_height(region_table, 10, 1.8), "属地"),
+                     ("industry", industry_title, industry_table, bar_height(industry_table, 10, 1.8), "行业")],
     }
     return render(request, "hazards/reporting_stats.html", context)
-
-
-def _height(rows):
-    """Chart height (rem): many rows lie down as horizontal bars, a row each."""
-    return max(20, int(len(rows) * 1.8 + 4)) if len(rows) > 10 else 20
-
-
-def _with(params, **values):
-    q = params.copy() if isinstance(params, QueryDict) else QueryDict(mutable=True)
-    for k, v in values.items():
-        q[k] = v
-    return q
 
 
 urlpatterns = [

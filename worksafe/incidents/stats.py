@@ -6,14 +6,14 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractMonth
 
-from worksafe.core.risk_levels import ORDER
-from worksafe.risks.views_stats import LEVEL_HEX
+from worksafe.core.risk_levels import COLORS, ORDER
+from worksafe.core.stats import HEX
 
 from .models import AccidentType, PenaltyKind
 
 MONTHS = [f"{m}月" for m in range(1, 13)]
-TYPE_HEX = {AccidentType.WORK_INJURY: "#d63939", AccidentType.FIRE: "#f76707", AccidentType.EQUIPMENT: "#206bc4",
-            AccidentType.OTHER: "#868e96"}
+TYPE_HEX = {AccidentType.WORK_INJURY: HEX["red"], AccidentType.FIRE: HEX["orange"], AccidentType.EQUIPMENT: HEX["blue"],
+            AccidentType.OTHER: HEX["gray"]}
 
 
 def _chart(labels, series, unit, **extra):
@@ -25,7 +25,7 @@ def _chart(labels, series, unit, **extra):
 def enterprise_charts(e, year):
     risks = _chart([level.label for level in ORDER], [
         {"name": "安全风险数", "values": [getattr(e, f"risk_{level}") for level in ORDER],
-         "colors": [LEVEL_HEX[level] for level in ORDER]}], "项")
+         "colors": [HEX[COLORS[level]] for level in ORDER]}], "项")
 
     items = defaultdict(lambda: defaultdict(int))
     categories = {}
@@ -50,5 +50,5 @@ def enterprise_charts(e, year):
     for month in range(12):
         total += sum(values[month] for values in losses.values())
         running.append(round(total, 2))
-    cumulative = _chart(MONTHS, [{"name": "累计直接经济损失", "values": running, "color": "#d63939"}], "万元", line=True)
+    cumulative = _chart(MONTHS, [{"name": "累计直接经济损失", "values": running, "color": HEX["red"]}], "万元", line=True)
     return {"risks": risks, "key_items": key_items, "penalties": penalties, "accident_losses": by_type, "cumulative_loss": cumulative}

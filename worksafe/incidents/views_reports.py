@@ -1,7 +1,5 @@
 """事故快报 and 续报: filed for an enterprise in scope (by a regulator or the enterprise), visible at once to every level
 above (the list scopes on the enterprise's region), follow-ups in order, closed by linking the investigation."""
-from collections import defaultdict
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from worksafe.archive.views_stats import industry_axis, region_axis
 from worksafe.core import permissions
 from worksafe.core.access import regulator_only, require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import scoped
+from worksafe.core.stats import HEX, Tally, chart, chosen_year, industry_axis, region_axis
 
 from .filters import ReportFilter
 from .forms import FollowUpForm, LinkInvestigationForm, ReportForm
@@ -110,42 +108,38 @@ def report_close(request, pk):
     return redirect(report)
 
 
+# 事故统计: the figures counted per row, the two the charts draw, and the dimensions counted by.
+MEASURES = ("n", "deaths", "serious", "loss")
+SERIES = [("n", "事故起数", HEX["orange"]), ("deaths", "死亡人数", HEX["red"])]
+DIMENSIONS = [("month", "按月份"), ("region", "按属地"), ("industry", "按行业"), ("category", "按事故类别")]
+
+
 @login_required
 def report_stats(request):
     """事故统计: the reports of a year in the jurisdiction, counted (起数, 死亡, 重伤, 损失) by month, region, industry and
-    事故类别; one GROUP BY over the stored codes, folded into the rows shown (as 企业统计 does)."""
+    事故类别; one GROUP BY over the stored codes, folded into the rows shown (core.stats)."""
     regulator_only(request)
-    years = sorted({d.year for d in scoped_reports(request.user).dates("occurred_at", "year")} | {timezone.localdate().year},
-                   reverse=True)
-    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() and int(request.GET["year"]) in years else years[0]
+    reports = scoped_reports(request.user)
+    years = sorted({d.year for d in reports.dates("occurred_at", "year")} | {timezone.localdate().year}, reverse=True)
+    year = chosen_year(request, years)
     regions, industries = region_axis(request.user, None), industry_axis(None)
-    tables = {key: defaultdict(lambda: [0, 0, 0, Decimal(0)]) for key in ("month", "region", "industry", "category")}
-    rows = (scoped_reports(request.user).filter(occurred_at__year=year).annotate(month=ExtractMonth("occurred_at"))
+    tallies = {"month": Tally(), "region": Tally(regions), "industry": Tally(industries), "category": Tally()}
+    rows = (reports.filter(occurred_at__year=year).annotate(month=ExtractMonth("occurred_at"))
             .values("month", "enterprise__region_id", "enterprise__industry_id", "category")
             .annotate(n=Count("id"), deaths=Sum("deaths"), serious=Sum("serious_injuries"), loss=Sum("direct_loss")))
     for r in rows:
-        keys = {"month": r["month"], "region": regions.owner(r["enterprise__region_id"]),
-                "industry": industries.owner(r["enterprise__industry_id"]), "category": r["category"]}
-        for dim, key in keys.items():
-            cell = tables[dim][key]
-            cell[0] += r["n"]
-            cell[1] += r["deaths"] or 0
-            cell[2] += r["serious"] or 0
-            cell[3] += r["loss"] or 0
+        for dim, code in (("month", r["month"]), ("region", r["enterprise__region_id"]),
+                          ("industry", r["enterprise__industry_id"]), ("category", r["category"])):
+            tallies[dim].at(code).update({m: r[m] or 0 for m in MEASURES})
     labels = {
         "month": [(m, f"{m}月") for m in range(1, 13)],
-        "region": [(key, label) for key, label, _ in regions.rows({k: v[0] for k, v in tables["region"].items()})],
-        "industry": [(key, label) for key, label, _ in industries.rows({k: v[0] for k, v in tables["industry"].items()})],
+        "region": [(row.key, row.label) for row in regions.rows(tallies["region"].counts("n"))],
+        "industry": [(row.key, row.label) for row in industries.rows(tallies["industry"].counts("n"), zeros=True)],
         "category": list(AccidentType.choices),
     }
-    dims, charts = [], {}
-    for key, title in (("month", "按月份"), ("region", "按属地"), ("industry", "按行业"), ("category", "按事故类别")):
-        body = [(label, *tables[key][k]) for k, label in labels[key]]
-        dims.append({"key": key, "title": title, "rows": body})
-        charts[key] = {"labels": [b[0] for b in body], "drill": [None] * len(body), "unit": "", "series": [
-            {"name": "事故起数", "values": [b[1] for b in body], "color": "#f76707", "links": [None] * len(body)},
-            {"name": "死亡人数", "values": [b[2] for b in body], "color": "#d63939", "links": [None] * len(body)}],
-            "line": key == "month"}
-    total = [sum(v[i] for v in tables["month"].values()) for i in range(4)]
+    dims = [{"key": key, "title": title, "rows": [{"label": label, **{m: tallies[key][k][m] for m in MEASURES}} for k, label in labels[key]]}
+            for key, title in DIMENSIONS]
+    charts = {d["key"]: chart(d["title"], d["rows"], SERIES, None, unit="", line=d["key"] == "month") for d in dims}
+    total = [tallies["month"].total(m) for m in MEASURES]
     return render(request, "incidents/report_stats.html", {"year": year, "years": years, "dims": dims, "charts": charts,
                                                            "total": total})

@@ -6,7 +6,6 @@ enterprises by index and reads each one's rows by the `enterprise` index; nothin
 city's rows first.
 """
 import datetime
-from functools import cached_property
 
 import django_filters
 from django import forms
@@ -14,11 +13,9 @@ from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from worksafe.archive.models import Enterprise
 from worksafe.core.filters import YES_NO, EnterpriseScopeFilter, FastSelect, local_day_start
 from worksafe.core.models import AccidentCategory
 from worksafe.core.risk_levels import RiskLevel
-from worksafe.core.scoping import industry_codes, region_q
 
 from .models import ControlMeasure, ObjectKind, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
 
@@ -133,36 +130,3 @@ class PatrolFilter(EnterpriseScopeFilter):
     def has_failures(self, queryset, name, value):
         failed = Exists(PatrolItem.objects.filter(patrol_id=OuterRef("pk"), in_place=False))
         return queryset.filter(failed if value else ~failed)
-
-
-class RiskStatsFilter(EnterpriseScopeFilter):
-    """The statistics: 属地 and 行业 only (what the counts are folded by), applied to any row's enterprise."""
-
-    path = ""
-
-    class Meta:
-        model = Enterprise
-        fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.filters["q"]
-
-    @property
-    def picked(self):
-        """The valid choices ({} when none is valid: the jurisdiction as a whole)."""
-        return self.form.cleaned_data if self.form.is_valid() else {}
-
-    @cached_property
-    def industry_codes(self):
-        industry = self.picked.get("industry")
-        return sorted(industry_codes([industry])) if industry else None
-
-    def q_for(self, path):
-        """The picked 属地 and 行业 as a Q on the enterprise at `path` ("" for Enterprise itself)."""
-        p, q = f"{path}__" if path else "", Q()
-        if self.picked.get("region"):
-            q &= region_q(self.picked["region"], f"{p}region_id")
-        if self.industry_codes:
-            q &= Q(**{f"{p}industry_id__in": self.industry_codes})
-        return q

@@ -1,7 +1,8 @@
 /* 隐患排查上报率统计 (hazards/reporting_stats.html): stacked 已上报 / 未上报 / 暂不上报 per row with the rate, drawn by
-   stats.js from the page's #stats-data block; this file only adds the page's own bar, pie and link shapes. */
+   stats.js from the page's #stats-data block; this file only adds the page's own bar, pie and link shapes. The colours
+   come with the data (d.colors, from core.stats.HEX). */
 (function () {
-  const SERIES = [["reported", "已上报", "#2fb344"], ["unreported", "未上报", "#d63939"], ["paused", "暂不上报", "#9aa0ac"]];
+  const SERIES = [["reported", "已上报"], ["unreported", "未上报"], ["paused", "暂不上报"]];
 
   function tooltip(d) {
     return function (items) {
@@ -16,8 +17,8 @@
     const horizontal = d.labels.length > 10;
     const category = {type: "category", data: d.labels, axisLabel: {interval: 0}};
     if (!horizontal && d.labels.length > 5) category.axisLabel.rotate = 30;
-    const series = SERIES.map(([k, name, color]) => ({
-      type: "bar", name: name, stack: "total", data: d[k], barMaxWidth: 36, itemStyle: {color: color}, emphasis: {focus: "series"},
+    const series = SERIES.map(([k, name]) => ({
+      type: "bar", name: name, stack: "total", data: d[k], barMaxWidth: 36, itemStyle: {color: d.colors[k]}, emphasis: {focus: "series"},
     }));
     const option = {
       tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, confine: true, formatter: tooltip(d)},
@@ -29,7 +30,7 @@
     } else {
       option.xAxis = category;
       option.yAxis = [{type: "value", minInterval: 1, name: "企业数"}, {type: "value", min: 0, max: 100, name: "上报率%", splitLine: {show: false}}];
-      series.push({type: "line", name: "上报率", yAxisIndex: 1, data: d.rates, itemStyle: {color: "#206bc4"}, connectNulls: false});
+      series.push({type: "line", name: "上报率", yAxisIndex: 1, data: d.rates, itemStyle: {color: d.colors.rate}, connectNulls: false});
     }
     return option;
   }
