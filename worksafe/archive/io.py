@@ -311,7 +311,7 @@ def _write(creates, updates, user, result):
         fields.update(attnames[k] for k in after)
         obj.updated_at = now
         records.append(audit.record(obj, AuditAction.IMPORT, before, after, "导入修改", enterprise=obj, user=user))
-        if obj.review_state == ReviewState.APPROVED:  # as editing does (views.mark_for_review), in bulk
+        if obj.review_state == ReviewState.APPROVED:  # as editing does (review.mark_for_review), in bulk
             obj.review_state, obj.review_reason = ReviewState.SUBMITTED, ""
             fields.update({"review_state", "review_reason"})
             reviews.append(ArchiveReview(enterprise=obj, source=ReviewState.APPROVED, target=ReviewState.SUBMITTED,

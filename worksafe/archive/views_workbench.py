@@ -4,13 +4,12 @@ from typing import NamedTuple
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django_fsm import can_proceed, has_transition_perm
 
 from worksafe.core import permissions
 from worksafe.core.display import fetch_related_names
 from worksafe.core.models import AuditAction, ChangeRecord, Role
 
-from . import sections
+from . import review, sections
 
 
 class Action(NamedTuple):
@@ -28,7 +27,7 @@ def actions(user, e):
             Action("添加二级单位", reverse("archive:unit_add", args=[e.pk])),
             Action("添加重点监管信息", reverse("archive:item_add", args=[e.pk])),
         ]
-    if can_proceed(e.submit) and has_transition_perm(e.submit, user):
+    if review.REVIEW.can(user, e, "submit"):
         out.append(Action("提交审核", reverse("archive:enterprise_review", args=[e.pk, "submit"]), post=True))
     for more in sections.ACTIONS:
         out += more(user, e)
@@ -50,7 +49,7 @@ def index(request):
         "recent": fetch_related_names(list(ChangeRecord.objects.filter(enterprise_id=e.pk).exclude(action=AuditAction.EXPORT)
                                            .select_related("content_type")[:8])),  # changes; downloads are not
         "last_review": e.reviews.first(),
-        "can_submit": can_proceed(e.submit) and has_transition_perm(e.submit, user),
+        "can_submit": review.REVIEW.can(user, e, "submit"),
         "sections": sections.render(sections.WORKBENCH, request, e),
     }
     return render(request, "archive/workbench.html", context)

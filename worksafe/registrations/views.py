@@ -7,7 +7,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from worksafe.archive.views import filtered_enterprises, mark_for_review, regulator_only, require, scoped_enterprise
+from worksafe.archive.review import mark_for_review
+from worksafe.archive.views import filtered_enterprises, regulator_only, require, scoped_enterprise
 from worksafe.core import audit, permissions
 from worksafe.core.pdf import render_pdf
 from worksafe.core.xlsx import content_disposition, xlsx_response
