@@ -17,7 +17,7 @@ A model's workflow is a table of `Step`s in a small `Workflow` subclass. `perfor
 The state is checked before the actor so that someone who may take a step but arrives after a colleague took it (a
 stale page) is told the state, not refused. Views that refuse the wrong role whatever the state (403) ask
 `step.allowed` first. `available()` gives the buttons; `can()` answers for one step; `perform_many()` takes a step on
-every row of a queryset it is allowed on (bulk approve/return) and counts the rest as skipped.
+every row of a queryset where it may be taken (bulk approve/return) and returns the rows done and those skipped.
 
 Notifications (a later issue) listen to `performed`; it is sent only for committed steps, with the model as sender:
 
