@@ -12,7 +12,6 @@ from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import FSMField
 
 
 class Interface(models.TextChoices):
@@ -52,7 +51,7 @@ class ApiSubscription(models.Model):
     staging = models.BooleanField("库表对接", default=False, help_text="市县自建系统通过中间表上传数据")
     # The database role (worksafe staging_role) whose rows in the staging table may act for this subscription.
     staging_role = models.CharField("中间库账号", max_length=63, blank=True)
-    state = FSMField("状态", max_length=10, choices=SubscriptionState.choices, default=SubscriptionState.PENDING, protected=False)
+    state = models.CharField("状态", max_length=10, choices=SubscriptionState.choices, default=SubscriptionState.PENDING)  # workflow.py moves it
     reason = models.CharField("审核意见", max_length=500, blank=True)
     key_id = models.CharField("企业标识", max_length=32, unique=True, null=True, blank=True)
     secret_hash = models.CharField("授权KEY摘要", max_length=64, blank=True)

@@ -108,7 +108,7 @@ def _detail(request, sub, step_form=None):
         "sub": sub, "e": sub.enterprise, "org": sub.organization,
         "covered": None if sub.enterprise_id else sub.covers().count(),
         "actions": actions, "step_form": step_form or StepForm(),
-        "reason_required": [a.label for a in actions if a.needs_reason],
+        "reason_required": [a.label for a in actions if a.needs_comment],
         "reason_label": workflow.REASON_LABELS.get(sub.state, "意见"),
         "can_edit": workflow.can_edit(user, sub),
         "can_issue": workflow.can_issue_secret(user, sub),
@@ -127,7 +127,7 @@ def subscription_detail(request, pk):
 def subscription_step(request, pk, action):
     """审核通过 / 驳回 / 吊销 / 注销: a missing reason or a state that changed meanwhile re-renders the page with why."""
     sub = _subscription(request, pk)
-    step = workflow.STEPS.get(action)
+    step = workflow.FLOW.step(action)
     if step is None:
         raise Http404("没有这个操作")
     require(step.allowed(request.user, sub))
@@ -136,7 +136,7 @@ def subscription_step(request, pk, action):
         try:
             sub = workflow.perform(sub, action, request.user, form.cleaned_data["reason"])
         except ValidationError as e:
-            form.add_error("reason" if e.code == "reason" else None, e.messages)
+            form.add_error("reason" if e.code == "comment" else None, e.messages)
         else:
             done = {"approve": f"已审核通过，企业标识 {sub.key_id}。", "reject": "已驳回订阅申请。",
                     "revoke": "已吊销该订阅，其访问令牌已失效。", "cancel": "已注销该订阅，其访问令牌已失效。"}[action]

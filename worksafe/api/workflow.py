@@ -15,17 +15,18 @@ An approved subscription has a key id (企业标识); its secret (授权KEY) is 
 keys.subscription_for refuses any token of a subscription that is no longer approved.
 
 Views call `subscriptions_for(user)` for every list, page and action (out of scope: 404), then the checks here
-(not allowed: 403), then `perform`, which locks the row, checks the state again and saves it audited.
+(not allowed: 403), then `perform` (the core workflow engine, core/workflow.py), which locks the row, checks the state
+again and saves it audited; the change log is the subscription's history.
 """
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from worksafe.core import workflow
 from worksafe.core.models import AuditAction, OrgLevel, Role
 from worksafe.core.scoping import enterprise_q, organizations_for, region_q
+from worksafe.core.workflow import Step
 
 from . import keys
 from .models import ApiSubscription, SubscriptionState
@@ -146,63 +147,36 @@ def holds_secret(user, sub):
 # ---- steps ----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    action: str
-    label: str
-    sources: tuple
-    target: str
-    allowed: object  # (user, sub) -> bool, whatever the state
-    audit: str
-    needs_reason: bool = False
-    style: str = "primary"
-    confirm: str = ""
+class SubscriptionFlow(workflow.Workflow):
+    model = ApiSubscription
+    state_refused = "该订阅当前为“{state}”，不能{step}。"
+    steps = (
+        Step("approve", "审核通过", (S.PENDING,), S.APPROVED, is_reviewer, audit=AuditAction.APPROVE, style="success"),
+        Step("reject", "驳回", (S.PENDING,), S.REJECTED, is_reviewer, needs_comment=True, audit=AuditAction.RETURN,
+             style="danger"),
+        Step("revoke", "吊销", (S.APPROVED,), S.REVOKED, may_revoke, needs_comment=True, style="danger",
+             confirm="吊销后该订阅的访问令牌立即失效，对接系统将无法再调用接口。确定吊销？"),
+        Step("cancel", "注销", (S.PENDING, S.APPROVED), S.CANCELLED, is_subscriber_admin, style="outline-danger",
+             confirm="注销后该订阅的访问令牌立即失效，如需再对接须重新申请。确定注销？"),
+    )
 
-
-STEPS = {s.action: s for s in [
-    Step("approve", "审核通过", (S.PENDING,), S.APPROVED, is_reviewer, AuditAction.APPROVE, style="success"),
-    Step("reject", "驳回", (S.PENDING,), S.REJECTED, is_reviewer, AuditAction.RETURN, needs_reason=True, style="danger"),
-    Step("revoke", "吊销", (S.APPROVED,), S.REVOKED, may_revoke, AuditAction.TRANSITION, needs_reason=True, style="danger",
-         confirm="吊销后该订阅的访问令牌立即失效，对接系统将无法再调用接口。确定吊销？"),
-    Step("cancel", "注销", (S.PENDING, S.APPROVED), S.CANCELLED, is_subscriber_admin, AuditAction.TRANSITION,
-         style="outline-danger", confirm="注销后该订阅的访问令牌立即失效，如需再对接须重新申请。确定注销？"),
-]}
-
-REASON_LABELS = {S.APPROVED: "审核意见", S.REJECTED: "驳回原因", S.REVOKED: "吊销原因", S.CANCELLED: "注销原因"}
-
-
-def available(user, sub):
-    """The steps `user` may take on `sub` now, in display order."""
-    return [s for s in STEPS.values() if sub.state in s.sources and s.allowed(user, sub)]
-
-
-def perform(sub, action, user, reason=""):
-    """Take step `action`; ValidationError (Chinese) when the state or a missing reason does not allow it,
-    PermissionDenied when `user` may not."""
-    step = STEPS.get(action)
-    if step is None:
-        raise PermissionDenied
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        sub = ApiSubscription.objects.select_for_update().get(pk=sub.pk)
-        if not step.allowed(user, sub):
-            raise PermissionDenied
-        if sub.state not in step.sources:
-            raise ValidationError(f"该订阅当前为“{sub.get_state_display()}”，不能{step.label}。", code="state")
-        if step.needs_reason and not reason:
-            raise ValidationError(f"{step.label}须填写原因。", code="reason")
-        if action in ("approve", "reject"):
+    def apply(self, sub, step, user, reason):
+        if step.action in ("approve", "reject"):
             sub.decided_by, sub.decided_at = user, timezone.now()
-        if action == "approve":
+        if step.action == "approve":
             sub.key_id = keys.new_key_id()
-        sub.state = step.target
         sub.reason = reason
-        sub._audit_action = step.audit
-        sub._audit_message = f"接口订阅{step.label}" + (f"：{reason}" if reason else "")
-        sub.save()
         if step.target in (S.CANCELLED, S.REVOKED):
             sub.tokens.all().delete()  # keys.subscription_for refuses them anyway; nothing to keep them for
-    return sub
+
+    def audit_message(self, sub, step, reason):
+        return "接口订阅" + super().audit_message(sub, step, reason)
+
+
+FLOW = SubscriptionFlow()
+available, perform = FLOW.available, FLOW.perform
+
+REASON_LABELS = {S.APPROVED: "审核意见", S.REJECTED: "驳回原因", S.REVOKED: "吊销原因", S.CANCELLED: "注销原因"}
 
 
 def apply(sub, user):

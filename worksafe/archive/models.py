@@ -2,9 +2,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django_fsm import FSMField, transition
 
-from worksafe.core import permissions
 from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region
 from worksafe.core.risk_levels import ORDER, RiskLevel, grade
 from worksafe.core.validators import validate_mobile, validate_phone, validate_uscc
@@ -76,7 +74,7 @@ class Enterprise(models.Model):
     risk_high = models.PositiveIntegerField("较大风险数", default=0)
     risk_medium = models.PositiveIntegerField("一般风险数", default=0)
     risk_low = models.PositiveIntegerField("低风险数", default=0)
-    review_state = FSMField("审核状态", max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT, protected=False)
+    review_state = models.CharField("审核状态", max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT)  # review.py moves it
     review_reason = models.CharField("退回原因", max_length=500, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -122,22 +120,6 @@ class Enterprise(models.Model):
     @property
     def review_color(self):
         return REVIEW_COLORS[self.review_state]
-
-    # Archive review (信息审核): the enterprise submits, the county regulator approves or returns.
-    @transition(field=review_state, source=[ReviewState.DRAFT, ReviewState.RETURNED, ReviewState.APPROVED], target=ReviewState.SUBMITTED,
-                permission=permissions.can_submit_archive)
-    def submit(self):
-        self.review_reason = ""
-
-    @transition(field=review_state, source=ReviewState.SUBMITTED, target=ReviewState.APPROVED,
-                permission=permissions.can_review_archive)
-    def approve(self):
-        self.review_reason = ""
-
-    @transition(field=review_state, source=ReviewState.SUBMITTED, target=ReviewState.RETURNED,
-                permission=permissions.can_review_archive)
-    def return_(self, reason):
-        self.review_reason = reason
 
 
 class ArchiveReview(models.Model):

@@ -1,11 +1,10 @@
 """一企一档 pages: the regulators' list, the one-page archive, editing, review, 属地调整, 类型设置."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django_fsm import can_proceed, has_transition_perm
 
 from worksafe.core import permissions
 from worksafe.core.access import regulator_only, require, scoped_enterprise, scoped_or_404
@@ -17,11 +16,10 @@ from worksafe.core.passwords import issue_one_time_password
 from worksafe.core.scoping import change_q, enterprises_for
 from worksafe.core.views import redirect_next
 
-from . import sections
+from . import review, sections
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
 from .listing import filtered_enterprises
 from .models import RISK_SUMMARY_FIELDS, KeySupervisionItem, SecondaryUnit
-from .review import mark_for_review, transition
 
 
 @login_required
@@ -60,8 +58,8 @@ def enterprise_detail(request, pk):
         "history": paginate_changes(request, history),
         "admin_account": enterprise.users.filter(role=Role.ENTERPRISE_ADMIN).first(),
         "can_edit": permissions.can_edit_archive(user, enterprise),
-        "can_submit": can_proceed(enterprise.submit) and has_transition_perm(enterprise.submit, user),
-        "can_review": can_proceed(enterprise.approve) and has_transition_perm(enterprise.approve, user),
+        "can_submit": review.REVIEW.can(user, enterprise, "submit"),
+        "can_review": review.REVIEW.can(user, enterprise, "approve"),
         "can_manage": permissions.can_manage_enterprise(user, enterprise),
         "can_delete": permissions.can_delete_enterprise(user, enterprise),
         "return_form": ReturnForm(),
@@ -106,7 +104,7 @@ def enterprise_edit(request, pk):
         with transaction.atomic():
             if _save_in_scope(request, form.instance):
                 if form.has_changed():
-                    mark_for_review(enterprise, request.user)
+                    review.mark_for_review(enterprise, request.user)
                 if enterprise.uscc != old_uscc:
                     _follow_uscc(enterprise, old_uscc)
                 messages.success(request, "企业基本信息已保存。")
@@ -135,27 +133,16 @@ def enterprise_delete(request, pk):
 @login_required
 @require_POST
 def enterprise_review(request, pk, action):
-    """submit / approve / return one archive."""
+    """submit / approve / return one archive (review.py)."""
     enterprise = scoped_enterprise(request, pk)
-    name = {"submit": "submit", "approve": "approve", "return": "return_"}[action]
-    method = getattr(enterprise, name)
-    # Who may act does not depend on the state (has_transition_perm is False in a wrong state too): a
-    # reviewer who arrives after a colleague gets the state message below, not a 403.
-    allowed = permissions.can_submit_archive if name == "submit" else permissions.can_review_archive
-    require(allowed(enterprise, request.user))
-    if not can_proceed(method):
-        messages.error(request, f"当前状态“{enterprise.get_review_state_display()}”下不能执行此操作。")
+    # Who may act does not depend on the state: a reviewer who arrives after a colleague gets the state's message, not a 403.
+    require(review.REVIEW.step(action).allowed(request.user, enterprise))
+    try:
+        review.REVIEW.perform(enterprise, action, request.user, request.POST.get("reason", "") if action == "return" else "")
+    except ValidationError as e:
+        messages.error(request, "".join(e.messages))
         return redirect(enterprise)
-    reason = ""
-    if name == "return_":
-        form = ReturnForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "退回须填写原因。")
-            return redirect(enterprise)
-        reason = form.cleaned_data["reason"]
-    with transaction.atomic():
-        transition(enterprise, name, request.user, reason)
-    messages.success(request, {"submit": "已提交审核。", "approve": "审核通过。", "return_": "已退回。"}[name])
+    messages.success(request, {"submit": "已提交审核。", "approve": "审核通过。", "return": "已退回。"}[action])
     return redirect(enterprise)
 
 
@@ -175,18 +162,9 @@ def enterprise_bulk_review(request):
             return redirect_next(request, "archive:enterprise_list")
         reason = form.cleaned_data["reason"]
     ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
-    done = skipped = 0
-    name = "approve" if action == "approve" else "return_"
-    with transaction.atomic():
-        for enterprise in enterprises_for(request.user).filter(pk__in=ids).select_for_update():
-            method = getattr(enterprise, name)
-            if can_proceed(method) and has_transition_perm(method, request.user):
-                transition(enterprise, name, request.user, reason)
-                done += 1
-            else:
-                skipped += 1
+    done, skipped = review.REVIEW.perform_many(enterprises_for(request.user).filter(pk__in=ids), action, request.user, reason)
     label = "审核通过" if action == "approve" else "退回"
-    messages.success(request, f"已{label} {done} 家企业" + (f"，{skipped} 家不是待审核状态或无权审核，已跳过。" if skipped else "。"))
+    messages.success(request, f"已{label} {len(done)} 家企业" + (f"，{len(skipped)} 家不是待审核状态或无权审核，已跳过。" if skipped else "。"))
     return redirect_next(request, "archive:enterprise_list")
 
 
@@ -248,7 +226,7 @@ def _child_form(request, enterprise, form_class, instance, title):
         obj.enterprise = enterprise
         with transaction.atomic():
             obj.save()
-            mark_for_review(enterprise, request.user)
+            review.mark_for_review(enterprise, request.user)
         messages.success(request, f"{title}已保存。")
         return redirect(enterprise)
     return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": title})
@@ -293,7 +271,7 @@ def child_delete(request, kind, pk):
     require(permissions.can_edit_archive(request.user, enterprise))
     with transaction.atomic():
         obj.delete()
-        mark_for_review(enterprise, request.user)
+        review.mark_for_review(enterprise, request.user)
     messages.success(request, f"已删除 {obj}。")
     return redirect(enterprise)
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from worksafe.archive.listing import filtered_enterprises, selected_rows
 from worksafe.archive.models import Enterprise
-from worksafe.archive.views_workbench import actions
+from worksafe.archive.workbench import actions
 from worksafe.core import audit, clients
 from worksafe.core.access import regulator_only, require
 from worksafe.core.models import AuditAction

@@ -10,7 +10,7 @@ import copy
 import datetime
 import decimal
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
@@ -30,6 +30,12 @@ def acting_as(user, request_id=None, name=None):
         yield
     finally:
         _context.reset(token)
+
+
+def attributed_to(user):
+    """Attribute the changes made inside the block to `user` unless a request already does (keeping its request id):
+    for code that runs both in views and outside them (commands, tests)."""
+    return nullcontext() if current_user() is not None else acting_as(user)
 
 
 def current_user():

@@ -13,7 +13,7 @@ from operator import attrgetter
 
 from django.db import connections, models, router
 
-# Field classes whose Python values the drivers adapt directly (subclasses such as FSMField included).
+# Field classes whose Python values the drivers adapt directly (subclasses included).
 PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.DateField,
          models.DecimalField, models.FloatField, models.ForeignKey)  # auto ids are IntegerFields, datetimes DateFields
 

@@ -34,11 +34,11 @@ def can_edit_risks(user, enterprise):
     return user.is_enterprise_user and user.enterprise_id == enterprise.pk
 
 
-def can_submit_archive(enterprise, user):
+def can_submit_archive(user, enterprise):
     return user.is_enterprise_user and user.role == Role.ENTERPRISE_ADMIN and user.enterprise_id == enterprise.pk
 
 
-def can_review_archive(enterprise, user):
+def can_review_archive(user, enterprise):
     """Review is the county regulators' work (or any level above, for zones and 济源); township staff don't review."""
     if user.is_sysadmin:
         return True

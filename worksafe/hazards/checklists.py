@@ -2,20 +2,21 @@
 enterprises' own checklists derived from them (自定义标准, reviewed by their regulators).
 
 One column spec (SPEC) drives the template, the import and the export. A custom checklist moves
-未提交 → 待审核 → 审核通过 / 已退回 (reason required); editing an approved one sends it back to 未提交. The state changes
-are plain functions in the guarded style of workflow.py: lock the row, check the state (ValidationError in Chinese)
-and the actor (PermissionDenied), save audited with the step's action and message.
+未提交 → 待审核 → 审核通过 / 已退回 (reason required); editing an approved one sends it back to 未提交. The review is a
+step table on the core workflow engine (REVIEW, core/workflow.py): lock the row, check the state (ValidationError in
+Chinese) and the actor (PermissionDenied), save audited with the step's action and the reason as its message; the
+change log is the checklist's history.
 """
-from contextlib import nullcontext
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from worksafe.core import audit, permissions
+from worksafe.core import audit, permissions, workflow
 from worksafe.core.models import AuditAction, OrgLevel
 from worksafe.core.scoping import enterprise_q
+from worksafe.core.workflow import Step
 from worksafe.core.xlsx import Column, Spec, cell_text, parse_integer
 
 from .models import Category, Checklist, ChecklistItem, ChecklistState
@@ -182,7 +183,7 @@ def import_guideline(upload, user, *, name, industry, note="", replace=None):
         checklist.state = S.APPROVED  # a guideline is in force as published
         checklist._audit_action = AuditAction.IMPORT if replace is not None else None
         checklist._audit_message = f"导入 {len(items)} 条检查内容" + (f"，替换原有 {replaced} 条" if replace is not None else "")
-        with _acting(user):
+        with audit.attributed_to(user):
             checklist.save()
         for item in items:
             item.checklist = checklist
@@ -207,7 +208,7 @@ def derive(guideline, user):
     if not can_derive(user, guideline):
         raise PermissionDenied
     enterprise = user.enterprise
-    with transaction.atomic(), _acting(user):
+    with transaction.atomic(), audit.attributed_to(user):
         checklist = Checklist(name=guideline.name, industry=guideline.industry, enterprise=enterprise, based_on=guideline,
                               state=S.DRAFT, note=guideline.note)
         checklist._audit_message = f"依据指引标准《{guideline.name}》制定"
@@ -220,59 +221,46 @@ def derive(guideline, user):
     return checklist
 
 
-STEPS = {
-    # action: (label, source states, target, audit action, who may)
-    "submit": ("提交审核", (S.DRAFT, S.RETURNED), S.SUBMITTED, AuditAction.SUBMIT, can_submit),
-    "approve": ("审核通过", (S.SUBMITTED,), S.APPROVED, AuditAction.APPROVE, can_review),
-    "return": ("退回", (S.SUBMITTED,), S.RETURNED, AuditAction.RETURN, can_review),
-}
+REOPENED = "已审核通过的标准被修改，须重新提交审核"
 
 
-def transition(checklist, action, user, reason=""):
-    """Take review step `action` ("submit", "approve", "return") on a custom checklist; ValidationError (Chinese)
-    when its state does not allow it, PermissionDenied when `user` may not."""
-    if action not in STEPS:
-        raise PermissionDenied
-    label, sources, target, audit_action, allowed = STEPS[action]
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        checklist = Checklist.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=checklist.pk)
-        if checklist.is_guideline or not allowed(user, checklist):
-            raise PermissionDenied
-        if checklist.state not in sources:
-            raise ValidationError(f"该标准当前状态为“{checklist.get_state_display()}”，不能{label}。")
-        if action == "return" and not reason:
-            raise ValidationError("退回须填写原因（需要修改的内容）。")
-        if len(reason) > 500:
-            raise ValidationError("意见不能超过 500 字。")
-        if action == "submit" and not checklist.items.exists():
+class ChecklistReview(workflow.Workflow):
+    model = Checklist
+    related = ("enterprise",)
+    state_refused = "该标准当前状态为“{state}”，不能{step}。"
+    comment_missing = "{step}须填写原因（需要修改的内容）。"
+    steps = (
+        Step("submit", "提交审核", (S.DRAFT, S.RETURNED), S.SUBMITTED, can_submit, audit=AuditAction.SUBMIT),
+        Step("approve", "审核通过", (S.SUBMITTED,), S.APPROVED, can_review, audit=AuditAction.APPROVE),
+        Step("return", "退回", (S.SUBMITTED,), S.RETURNED, can_review, needs_comment=True, audit=AuditAction.RETURN),
+        # Not a button: saving a change to an approved checklist takes it (`reopen`).
+        Step("reopen", "重新编辑", (S.APPROVED,), S.DRAFT, can_edit_custom, audit=AuditAction.UPDATE, offered=False),
+    )
+
+    def check(self, checklist, step, user, reason):
+        if step.action == "submit" and not checklist.items.exists():
             raise ValidationError("标准中没有检查内容，不能提交审核。")
-        checklist.state = target
-        if action != "submit":
+
+    def apply(self, checklist, step, user, reason):
+        if step.action in ("approve", "return"):
             checklist.review_reason = reason
-        checklist._audit_action, checklist._audit_message = audit_action, reason
-        with _acting(user):
-            checklist.save()
-    return checklist
+        elif step.action == "reopen":
+            checklist.review_reason = ""
+
+    def audit_message(self, checklist, step, reason):
+        return reason
+
+
+REVIEW = ChecklistReview()
 
 
 def reopen(checklist, user):
-    """An approved checklist that was changed goes back to 未提交 (it must be reviewed again). Called by the edit
-    view inside its transaction."""
-    if checklist.state == S.APPROVED and not checklist.is_guideline:
-        checklist.state = S.DRAFT
-        checklist.review_reason = ""
-        checklist._audit_action = AuditAction.UPDATE
-        checklist._audit_message = "已审核通过的标准被修改，须重新提交审核"
-        with _acting(user):
-            checklist.save()
-        return True
-    return False
-
-
-def _acting(user):
-    """Attribute the changes to `user` unless a request already does (keeping its request id)."""
-    return nullcontext() if audit.current_user() is not None else audit.acting_as(user)
+    """An approved custom checklist that was changed goes back to 未提交 (it must be reviewed again); True when it did.
+    Called by the edit view inside its transaction."""
+    if checklist.is_guideline or checklist.state != S.APPROVED:
+        return False
+    REVIEW.perform(checklist, "reopen", user, REOPENED)
+    return True
 
 
 def grouped(items):

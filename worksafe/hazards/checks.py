@@ -5,7 +5,6 @@ ad-hoc check, from the checklist chosen (or the measures). The record, its items
 saved in one transaction: a check is never kept without its hazards, nor a hazard without its check.
 """
 import datetime
-from contextlib import nullcontext
 from typing import NamedTuple
 
 from django.db import transaction
@@ -70,7 +69,7 @@ def record_check(enterprise, user, answers, *, checked_on, checker_name, kind, p
     in one transaction. Returns Recorded(check, items, hazards)."""
     if not answers:
         raise ValueError("a check needs at least one answered item")
-    with transaction.atomic(), _acting(user):
+    with transaction.atomic(), audit.attributed_to(user):
         check = HazardCheck.objects.create(
             enterprise=enterprise, plan=plan, checklist=checklist if checklist is not None else getattr(plan, "checklist", None),
             kind=kind, checked_on=checked_on, checker=user if user.is_authenticated else None,
@@ -93,7 +92,3 @@ def record_check(enterprise, user, answers, *, checked_on, checker_name, kind, p
 
 def earliest_day(today=None):
     return (today or timezone.localdate()) - datetime.timedelta(days=BACKDATE_DAYS)
-
-
-def _acting(user):
-    return nullcontext() if audit.current_user() is not None else audit.acting_as(user)

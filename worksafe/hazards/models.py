@@ -13,7 +13,6 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import FSMField
 
 from worksafe.core.uploads import RandomName
 from worksafe.risks.models import FrequencyUnit
@@ -149,7 +148,7 @@ class Hazard(models.Model):
     measures_taken = models.TextField("已采取的整改措施", blank=True)
     no_photo_reason = models.CharField("未提供整改后照片的原因", max_length=500, blank=True)
     # The closed loop
-    state = FSMField("整改状态", max_length=12, choices=State.choices, default=State.REPORTED, protected=False)
+    state = models.CharField("整改状态", max_length=12, choices=State.choices, default=State.REPORTED)  # workflow.py moves it
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     # Major hazards: review, supervision (挂牌督办), the notice, the enterprise's plan (seed 001, 2.3)
     review = models.CharField("重大隐患审核", max_length=12, choices=Review.choices, blank=True)
@@ -324,7 +323,7 @@ class Checklist(models.Model):
     based_on = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="derived", verbose_name="依据指引标准")
     owner = models.ForeignKey("core.Organization", models.SET_NULL, null=True, blank=True, related_name="+",
                               verbose_name="发布单位")
-    state = FSMField("审核状态", max_length=10, choices=ChecklistState.choices, default=ChecklistState.DRAFT, protected=False)
+    state = models.CharField("审核状态", max_length=10, choices=ChecklistState.choices, default=ChecklistState.DRAFT)  # checklists.py moves it
     review_reason = models.CharField("审核意见", max_length=500, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

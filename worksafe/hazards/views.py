@@ -41,7 +41,7 @@ LIST_COLUMNS = {"found_on": "found_on", "deadline": "deadline", "name": "name", 
 
 def may_rectify(user, hazard):
     """Who fills in the rectification record: those who may submit it for acceptance (state checked separately)."""
-    return workflow.STEPS[A.SUBMIT].allowed(user, hazard)
+    return workflow.FLOW.step(A.SUBMIT).allowed(user, hazard)
 
 
 def may_delete_photo(user, photo):
@@ -257,7 +257,7 @@ def hazard_step(request, pk, action):
     except ValidationError as e:
         messages.error(request, "".join(e.messages))
         return redirect(hazard)
-    messages.success(request, f"已{workflow.STEPS[action].label}：隐患“{hazard.name}”当前为“{hazard.get_state_display()}”。")
+    messages.success(request, f"已{workflow.FLOW.step(action).label}：隐患“{hazard.name}”当前为“{hazard.get_state_display()}”。")
     return redirect(hazard)
 
 

@@ -119,8 +119,8 @@ def checklist_detail(request, pk):
         "state_color": checklists.STATE_COLORS.get(checklist.state),
         "can_edit": checklists.can_edit(user, checklist), "can_delete": checklists.can_delete(user, checklist),
         "can_replace": manages, "can_derive": checklists.can_derive(user, checklist),
-        "can_submit": checklists.can_submit(user, checklist) and checklist.state in checklists.STEPS["submit"][1],
-        "can_review": checklist.state == ChecklistState.SUBMITTED and checklists.can_review(user, checklist),
+        "can_submit": checklists.REVIEW.can(user, checklist, "submit"),
+        "can_review": checklists.REVIEW.can(user, checklist, "approve"),
         "awaiting_review": checklists.is_own(user, checklist) and checklist.state == ChecklistState.SUBMITTED,
         "plan_count": checklist.plans.count() if (manages or checklists.is_own(user, checklist)) else None,
         "review_form": ReviewForm(),
@@ -243,8 +243,9 @@ def checklist_delete(request, pk):
 @require_POST
 def checklist_submit(request, pk):
     checklist = scoped_checklist(request, pk)
+    require(checklists.can_submit(request.user, checklist))  # the enterprise's own, whatever the state
     try:
-        checklists.transition(checklist, "submit", request.user)
+        checklists.REVIEW.perform(checklist, "submit", request.user)
     except ValidationError as e:
         messages.error(request, _messages(e))
     else:
@@ -262,7 +263,7 @@ def checklist_review(request, pk):
     form = ReviewForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
     try:
-        checklists.transition(checklist, action, request.user, reason)
+        checklists.REVIEW.perform(checklist, action, request.user, reason)
     except ValidationError as e:
         messages.error(request, _messages(e))
         return redirect("hazards:checklist_detail", checklist.pk)

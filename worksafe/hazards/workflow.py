@@ -1,21 +1,21 @@
 """The closed loop of a hazard, written once: who may take which step, in which state, and what each step records.
 
-Views call `perform(hazard, action, user, comment)`; it checks the state and the actor, runs the step, saves the
-hazard (audited, with the step's name as the message) and keeps a HazardStep row, all in one transaction.
+The steps are a table on the core workflow engine (core/workflow.py). Views call `perform(hazard, action, user,
+comment)`; it locks the hazard, checks the state and the actor, runs the step, saves the hazard (audited, with the
+step's name as the message) and keeps a HazardStep row, all in one transaction.
 
   general: 已上报 --start--> 整改中 --submit--> 待验收 --accept--> 已销号      (the enterprise itself; regulators in scope too)
   major:   已上报 --confirm--> 整改中 ... 待验收 --accept--> 已销号            (review and acceptance by regulators only)
            已上报 --downgrade--> 已上报 as a general hazard (with the reason)
   待验收 --reject (reason required)--> 整改中
 """
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from worksafe.core import permissions
+from worksafe.core import permissions, workflow
 from worksafe.core.models import AuditAction, OrgLevel
+from worksafe.core.workflow import Step
 
 from .models import Hazard, HazardPhoto, HazardStep, Level, Review, State, Supervision
 
@@ -71,17 +71,6 @@ def missing_for_acceptance(hazard):
     return missing
 
 
-@dataclass(frozen=True)
-class Step:
-    action: str
-    label: str
-    sources: tuple
-    target: str | None  # None: the state does not change
-    allowed: object  # (user, hazard) -> bool
-    needs_comment: bool = False
-    style: str = "primary"
-
-
 def _may_start(user, hazard):
     return hazard.level == Level.GENERAL and (is_own(user, hazard) or is_regulator_of(user, hazard))
 
@@ -102,62 +91,62 @@ def _may_accept(user, hazard):
 
 
 A = HazardStep.Action
-STEPS = {s.action: s for s in [
-    Step(A.START, "开始整改", (State.REPORTED,), State.RECTIFYING, _may_start),
-    Step(A.CONFIRM, "确认为重大隐患", (State.REPORTED,), State.RECTIFYING, _may_review, style="danger"),
-    Step(A.DOWNGRADE, "打回为一般隐患", (State.REPORTED,), None, _may_review, needs_comment=True, style="warning"),
-    Step(A.SUBMIT, "提交验收", (State.RECTIFYING,), State.ACCEPTING, _may_submit),
-    Step(A.ACCEPT, "验收通过", (State.ACCEPTING,), State.CLOSED, _may_accept, style="success"),
-    Step(A.REJECT, "验收不通过", (State.ACCEPTING,), State.RECTIFYING, _may_accept, needs_comment=True, style="danger"),
-]}
 
 
-def available(user, hazard):
-    """The steps `user` may take on `hazard` now, in display order."""
-    return [s for s in STEPS.values() if hazard.state in s.sources and s.allowed(user, hazard)]
+class HazardFlow(workflow.Workflow):
+    model = Hazard
+    related = ("enterprise",)
+    state_refused = "隐患当前状态为“{state}”，不能{step}。"
+    steps = (
+        Step(A.START, "开始整改", (State.REPORTED,), State.RECTIFYING, _may_start),
+        Step(A.CONFIRM, "确认为重大隐患", (State.REPORTED,), State.RECTIFYING, _may_review, style="danger"),
+        Step(A.DOWNGRADE, "打回为一般隐患", (State.REPORTED,), None, _may_review, needs_comment=True, style="warning"),
+        Step(A.SUBMIT, "提交验收", (State.RECTIFYING,), State.ACCEPTING, _may_submit),
+        Step(A.ACCEPT, "验收通过", (State.ACCEPTING,), State.CLOSED, _may_accept, style="success"),
+        Step(A.REJECT, "验收不通过", (State.ACCEPTING,), State.RECTIFYING, _may_accept, needs_comment=True, style="danger"),
+    )
 
-
-def perform(hazard, action, user, comment="", today=None):
-    """Take step `action`; ValidationError (Chinese) when the state or the record does not allow it,
-    PermissionDenied when `user` may not."""
-    step = STEPS.get(action)
-    if step is None:
-        raise PermissionDenied
-    comment = (comment or "").strip()
-    with transaction.atomic():
-        hazard = Hazard.objects.select_for_update().select_related("enterprise").get(pk=hazard.pk)
-        if hazard.state not in step.sources:
-            raise ValidationError(f"隐患当前状态为“{hazard.get_state_display()}”，不能{step.label}。")
-        if not step.allowed(user, hazard):
-            raise PermissionDenied
-        if step.needs_comment and not comment:
-            raise ValidationError(f"{step.label}须填写原因。")
-        if action == A.SUBMIT:
+    def check(self, hazard, step, user, comment):
+        if step.action == A.SUBMIT:
             missing = missing_for_acceptance(hazard)
             if missing:
                 raise ValidationError(f"整改记录不完整，请先填写：{'、'.join(missing)}。")
-        source = hazard.state
-        today = today or timezone.localdate()
-        if action == A.CONFIRM:
+
+    def apply(self, hazard, step, user, comment):
+        if step.action == A.CONFIRM:
             hazard.review, hazard.review_reason = Review.CONFIRMED, comment
-        elif action == A.DOWNGRADE:
+        elif step.action == A.DOWNGRADE:
             hazard.review, hazard.review_reason, hazard.level = Review.DOWNGRADED, comment, Level.GENERAL
             hazard.supervision, hazard.supervisor = Supervision.NONE, None
-        elif action == A.ACCEPT:
-            hazard.reviewed_by, hazard.reviewed_on, hazard.closed_at = _name(user), today, timezone.now()
-        if step.target:
-            hazard.state = step.target
-        record_step(hazard, action, user, comment, source=source)
-    return hazard
+        elif step.action == A.ACCEPT:
+            hazard.reviewed_by, hazard.reviewed_on, hazard.closed_at = _name(user), timezone.localdate(), timezone.now()
+
+    def audit_message(self, hazard, step, comment):
+        return _message(step.action, comment)
+
+    def record(self, hazard, step, user, comment, source):
+        _step_row(hazard, step.action, user, comment, source)
+
+
+FLOW = HazardFlow()
+available, perform = FLOW.available, FLOW.perform
 
 
 def record_step(hazard, action, user, comment="", source=None, save=True):
-    """Save `hazard` (audited as this step) and keep the step as a row. Also used for steps that change fields but
-    not the state: reporting, the major-hazard plan, supervision."""
+    """Save `hazard` (audited as this step) and keep the step as a row, for the steps that change fields but not the
+    state, each through its own form: reporting, the major-hazard plan, supervision. State changes go through FLOW."""
     hazard._audit_action = AuditAction.TRANSITION
-    hazard._audit_message = f"{HazardStep.Action(action).label}" + (f"：{comment}" if comment else "")
+    hazard._audit_message = _message(action, comment)
     if save:
         hazard.save()
+    return _step_row(hazard, action, user, comment, source)
+
+
+def _message(action, comment):
+    return f"{HazardStep.Action(action).label}" + (f"：{comment}" if comment else "")
+
+
+def _step_row(hazard, action, user, comment, source):
     return HazardStep.objects.create(
         hazard=hazard, action=action, source=source or "", target=hazard.state, comment=comment[:500],
         actor=user if user.is_authenticated else None, actor_name=_name(user),
@@ -170,7 +159,7 @@ def supervise(hazard, user, level, notice_number, today=None):
     if level not in (Supervision.COUNTY, Supervision.CITY):
         raise ValidationError("请选择县级或市级挂牌督办。")
     with transaction.atomic():
-        hazard = Hazard.objects.select_for_update().select_related("enterprise").get(pk=hazard.pk)
+        hazard = FLOW.lock(hazard)
         if not can_supervise(user, hazard):
             raise PermissionDenied
         hazard.supervision, hazard.supervisor_id = level, user.organization_id

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.db.models.functions.datetime
-import django_fsm
 import worksafe.api.models
 from django.conf import settings
 from django.db import migrations, models
@@ -31,7 +30,7 @@ class Migration(migrations.Migration):
                 ('note', models.CharField(blank=True, max_length=500, verbose_name='申请说明')),
                 ('staging', models.BooleanField(default=False, help_text='市县自建系统通过中间表上传数据', verbose_name='库表对接')),
                 ('staging_role', models.CharField(blank=True, max_length=63, verbose_name='中间库账号')),
-                ('state', django_fsm.FSMField(choices=[('pending', '待审核'), ('approved', '已授权'), ('rejected', '已驳回'), ('cancelled', '已注销'), ('revoked', '已吊销')], default='pending', max_length=10, verbose_name='状态')),
+                ('state', models.CharField(choices=[('pending', '待审核'), ('approved', '已授权'), ('rejected', '已驳回'), ('cancelled', '已注销'), ('revoked', '已吊销')], default='pending', max_length=10, verbose_name='状态')),
                 ('reason', models.CharField(blank=True, max_length=500, verbose_name='审核意见')),
                 ('key_id', models.CharField(blank=True, max_length=32, null=True, unique=True, verbose_name='企业标识')),
                 ('secret_hash', models.CharField(blank=True, max_length=64, verbose_name='授权KEY摘要')),

@@ -2,7 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import django_fsm
 import worksafe.core.uploads
 import worksafe.hazards.models
 from django.conf import settings
@@ -41,7 +40,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, verbose_name='标准名称')),
-                ('state', django_fsm.FSMField(choices=[('draft', '未提交'), ('submitted', '待审核'), ('approved', '审核通过'), ('returned', '已退回')], default='draft', max_length=10, verbose_name='审核状态')),
+                ('state', models.CharField(choices=[('draft', '未提交'), ('submitted', '待审核'), ('approved', '审核通过'), ('returned', '已退回')], default='draft', max_length=10, verbose_name='审核状态')),
                 ('review_reason', models.CharField(blank=True, max_length=500, verbose_name='审核意见')),
                 ('note', models.CharField(blank=True, max_length=500, verbose_name='说明')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
@@ -169,7 +168,7 @@ class Migration(migrations.Migration):
                 ('reviewed_on', models.DateField(blank=True, null=True, verbose_name='审核时间')),
                 ('measures_taken', models.TextField(blank=True, verbose_name='已采取的整改措施')),
                 ('no_photo_reason', models.CharField(blank=True, max_length=500, verbose_name='未提供整改后照片的原因')),
-                ('state', django_fsm.FSMField(choices=[('reported', '已上报'), ('rectifying', '整改中'), ('accepting', '待验收'), ('closed', '已销号')], default='reported', max_length=12, verbose_name='整改状态')),
+                ('state', models.CharField(choices=[('reported', '已上报'), ('rectifying', '整改中'), ('accepting', '待验收'), ('closed', '已销号')], default='reported', max_length=12, verbose_name='整改状态')),
                 ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='销号时间')),
                 ('review', models.CharField(blank=True, choices=[('pending', '待审核'), ('confirmed', '已确认'), ('downgraded', '打回为一般隐患')], max_length=12, verbose_name='重大隐患审核')),
                 ('review_reason', models.CharField(blank=True, max_length=500, verbose_name='审核意见')),
