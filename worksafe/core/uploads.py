@@ -22,7 +22,8 @@ from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from .xlsx import content_disposition, human_size
+from .responses import content_disposition
+from .xlsx import human_size
 
 # MPO: what Pillow calls a phone's JPEG that carries a second picture (depth, portrait modes); stored as its first.
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -238,8 +239,7 @@ def serve(field_file, filename=None, inline=True):
     content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     name = filename or os.path.basename(field_file.name)
-    disposition = content_disposition(name, os.path.basename(field_file.name))
-    response["Content-Disposition"] = disposition.replace("attachment", "inline", 1) if inline else disposition
+    response["Content-Disposition"] = content_disposition(name, os.path.basename(field_file.name), inline)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -21,12 +21,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import FileResponse
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
@@ -35,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import xlsx_bounds
+from .responses import file_response
 
 logger = logging.getLogger(__name__)
 
@@ -609,17 +608,9 @@ def safe_cell(ws, value):
     return value
 
 
-def content_disposition(filename, fallback="download.xlsx"):
-    """An attachment header with the UTF-8 (Chinese) filename and an ASCII fallback for old clients."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 def xlsx_response(workbook, filename, fallback="download.xlsx"):
     """Save `workbook` to a temporary file and send it as a download named `filename`."""
     tmp = tempfile.TemporaryFile()
     workbook.save(tmp)
     tmp.seek(0)
-    response = FileResponse(tmp, content_type=MIME_TYPE)
-    response["Content-Disposition"] = content_disposition(filename, fallback)
-    response["Cache-Control"] = "no-store"
-    return response
+    return file_response(tmp, filename, MIME_TYPE, fallback)

@@ -12,17 +12,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from worksafe.core import storage, uploads
 from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate, sort
 from worksafe.core.pdf import render_pdf
+from worksafe.core.responses import pdf_response
 from worksafe.core.views import redirect_next
 
 from . import deadlines, sections, workflow
@@ -351,10 +350,7 @@ def notice_pdf(request, pk):
     pdf = render_pdf("hazards/notice_pdf.html", {
         "hazard": hazard, "e": hazard.enterprise, "number": number, "issuer": issuer, "today": timezone.localdate(),
     })
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"隐患整改通知单_{number}.pdf")
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(pdf, f"隐患整改通知单_{number}.pdf", f"hazard_notice_{hazard.pk}.pdf")
 
 
 urlpatterns = [
