@@ -1,10 +1,20 @@
-"""core.responses: every download names its file one way (Chinese filename*, ASCII fallback) and is not cached."""
+"""core.responses: every download names its file one way (Chinese filename*, ASCII fallback) and is not cached; and
+uploads.serve_view, the one view that serves a row's stored file within the user's scope."""
+import io
+import os
 import tempfile
 from urllib.parse import quote, unquote
 
+import pytest
+from django.core.files.base import ContentFile
 from django.http import FileResponse
+from django.urls import reverse
+from PIL import Image
 
+from tests.factories import create_hazard
+from worksafe.core import uploads
 from worksafe.core.responses import content_disposition, file_response, pdf_response
+from worksafe.hazards.models import HazardPhoto
 
 
 def filename_star(header):
@@ -50,3 +60,40 @@ def test_a_file_response_streams_an_open_file_from_where_it_stands():
     assert isinstance(response, FileResponse) and b"".join(response.streaming_content) == b"PK\x03\x04 workbook"
     assert response["Content-Disposition"].startswith('attachment; filename="export.xlsx"; ')
     assert response["Content-Type"] == "application/vnd.ms-excel" and response["Cache-Control"] == "no-store"
+
+
+# ---- uploads.serve_view: the one view serving a row's stored file (hazard, check, patrol and report photos) ----
+
+@pytest.fixture
+def photo(enterprise):
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, "PNG")
+    photo = HazardPhoto(hazard=create_hazard(enterprise), stage=HazardPhoto.Stage.BEFORE)
+    photo.file.save("现场.png", ContentFile(out.getvalue()))
+    return photo
+
+
+@pytest.mark.django_db
+def test_it_serves_a_row_file_in_scope_named_by_its_model_typed_by_its_stored_name(login, users, photo):
+    served = login(users["jinshui"]).get(reverse("hazards:photo", args=[photo.pk]))
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Disposition"].startswith(f'inline; filename="{os.path.basename(photo.file.name)}"; ')
+    assert filename_star(served["Content-Disposition"]) == f"隐患{photo.hazard_id}-整改前-{photo.pk}.png"
+    assert b"".join(served.streaming_content) == photo.file.open("rb").read()
+
+
+@pytest.mark.django_db
+def test_it_answers_404_out_of_scope_405_to_a_post_and_the_login_page_anonymously(client, login, users, photo):
+    url = reverse("hazards:photo", args=[photo.pk])
+    assert client.get(url).status_code == 302
+    assert login(users["outsider"]).get(url).status_code == 404
+    assert login(users["erqi"]).get(url).status_code == 404
+    assert login(users["owner"]).post(url).status_code == 405
+
+
+def test_it_takes_one_rule_for_the_rows_in_reach():
+    with pytest.raises(TypeError):
+        uploads.serve_view(HazardPhoto, "file", str)
+    with pytest.raises(TypeError):
+        uploads.serve_view(HazardPhoto, "file", str, through="hazard__enterprise", rows=lambda request, rows: rows)

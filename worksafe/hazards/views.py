@@ -4,7 +4,6 @@
 Anyone who may see the enterprise sees these pages (regulators read-only except their own steps); what a user may
 do is workflow's decision (can_report, can_edit, can_delete, available). Out of scope: 404; not allowed: 403.
 """
-import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -316,13 +315,8 @@ def _scoped_photo(request, photo_pk):
     return scoped_or_404(HazardPhoto.objects.select_related("hazard__enterprise"), request.user, "hazard__enterprise", pk=photo_pk)
 
 
-@login_required
-@require_GET
-def hazard_photo(request, photo_pk):
-    """A hazard photo, only within the user's scope (never from a public media URL)."""
-    photo = _scoped_photo(request, photo_pk)
-    ext = os.path.splitext(photo.file.name)[1]
-    return uploads.serve(photo.file, filename=f"隐患{photo.hazard_id}-{photo.get_stage_display()}-{photo.pk}{ext}")
+hazard_photo = uploads.serve_view(HazardPhoto, "file", lambda photo: f"隐患{photo.hazard_id}-{photo.get_stage_display()}-{photo.pk}",
+                                  through="hazard__enterprise", kwarg="photo_pk")
 
 
 @login_required

@@ -5,7 +5,6 @@ Guidelines are seen by every logged-in user and maintained by the organisation t
 checklist, a plan and a check are seen by their enterprise and the regulators in scope (404 for anyone else).
 Plans and checks are the enterprise's own work; regulators read them and review the custom checklists.
 """
-import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -464,12 +463,7 @@ def check_detail(request, pk):
     return render(request, "hazards/check_detail.html", context)
 
 
-@login_required
-@require_GET
-def check_photo(request, pk):
-    """A check item's photo, only within the user's scope."""
-    item = scoped_or_404(HazardCheckItem.objects, request.user, "check_record__enterprise", pk=pk)
-    return uploads.serve(item.photo, filename=f"排查照片-{item.pk}{os.path.splitext(item.photo.name)[1]}")
+check_photo = uploads.serve_view(HazardCheckItem, "photo", lambda item: f"排查照片-{item.pk}", through="check_record__enterprise")
 
 
 urlpatterns = [
