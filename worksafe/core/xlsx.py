@@ -47,6 +47,7 @@ EXCEL_MAX_ROW = 1_048_576  # rows numbered past Excel's last are not read (openp
 HEADER_SLACK = 20  # header cells this far right of the template's columns are still matched (and named if unknown)
 # Excel refuses inline list formulas longer than 255 characters; longer lists go to the hidden sheet.
 INLINE_LIST_MAX = 255
+ERRORS_SHOWN = 200  # an import page lists this many of a file's errors and counts the rest
 
 HEADER_FONT = Font(bold=True)
 REQUIRED_FONT = Font(bold=True, color="C00000")
@@ -606,6 +607,11 @@ def safe_cell(ws, value):
         cell.data_type = "s"
         return cell
     return value
+
+
+def error_context(errors):
+    """What templates/import_page.html shows of a refused file's errors: the first ERRORS_SHOWN, and how many in all."""
+    return {"errors": errors[:ERRORS_SHOWN], "error_count": len(errors), "errors_hidden": max(0, len(errors) - ERRORS_SHOWN)}
 
 
 def xlsx_response(workbook, filename, fallback="download.xlsx"):

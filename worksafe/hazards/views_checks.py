@@ -20,7 +20,7 @@ from worksafe.core import audit, permissions, storage, uploads
 from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprise_q
-from worksafe.core.xlsx import xlsx_response
+from worksafe.core.xlsx import error_context, xlsx_response
 
 from . import checklists, checks, plans
 from .forms_checks import (
@@ -37,7 +37,6 @@ from .forms_checks import (
 )
 from .models import Checklist, ChecklistState, CheckPlan, HazardCheck, HazardCheckItem
 
-ERRORS_SHOWN = 200
 MAX_EXTRA_ROWS = 50
 
 
@@ -149,10 +148,7 @@ def checklist_import(request):
             messages.success(request, text + (f"（替换原有 {result.replaced} 条）。" if replace else "。"))
             return redirect("hazards:checklist_detail", result.checklist.pk)
         errors = result.errors
-    context = {
-        "form": form, "replace": replace, "errors": errors[:ERRORS_SHOWN], "error_count": len(errors),
-        "errors_hidden": max(0, len(errors) - ERRORS_SHOWN), "columns": checklists.SPEC.columns,
-    }
+    context = {"form": form, "replace": replace, "columns": checklists.SPEC.columns, **error_context(errors)}
     return render(request, "hazards/checklist_import.html", context)
 
 

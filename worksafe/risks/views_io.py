@@ -11,12 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from worksafe.core import audit, permissions
 from worksafe.core.access import require, scoped_enterprise
 from worksafe.core.responses import pdf_response
-from worksafe.core.xlsx import RowError, xlsx_response
+from worksafe.core.xlsx import RowError, error_context, xlsx_response
 
 from . import io
 from .models import RiskEvent
-
-ERRORS_SHOWN = 200
 
 
 def _stamp():
@@ -61,9 +59,7 @@ def list_import(request, pk):
             errors = result.errors
     context = {
         "e": e,
-        "errors": errors[:ERRORS_SHOWN],
-        "error_count": len(errors),
-        "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
+        **error_context(errors),
         "replace": replace,
         "columns": io.COLUMNS,
         "needed": io.NEEDED,
