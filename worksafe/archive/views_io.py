@@ -9,13 +9,11 @@ from django.views.decorators.http import require_http_methods
 from worksafe.core import audit, permissions
 from worksafe.core.access import regulator_only, require
 from worksafe.core.views import redirect_next
-from worksafe.core.xlsx import RowError, xlsx_response
+from worksafe.core.xlsx import RowError, error_context, xlsx_response
 
 from .io import ENTERPRISE_SPEC, import_enterprises
 from .listing import filtered_enterprises, selected_rows
 from .models import Enterprise
-
-ERRORS_SHOWN = 200
 
 
 @login_required
@@ -61,10 +59,5 @@ def enterprise_import(request):
                 add_never_cache_headers(response)  # the passwords must not come back from a cache
                 return response
             errors = result.errors
-    context = {
-        "errors": errors[:ERRORS_SHOWN],
-        "error_count": len(errors),
-        "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
-        "columns": ENTERPRISE_SPEC.import_columns,
-    }
+    context = {"columns": ENTERPRISE_SPEC.import_columns, **error_context(errors)}
     return render(request, "archive/enterprise_import.html", context)

@@ -4,11 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.cache import caches
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +17,7 @@ from worksafe.archive.workbench import actions
 from worksafe.core import audit, clients
 from worksafe.core.access import regulator_only, require
 from worksafe.core.models import AuditAction
+from worksafe.core.responses import file_response, pdf_response
 from worksafe.core.views import redirect_next
 
 from . import render as draw
@@ -101,19 +101,13 @@ def code_detail(request, key, pk):
     return render(request, "codes/code_detail.html", context)
 
 
-def download(data, content_type, filename):
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
 @login_required
 def code_image(request, key, pk, kind):
     target, obj = scoped_target(request, key, pk)
     code = Code.active(obj)
     if kind == "png":
-        return download(draw.png(code), "image/png", f"{target.title(obj)}-二维码.png")
-    return download(draw.svg(code), "image/svg+xml", f"{target.title(obj)}-二维码.svg")
+        return file_response(draw.png(code), f"{target.title(obj)}-二维码.png", "image/png", f"qrcode_{key}_{pk}.png")
+    return file_response(draw.svg(code), f"{target.title(obj)}-二维码.svg", "image/svg+xml", f"qrcode_{key}_{pk}.svg")
 
 
 def placard_size(request):
@@ -126,7 +120,7 @@ def placard(request, key, pk):
     target, obj = scoped_target(request, key, pk)
     size = placard_size(request)
     pdf = draw.placards_pdf([(target, obj, Code.active(obj))], size)
-    return download(pdf, "application/pdf", f"{target.title(obj)}-二维码牌-{size}.pdf")
+    return pdf_response(pdf, f"{target.title(obj)}-二维码牌-{size}.pdf", f"placard_{key}_{pk}_{size}.pdf")
 
 
 @login_required
@@ -174,4 +168,4 @@ def enterprise_placards(request):
     pdf = draw.placards_pdf([(targets.ENTERPRISE, e, codes[e.pk]) for e in enterprises], size)
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
     audit.record_export(request, Enterprise, "二维码牌（批量打印）", len(enterprises), filterset)
-    return download(pdf, "application/pdf", f"二维码牌_{len(enterprises)}家_{size}_{stamp}.pdf")
+    return pdf_response(pdf, f"二维码牌_{len(enterprises)}家_{size}_{stamp}.pdf", f"placards_{len(enterprises)}_{size}_{stamp}.pdf")

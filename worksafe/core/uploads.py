@@ -3,7 +3,8 @@
 Files are checked by content, never by name or the browser's content type: an image must open and verify in Pillow
 as one of IMAGE_FORMATS, a PDF must start with %PDF- and open in pdfium. They are stored under random names in the
 default storage and served only through views that have already applied scoping (`serve`), never from a public
-media URL.
+media URL. A file that belongs to one row (a photo) is served by a view `serve_view` makes from the row's model, the
+file field and the rule that says which rows the user may reach: one view, configured per model, for every app.
 
 Every image is stored without its metadata (`checked_file` → `stripped`): a phone photo's EXIF carries the GPS
 position, time and device of whoever took it, and a 随手拍 photo goes on to the reported enterprise (issue 17).
@@ -16,13 +17,18 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.utils.deconstruct import deconstructible
+from django.views.decorators.http import require_GET
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from .xlsx import content_disposition, human_size
+from .responses import content_disposition
+from .scoping import scoped
+from .xlsx import human_size
 
 # MPO: what Pillow calls a phone's JPEG that carries a second picture (depth, portrait modes); stored as its first.
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -238,8 +244,30 @@ def serve(field_file, filename=None, inline=True):
     content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     name = filename or os.path.basename(field_file.name)
-    disposition = content_disposition(name, os.path.basename(field_file.name))
-    response["Content-Disposition"] = disposition.replace("attachment", "inline", 1) if inline else disposition
+    response["Content-Disposition"] = content_disposition(name, os.path.basename(field_file.name), inline)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def serve_view(model, field, name, through=None, rows=None, kwarg="pk"):
+    """A view (login required, GET) serving the file in `field` of the `model` row whose id is the URL's `kwarg`.
+
+    The row is looked up among those the user may reach, 404 otherwise: the rows whose enterprise (reached through
+    `through`, as in core.scoping) the user may see, or `rows(request, queryset)` for a rule of the model's own (which
+    may also raise 403 first). `name(row)` names the download; the stored file's extension is added to it.
+    """
+    if (through is None) == (rows is None):
+        raise TypeError("serve_view takes either `through` or `rows`")
+
+    @login_required
+    @require_GET
+    def view(request, **kwargs):
+        queryset = model._default_manager.all()
+        queryset = rows(request, queryset) if rows else scoped(queryset, request.user, through)
+        row = get_object_or_404(queryset, pk=kwargs[kwarg])
+        field_file = getattr(row, field)
+        return serve(field_file, filename=f"{name(row)}{os.path.splitext(field_file.name or '')[1]}")
+
+    view.__doc__ = f"The file in {model.__name__}.{field}, within the user's scope (never from a public media URL)."
+    return view

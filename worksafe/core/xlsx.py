@@ -21,12 +21,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import FileResponse
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
@@ -35,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import xlsx_bounds
+from .responses import file_response
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +47,7 @@ EXCEL_MAX_ROW = 1_048_576  # rows numbered past Excel's last are not read (openp
 HEADER_SLACK = 20  # header cells this far right of the template's columns are still matched (and named if unknown)
 # Excel refuses inline list formulas longer than 255 characters; longer lists go to the hidden sheet.
 INLINE_LIST_MAX = 255
+ERRORS_SHOWN = 200  # an import page lists this many of a file's errors and counts the rest
 
 HEADER_FONT = Font(bold=True)
 REQUIRED_FONT = Font(bold=True, color="C00000")
@@ -609,9 +609,9 @@ def safe_cell(ws, value):
     return value
 
 
-def content_disposition(filename, fallback="download.xlsx"):
-    """An attachment header with the UTF-8 (Chinese) filename and an ASCII fallback for old clients."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+def error_context(errors):
+    """What templates/import_page.html shows of a refused file's errors: the first ERRORS_SHOWN, and how many in all."""
+    return {"errors": errors[:ERRORS_SHOWN], "error_count": len(errors), "errors_hidden": max(0, len(errors) - ERRORS_SHOWN)}
 
 
 def xlsx_response(workbook, filename, fallback="download.xlsx"):
@@ -619,7 +619,4 @@ def xlsx_response(workbook, filename, fallback="download.xlsx"):
     tmp = tempfile.TemporaryFile()
     workbook.save(tmp)
     tmp.seek(0)
-    response = FileResponse(tmp, content_type=MIME_TYPE)
-    response["Content-Disposition"] = content_disposition(filename, fallback)
-    response["Cache-Control"] = "no-store"
-    return response
+    return file_response(tmp, filename, MIME_TYPE, fallback)

@@ -4,7 +4,6 @@
 Anyone who may see the enterprise sees these pages (regulators read-only except their own steps); what a user may
 do is workflow's decision (can_report, can_edit, can_delete, available). Out of scope: 404; not allowed: 403.
 """
-import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,17 +11,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from worksafe.core import storage, uploads
 from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate, sort
 from worksafe.core.pdf import render_pdf
+from worksafe.core.responses import pdf_response
 from worksafe.core.views import redirect_next
 
 from . import deadlines, sections, workflow
@@ -317,13 +315,8 @@ def _scoped_photo(request, photo_pk):
     return scoped_or_404(HazardPhoto.objects.select_related("hazard__enterprise"), request.user, "hazard__enterprise", pk=photo_pk)
 
 
-@login_required
-@require_GET
-def hazard_photo(request, photo_pk):
-    """A hazard photo, only within the user's scope (never from a public media URL)."""
-    photo = _scoped_photo(request, photo_pk)
-    ext = os.path.splitext(photo.file.name)[1]
-    return uploads.serve(photo.file, filename=f"隐患{photo.hazard_id}-{photo.get_stage_display()}-{photo.pk}{ext}")
+hazard_photo = uploads.serve_view(HazardPhoto, "file", lambda photo: f"隐患{photo.hazard_id}-{photo.get_stage_display()}-{photo.pk}",
+                                  through="hazard__enterprise", kwarg="photo_pk")
 
 
 @login_required
@@ -351,10 +344,7 @@ def notice_pdf(request, pk):
     pdf = render_pdf("hazards/notice_pdf.html", {
         "hazard": hazard, "e": hazard.enterprise, "number": number, "issuer": issuer, "today": timezone.localdate(),
     })
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"隐患整改通知单_{number}.pdf")
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(pdf, f"隐患整改通知单_{number}.pdf", f"hazard_notice_{hazard.pk}.pdf")
 
 
 urlpatterns = [

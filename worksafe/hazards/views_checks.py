@@ -5,7 +5,6 @@ Guidelines are seen by every logged-in user and maintained by the organisation t
 checklist, a plan and a check are seen by their enterprise and the regulators in scope (404 for anyone else).
 Plans and checks are the enterprise's own work; regulators read them and review the custom checklists.
 """
-import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +20,7 @@ from worksafe.core import audit, permissions, storage, uploads
 from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import enterprise_q
-from worksafe.core.xlsx import xlsx_response
+from worksafe.core.xlsx import error_context, xlsx_response
 
 from . import checklists, checks, plans
 from .forms_checks import (
@@ -38,7 +37,6 @@ from .forms_checks import (
 )
 from .models import Checklist, ChecklistState, CheckPlan, HazardCheck, HazardCheckItem
 
-ERRORS_SHOWN = 200
 MAX_EXTRA_ROWS = 50
 
 
@@ -150,10 +148,7 @@ def checklist_import(request):
             messages.success(request, text + (f"（替换原有 {result.replaced} 条）。" if replace else "。"))
             return redirect("hazards:checklist_detail", result.checklist.pk)
         errors = result.errors
-    context = {
-        "form": form, "replace": replace, "errors": errors[:ERRORS_SHOWN], "error_count": len(errors),
-        "errors_hidden": max(0, len(errors) - ERRORS_SHOWN), "columns": checklists.SPEC.columns,
-    }
+    context = {"form": form, "replace": replace, "columns": checklists.SPEC.columns, **error_context(errors)}
     return render(request, "hazards/checklist_import.html", context)
 
 
@@ -464,12 +459,7 @@ def check_detail(request, pk):
     return render(request, "hazards/check_detail.html", context)
 
 
-@login_required
-@require_GET
-def check_photo(request, pk):
-    """A check item's photo, only within the user's scope."""
-    item = scoped_or_404(HazardCheckItem.objects, request.user, "check_record__enterprise", pk=pk)
-    return uploads.serve(item.photo, filename=f"排查照片-{item.pk}{os.path.splitext(item.photo.name)[1]}")
+check_photo = uploads.serve_view(HazardCheckItem, "photo", lambda item: f"排查照片-{item.pk}", through="check_record__enterprise")
 
 
 urlpatterns = [

@@ -10,15 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from worksafe.core.access import require
 from worksafe.core.pdf import render_pdf
+from worksafe.core.responses import pdf_response
 
 from . import workflow
 from .access import scoped_hazard
@@ -107,10 +107,7 @@ def major_notice_pdf(request, pk):
         "hazard": hazard, "e": hazard.enterprise, "unit": hazard.supervisor, "title": NOTICE_TITLE,
         "elements": PLAN_ELEMENTS, "today": timezone.localdate(),
     })
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"{NOTICE_TITLE}_{hazard.notice_number}.pdf")
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(pdf, f"{NOTICE_TITLE}_{hazard.notice_number}.pdf", f"major_hazard_notice_{hazard.pk}.pdf")
 
 
 @login_required

@@ -247,12 +247,13 @@ def public_detail(request, pk):
     return render(request, "hazards/public_detail.html", context)
 
 
-@login_required
-def public_photo(request, pk):
-    """A report's photo, for regulators whose jurisdiction holds the report."""
+def _reported_photos(request, photos):
+    """A report's photos are for regulators whose jurisdiction holds the report (by region, whatever the enterprise)."""
     regulator_only(request)
-    photo = get_object_or_404(PublicReportPhoto.objects.filter(public.report_q(request.user, "report")), pk=pk)
-    return uploads.serve(photo.file, filename=f"随手拍-{photo.report_id}-{photo.pk}{public._ext(photo.file.name)}")
+    return photos.filter(public.report_q(request.user, "report"))
+
+
+public_photo = uploads.serve_view(PublicReportPhoto, "file", lambda photo: f"随手拍-{photo.report_id}-{photo.pk}", rows=_reported_photos)
 
 
 urlpatterns = [

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,8 @@ from django.views.decorators.http import require_POST
 from worksafe.core import audit, permissions
 from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.pdf import render_pdf
-from worksafe.core.xlsx import content_disposition, xlsx_response
+from worksafe.core.responses import pdf_response
+from worksafe.core.xlsx import xlsx_response
 
 from . import io, ledger, stats
 from .forms import AccidentForm, InvestigationForm, PenaltyForm
@@ -163,10 +163,7 @@ def investigation_pdf(request, pk):
     accident, e = _scoped(request, Accident, pk)
     investigation = get_object_or_404(Investigation, accident=accident)
     pdf = render_pdf("incidents/investigation_pdf.html", {"e": e, "a": accident, "inv": investigation})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(f"{e.name}-{accident.name}-调查处理情况登记表.pdf",
-                                                          "investigation.pdf").replace("attachment", "inline", 1)
-    return response
+    return pdf_response(pdf, f"{e.name}-{accident.name}-调查处理情况登记表.pdf", "investigation.pdf", inline=True)
 
 
 # ---------------------------------------------------------------------------------------------- penalties (辅助表4)

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import F, FilteredRelation, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -12,7 +12,8 @@ from worksafe.archive.review import mark_for_review
 from worksafe.core import audit, permissions
 from worksafe.core.access import regulator_only, require, scoped_enterprise
 from worksafe.core.pdf import render_pdf
-from worksafe.core.xlsx import content_disposition, xlsx_response
+from worksafe.core.responses import pdf_response
+from worksafe.core.xlsx import xlsx_response
 
 from . import export, schema
 from .forms import TableForm
@@ -110,10 +111,7 @@ def table_pdf(request, pk, table):
     enterprise, table, registration = _filled(request, pk, table)
     pdf = render_pdf("registrations/table_pdf.html", {"e": enterprise, "table": table, "r": registration,
                                                       "sections": table.paper(registration.data)})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(f"{enterprise.name}-{table.short}登记表.pdf", "registration.pdf").replace(
-        "attachment", "inline", 1)
-    return response
+    return pdf_response(pdf, f"{enterprise.name}-{table.short}登记表.pdf", "registration.pdf", inline=True)
 
 
 @login_required

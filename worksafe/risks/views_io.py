@@ -3,21 +3,18 @@
 Everything is scoped to an enterprise the user may see (404 otherwise); only the enterprise itself imports (403).
 """
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from worksafe.core import audit, permissions
 from worksafe.core.access import require, scoped_enterprise
-from worksafe.core.xlsx import RowError, xlsx_response
+from worksafe.core.responses import pdf_response
+from worksafe.core.xlsx import RowError, error_context, xlsx_response
 
 from . import io
 from .models import RiskEvent
-
-ERRORS_SHOWN = 200
 
 
 def _stamp():
@@ -62,9 +59,7 @@ def list_import(request, pk):
             errors = result.errors
     context = {
         "e": e,
-        "errors": errors[:ERRORS_SHOWN],
-        "error_count": len(errors),
-        "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
+        **error_context(errors),
         "replace": replace,
         "columns": io.COLUMNS,
         "needed": io.NEEDED,
@@ -96,10 +91,8 @@ def table3_xlsx(request, pk):
 def table3_pdf(request, pk):
     e = scoped_enterprise(request, pk)
     events = io.table3_events(e)
-    response = HttpResponse(io.table3_pdf(e, events), content_type="application/pdf")
+    response = pdf_response(io.table3_pdf(e, events), f"{e.name}_{io.TABLE3_TITLE}.pdf", f"table3_{e.pk}.pdf")
     audit.record_export(request, RiskEvent, f"{io.TABLE3_TITLE}（PDF）", len(events), enterprise=e)
-    response["Content-Disposition"] = content_disposition_header(True, f"{e.name}_{io.TABLE3_TITLE}.pdf")
-    response["Cache-Control"] = "no-store"
     return response
 
 

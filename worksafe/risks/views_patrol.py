@@ -3,7 +3,6 @@
 Anyone who may see the enterprise sees these pages (regulators read-only); recording is the enterprise's own
 users' work (permissions.can_edit_risks). Out of scope: 404.
 """
-import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -136,11 +135,7 @@ def patrol_detail(request, pk):
     return render(request, "risks/patrol_detail.html", context)
 
 
-@login_required
-def patrol_item_photo(request, pk):
-    """A patrol item's photo, only within the user's scope."""
-    item = scoped_or_404(PatrolItem.objects, request.user, "patrol__enterprise", pk=pk)
-    return uploads.serve(item.photo, filename=f"巡检照片-{item.pk}{os.path.splitext(item.photo.name)[1]}")
+patrol_item_photo = uploads.serve_view(PatrolItem, "photo", lambda item: f"巡检照片-{item.pk}", through="patrol__enterprise")
 
 
 urlpatterns = [
