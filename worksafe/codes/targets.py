@@ -11,7 +11,6 @@ from django.urls import reverse
 from worksafe.archive.models import Enterprise, SecondaryUnit
 from worksafe.core import permissions
 from worksafe.core.models import Role
-from worksafe.core.scoping import enterprise_q
 
 from .models import Code, Tier
 
@@ -117,7 +116,7 @@ class EnterpriseTarget(Target):
         return Enterprise.objects.select_related("industry", "region__parent__parent")
 
     def queryset(self, user):
-        return self.objects().filter(enterprise_q(user))
+        return self.objects().for_user(user)
 
     def enterprise(self, obj):
         return obj
@@ -143,7 +142,7 @@ class UnitTarget(Target):
         return SecondaryUnit.objects.select_related("industry", "enterprise__industry", "enterprise__region__parent__parent")
 
     def queryset(self, user):
-        return self.objects().filter(enterprise_q(user, "enterprise"))
+        return self.objects().for_user(user)
 
     def enterprise(self, unit):
         return unit.enterprise

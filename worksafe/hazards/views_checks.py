@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from worksafe.core import audit, permissions, storage, uploads
-from worksafe.core.access import require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import require, save_in_scope, scoped_enterprise, scoped_or_404, still_in_scope
 from worksafe.core.listing import paginate
-from worksafe.core.scoping import enterprise_q
 from worksafe.core.xlsx import xlsx_response
 
 from . import checklists, checks, plans
@@ -100,8 +99,7 @@ def checklist_list(request):
 
 
 def _pending_reviews(user):
-    return Checklist.objects.filter(Q(enterprise__isnull=False) & enterprise_q(user, "enterprise"),
-                                    state=ChecklistState.SUBMITTED).count()
+    return Checklist.objects.for_user(user).filter(state=ChecklistState.SUBMITTED).count()
 
 
 @login_required
@@ -209,6 +207,7 @@ def checklist_edit(request, pk):
             if changed:  # the checklist's 更新时间 follows its items too
                 form.save()
             formset.save()
+            still_in_scope(request, checklist)
             reopened = changed and checklists.reopen(checklist, user)
         if reopened:
             messages.warning(request, "标准已保存。该标准原已审核通过，修改后须重新提交审核。")
@@ -278,7 +277,7 @@ def custom_checklists(request):
     """自定义标准管理: the custom checklists of the enterprises in scope, those awaiting review first."""
     user = request.user
     require(checklists.is_reviewer(user))
-    qs = (Checklist.objects.filter(Q(enterprise__isnull=False) & enterprise_q(user, "enterprise"))
+    qs = (Checklist.objects.for_user(user)
           .select_related("enterprise__region", "based_on", "industry"))
     filterset = CustomChecklistFilter(request.GET, qs, user=user)
     waiting = Case(When(state=ChecklistState.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField())
@@ -296,7 +295,7 @@ def custom_checklists(request):
 
 
 def scoped_plan(request, pk):
-    plan = scoped_or_404(CheckPlan.objects.select_related("enterprise", "checklist"), request.user, "enterprise", pk=pk)
+    plan = scoped_or_404(request, CheckPlan.objects.select_related("enterprise", "checklist"), pk=pk)
     permissions.mark_in_scope(request.user, plan.enterprise)
     return plan
 
@@ -327,7 +326,7 @@ def plan_add(request, pk):
     require(checks.can_check(request.user, e))
     form = PlanForm(request.POST or None, enterprise=e, instance=CheckPlan(enterprise=e))
     if request.method == "POST" and form.is_valid():
-        plan = form.save()
+        plan = save_in_scope(request, form)
         messages.success(request, f"已添加排查计划“{plan.name}”。")
         return redirect("hazards:plans", e.pk)
     return render(request, "hazards/plan_form.html", {"e": e, "form": form})
@@ -341,7 +340,7 @@ def plan_edit(request, pk):
     require(checks.can_check(request.user, e))
     form = PlanForm(request.POST or None, enterprise=e, instance=plan)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        save_in_scope(request, form)
         messages.success(request, f"排查计划“{plan.name}”已保存。")
         return redirect("hazards:plans", e.pk)
     return render(request, "hazards/plan_form.html", {"e": e, "form": form, "plan": plan})
@@ -424,9 +423,14 @@ def check_add(request, pk):
             form.add_error(None, "请至少检查一项（选择“符合”或“不符合”）")
         elif valid:
             d = form.cleaned_data
-            recorded = storage.save(form, lambda: checks.record_check(
-                e, user, [f.answer() for f in answered], checked_on=d["checked_on"], checker_name=d["checker_name"],
-                kind=d["kind"], plan=plan, checklist=checklist, note=d["note"]))
+            def work():
+                recorded = checks.record_check(
+                    e, user, [f.answer() for f in answered], checked_on=d["checked_on"], checker_name=d["checker_name"],
+                    kind=d["kind"], plan=plan, checklist=checklist, note=d["note"])
+                still_in_scope(request, recorded.check)
+                return recorded
+
+            recorded = storage.save(form, work)
             if recorded is not storage.NOT_SAVED:
                 n, m = len(recorded.items), recorded.failed
                 if m:
@@ -452,7 +456,7 @@ def check_add(request, pk):
 @login_required
 @require_GET
 def check_detail(request, pk):
-    check = scoped_or_404(HazardCheck.objects.select_related("enterprise", "plan", "checklist"), request.user, "enterprise", pk=pk)
+    check = scoped_or_404(request, HazardCheck.objects.select_related("enterprise", "plan", "checklist"), pk=pk)
     e = permissions.mark_in_scope(request.user, check.enterprise)
     items = list(check.items.select_related("item", "measure__event__source__unit", "hazard"))
     for item in items:
@@ -468,7 +472,7 @@ def check_detail(request, pk):
 @require_GET
 def check_photo(request, pk):
     """A check item's photo, only within the user's scope."""
-    item = scoped_or_404(HazardCheckItem.objects, request.user, "check_record__enterprise", pk=pk)
+    item = scoped_or_404(request, HazardCheckItem, pk=pk)
     return uploads.serve(item.photo, filename=f"排查照片-{item.pk}{os.path.splitext(item.photo.name)[1]}")
 
 
