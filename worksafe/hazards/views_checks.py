@@ -178,7 +178,8 @@ def checklist_derive(request, pk):
     """Copy a guideline into the enterprise's own draft (自定义标准) and open it for editing."""
     guideline = scoped_checklist(request, pk)
     require(checklists.can_derive(request.user, guideline))
-    checklist = checklists.derive(guideline, request.user)
+    with transaction.atomic():
+        checklist = still_in_scope(request, checklists.derive(guideline, request.user))
     messages.success(request, f"已依据指引标准《{guideline.name}》制定本企业标准（未提交）：请删改检查内容，保存后提交审核。")
     return redirect("hazards:checklist_edit", checklist.pk)
 

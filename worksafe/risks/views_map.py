@@ -23,7 +23,7 @@ from PIL import Image
 
 from worksafe.archive.models import Enterprise
 from worksafe.core import permissions, storage, uploads
-from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise, scoped_or_404
+from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise, scoped_or_404, still_in_scope
 from worksafe.core.listing import paginate, sort
 from worksafe.core.risk_levels import ORDER, grade, overall
 
@@ -184,7 +184,7 @@ def plan_upload(request, pk):
     else:
         content, (width, height) = upload, _displayed_size(upload)
     work = partial(_store, enterprise, "plan", content, content.name, plan_width=width, plan_height=height)
-    if storage.save(form, work, field="plan") is storage.NOT_SAVED:
+    if storage.save(form, lambda: still_in_scope(request, work()), field="plan") is storage.NOT_SAVED:
         return _render_map(request, enterprise, plan_form=form, status=503)
     messages.success(request, "厂区平面图已上传。选择分析单元后，在平面图上点击即可标注其位置。")
     return redirect("risks:map", enterprise.pk)
@@ -201,7 +201,7 @@ def ready_upload(request, pk):
         return _render_map(request, enterprise, ready_form=form, status=400)
     upload = form.cleaned_data["ready_map"]
     work = partial(_store, enterprise, "ready_map", upload, upload.name, ready_map_type=upload.checked_type)
-    if storage.save(form, work, field="ready_map") is storage.NOT_SAVED:
+    if storage.save(form, lambda: still_in_scope(request, work()), field="ready_map") is storage.NOT_SAVED:
         return _render_map(request, enterprise, ready_form=form, status=503)
     messages.success(request, "风险四色图文件已上传。")
     return redirect("risks:map", enterprise.pk)
