@@ -12,7 +12,6 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.factories import create_hazard
-from worksafe.core import uploads
 from worksafe.core.responses import content_disposition, file_response, pdf_response
 from worksafe.hazards.models import HazardPhoto
 
@@ -90,10 +89,3 @@ def test_it_answers_404_out_of_scope_405_to_a_post_and_the_login_page_anonymousl
     assert login(users["outsider"]).get(url).status_code == 404
     assert login(users["erqi"]).get(url).status_code == 404
     assert login(users["owner"]).post(url).status_code == 405
-
-
-def test_it_takes_one_rule_for_the_rows_in_reach():
-    with pytest.raises(TypeError):
-        uploads.serve_view(HazardPhoto, "file", str)
-    with pytest.raises(TypeError):
-        uploads.serve_view(HazardPhoto, "file", str, through="hazard__enterprise", rows=lambda request, rows: rows)

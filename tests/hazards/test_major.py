@@ -16,7 +16,6 @@ from tests.codes.helpers import element_text, pdf_text, write
 from tests.factories import create_hazard
 from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.hazards import workflow
-from worksafe.hazards.access import hazards_for
 from worksafe.hazards.models import Hazard, HazardStep
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +174,7 @@ def test_only_regulators_in_scope_above_township_review(login, users, major, tow
     # A township regulator sees its township's enterprises but does not review.
     major.enterprise.region_id = "410105001"
     major.enterprise.save()
-    assert hazards_for(township_user).filter(pk=major.pk).exists()
+    assert Hazard.objects.for_user(township_user).filter(pk=major.pk).exists()
     assert review(login(township_user), major, decision, reason="x").status_code == 403
     assert fresh(major).review == "pending" and steps(major) == []
 

@@ -13,7 +13,6 @@ from PIL import Image
 from tests.factories import ERQI, JINSHUI, TOWNSHIP, create_enterprise, messages_of
 from worksafe.codes.models import Code
 from worksafe.hazards import public
-from worksafe.hazards.access import hazards_for
 from worksafe.hazards.models import Hazard, HazardPhoto, HazardStep, PublicReport, PublicReportPhoto, Source, State
 
 pytestmark = pytest.mark.django_db
@@ -447,8 +446,8 @@ def test_accepting_makes_a_hazard_of_the_enterprise_with_the_photos(enterprise, 
     assert step.action == HazardStep.Action.REPORT and step.comment == "群众举报（随手拍）"  # not the receipt
     assert step.actor == users["jinshui"] and step.target == State.REPORTED
     # The enterprise sees it, and its workbench says so; a sibling county's enterprise does not.
-    assert hazards_for(users["owner"]).filter(pk=hazard.pk).exists()
-    assert not hazards_for(users["outsider"]).filter(pk=hazard.pk).exists()
+    assert Hazard.objects.for_user(users["owner"]).filter(pk=hazard.pk).exists()
+    assert not Hazard.objects.for_user(users["outsider"]).filter(pk=hazard.pk).exists()
     workbench = login(users["owner"]).get(reverse("workbench:index")).content.decode()
     assert 'data-testid="public-notice"' in workbench
 

@@ -9,9 +9,12 @@ City systems may instead write into the staging table (StagingRecord, `api_stagi
 `worksafe import_staging` with the same rules as the API.
 """
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+
+from worksafe.core.scoping import ScopedQuerySet, enterprise_q, region_q
 
 
 class Interface(models.TextChoices):
@@ -30,6 +33,18 @@ class SubscriptionState(models.TextChoices):
 
 
 STATE_COLORS = {"pending": "orange", "approved": "green", "rejected": "red", "cancelled": "secondary", "revoked": "red"}
+
+
+class SubscriptionQuerySet(ScopedQuerySet):
+    """An enterprise's subscriptions are scoped by their enterprise; an organisation's (a park, a city) by its region:
+    a regulator sees those whose region lies in its region's subtree."""
+
+    def scope_q(self, user):
+        own = enterprise_q(user, "enterprise")
+        if not (user.is_authenticated and user.is_active and user.is_regulator):
+            return own
+        organisations = Q(organization__isnull=False) & region_q(user.organization.region)
+        return (Q(enterprise__isnull=False) & own) | organisations
 
 
 class ApiSubscription(models.Model):
@@ -62,6 +77,8 @@ class ApiSubscription(models.Model):
     decided_by = models.ForeignKey("core.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="审核人")
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "接口订阅"
@@ -97,7 +114,7 @@ class ApiSubscription(models.Model):
         """The enterprises this subscription may write to: its own, or those of the organisation's region (narrowed
         to the industries the organisation supervises, as its regulators' scope is)."""
         from worksafe.archive.models import Enterprise
-        from worksafe.core.scoping import region_q, supervised_industries
+        from worksafe.core.scoping import supervised_industries
 
         if self.enterprise_id:
             return Enterprise.objects.filter(pk=self.enterprise_id)

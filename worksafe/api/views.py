@@ -1,7 +1,7 @@
 """接口订阅管理 pages (/connect/): the list, an enterprise's application and its changes, the grant to a park or
 city/county organisation, a subscription's page (its steps and its call log) and the secret, shown once.
 
-Every page loads subscriptions through workflow.subscriptions_for (out of scope: 404); what a user may do is
+Every page loads subscriptions through ApiSubscription.objects.for_user (out of scope: 404); what a user may do is
 workflow's decision (not allowed: 403).
 """
 from django.contrib import messages
@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from worksafe.core.access import require
+from worksafe.core.access import require, still_in_scope
 from worksafe.core.listing import paginate
 
 from . import workflow
@@ -30,7 +30,7 @@ def _may_use(user):
 
 
 def _subscription(request, pk):
-    qs = workflow.subscriptions_for(request.user).select_related("enterprise__region", "organization__region", "region",
+    qs = ApiSubscription.objects.for_user(request.user).select_related("enterprise__region", "organization__region", "region",
                                                                  "applicant", "decided_by__organization")
     return get_object_or_404(qs, pk=pk)
 
@@ -39,7 +39,7 @@ def _subscription(request, pk):
 def subscription_list(request):
     user = request.user
     require(_may_use(user))
-    scoped = workflow.subscriptions_for(user)
+    scoped = ApiSubscription.objects.for_user(user)
     filterset = SubscriptionFilter(request.GET, scoped.select_related("enterprise__region", "organization", "region"))
     return render(request, "api/list.html", {
         "filter": filterset, "page": paginate(request, workflow.ordered(filterset.qs)),
@@ -55,7 +55,8 @@ def subscription_add(request):
     e = user.enterprise
     form = ApplicationForm(request.POST or None, instance=ApiSubscription(enterprise=e, region_id=e.region_id))
     if request.method == "POST" and form.is_valid():
-        sub = workflow.apply(form.save(commit=False), user)
+        with transaction.atomic():
+            sub = still_in_scope(request, workflow.apply(form.save(commit=False), user))
         messages.success(request, f"接口订阅申请“{sub.system_name}”已提交，待{e.region.name}应急管理部门审核；审核前可修改。")
         return redirect(sub)
     return render(request, "api/form.html", {"form": form, "title": "新增订阅申请", "back": reverse("api:list"),
@@ -73,7 +74,8 @@ def subscription_edit(request, pk):
     form = ApplicationForm(request.POST or None, instance=sub)
     if request.method == "POST" and form.is_valid():
         try:
-            workflow.apply(form.save(commit=False), user)
+            with transaction.atomic():
+                still_in_scope(request, workflow.apply(form.save(commit=False), user))
         except ValidationError as e:  # decided while the form was open
             messages.error(request, "".join(e.messages))
         else:
@@ -89,7 +91,7 @@ def subscription_grant(request):
     form = GrantForm(request.POST or None, actor=user, instance=ApiSubscription())
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            sub = workflow.grant(form.save(commit=False), user)
+            sub = still_in_scope(request, workflow.grant(form.save(commit=False), user))
         messages.success(request, f"已授予{sub.organization}接口订阅，企业标识 {sub.key_id}。授权KEY由该单位的监管管理员（或您）在订阅详情中获取。")
         return redirect(sub)
     return render(request, "api/form.html", {

@@ -14,18 +14,18 @@ An approved subscription has a key id (企业标识); its secret (授权KEY) is 
 (`can_issue_secret`), shown once and kept as a digest (keys.py). Cancelling or revoking deletes its tokens, and
 keys.subscription_for refuses any token of a subscription that is no longer approved.
 
-Views call `subscriptions_for(user)` for every list, page and action (out of scope: 404), then the checks here
+Views call `ApiSubscription.objects.for_user(user)` for every list, page and action (out of scope: 404), then the checks here
 (not allowed: 403), then `perform` (the core workflow engine, core/workflow.py), which locks the row, checks the state
 again and saves it audited; the change log is the subscription's history.
 """
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from worksafe.core import workflow
 from worksafe.core.models import AuditAction, OrgLevel, Role
-from worksafe.core.scoping import enterprise_q, organizations_for, region_q
+from worksafe.core.scoping import organizations_for, region_q
 from worksafe.core.workflow import Step
 
 from . import keys
@@ -35,24 +35,6 @@ S = SubscriptionState
 
 
 # ---- seeing ---------------------------------------------------------------------------------------------------
-
-
-def subscriptions_for(user):
-    """The subscriptions `user` may see: an enterprise user its enterprise's; a regulator the enterprise
-    subscriptions of the enterprises in its jurisdiction and the organisation subscriptions whose region lies in its
-    region's subtree; a system administrator all."""
-    qs = ApiSubscription.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_sysadmin:
-        return qs
-    if user.is_enterprise_user:
-        return qs.filter(enterprise_id=user.enterprise_id)
-    if user.is_regulator:
-        own_enterprises = Q(enterprise__isnull=False) & enterprise_q(user, "enterprise")
-        organisations = Q(organization__isnull=False) & region_q(user.organization.region)
-        return qs.filter(own_enterprises | organisations)
-    return qs.none()
 
 
 def ordered(qs):
@@ -92,12 +74,12 @@ def edit_refused(sub):
 
 def is_reviewer(user, sub):
     """Approve and reject (and, narrowed by `may_revoke`, revoke): regulators in scope whose organisation is not a
-    township's, or a system administrator. (Scope itself is `subscriptions_for`: the views only ever load a
+    township's, or a system administrator. (Scope itself is `ApiSubscription.objects.for_user`: the views only ever load a
     subscription through it.)"""
     if user.is_sysadmin:
         return True
     return (user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP
-            and subscriptions_for(user).filter(pk=sub.pk).exists())
+            and ApiSubscription.objects.for_user(user).filter(pk=sub.pk).exists())
 
 
 LEVEL_RANK = {OrgLevel.TOWNSHIP: 0, OrgLevel.COUNTY: 1, OrgLevel.CITY: 2, OrgLevel.PROVINCE: 3}

@@ -19,7 +19,7 @@ from django.utils import timezone
 from worksafe.core import audit, passwords, permissions
 from worksafe.core.display import region_label
 from worksafe.core.models import AuditAction, ChangeRecord, Industry, Region, RegionLevel, Role, User
-from worksafe.core.scoping import enterprises_for, regions_for, supervised_industries
+from worksafe.core.scoping import regions_for, supervised_industries
 from worksafe.core.validators import normalize_uscc
 from worksafe.core.xlsx import Column, Spec, cell_text, human_size
 
@@ -242,7 +242,7 @@ def _validate(rows, user, errors):
     existing, visible, taken = {}, set(), set()
     for chunk in _chunks(first_row):
         existing.update((e.uscc, e) for e in Enterprise.objects.filter(uscc__in=chunk))
-        visible.update(enterprises_for(user).filter(uscc__in=chunk).values_list("uscc", flat=True))
+        visible.update(Enterprise.objects.for_user(user).filter(uscc__in=chunk).values_list("uscc", flat=True))
     for chunk in _chunks(code for code in first_row if code not in existing):
         taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
 
@@ -340,7 +340,7 @@ def _write(creates, updates, user, result):
 
     # Belt and braces: everything written must be within the importer's reach, or nothing is.
     written = [o.pk for o in creates] + [u[0].pk for u in updates]
-    reachable = sum(enterprises_for(user).filter(pk__in=chunk).count() for chunk in _chunks(written))
+    reachable = sum(Enterprise.objects.for_user(user).filter(pk__in=chunk).count() for chunk in _chunks(written))
     if reachable != len(written):
         raise PermissionDenied("导入的企业超出管辖范围")
     result.created, result.updated = len(creates), len(updates)

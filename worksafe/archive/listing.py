@@ -5,9 +5,9 @@ the enterprises the list shows, filtered and sorted the same way, or on the rows
 `filtered_enterprises` and `selected_rows` here rather than restating the list's query.
 """
 from worksafe.core.listing import sort
-from worksafe.core.scoping import enterprises_for
 
 from .filters import EnterpriseFilter
+from .models import Enterprise
 
 LIST_COLUMNS = {
     "name": "name",
@@ -22,7 +22,7 @@ LIST_COLUMNS = {
 
 def filtered_enterprises(request):
     """The list page's query (filters and sort), shared with the export."""
-    base = enterprises_for(request.user).select_related("industry", "region")
+    base = Enterprise.objects.for_user(request.user).select_related("industry", "region")
     filterset = EnterpriseFilter(request.GET, base, user=request.user)
     qs, sort_key = sort(request, filterset.qs, LIST_COLUMNS, "region")
     return filterset, qs, sort_key

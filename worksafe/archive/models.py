@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region
 from worksafe.core.risk_levels import ORDER, RiskLevel, grade
+from worksafe.core.scoping import ScopedQuerySet
 from worksafe.core.validators import validate_mobile, validate_phone, validate_uscc
 
 
@@ -79,6 +80,8 @@ class Enterprise(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = ScopedQuerySet.on("").as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "生产经营单位"
         ordering = ["region_id", "name"]
@@ -133,6 +136,8 @@ class ArchiveReview(models.Model):
     actor_name = models.CharField("操作人", max_length=150)
     time = models.DateTimeField("时间", auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "档案审核记录"
         ordering = ["-time", "-id"]
@@ -152,6 +157,8 @@ class SecondaryUnit(models.Model):
     principal_mobile = models.CharField("负责人手机", max_length=11, blank=True, validators=[validate_mobile])
     address = models.CharField("地址", max_length=255, blank=True)
     note = models.CharField("备注", max_length=255, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "二级生产经营单位"
@@ -180,6 +187,8 @@ class KeySupervisionItem(models.Model):
     reviewer = models.CharField("审核人姓名", max_length=64, blank=True)
     responsible_contact = models.CharField("责任部门和责任人联系方式", max_length=128, blank=True)
     note = models.CharField("备注", max_length=255, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "重点监管信息"

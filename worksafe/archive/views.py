@@ -7,19 +7,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from worksafe.core import permissions
-from worksafe.core.access import regulator_only, require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import OutOfScope, regulator_only, require, save_in_scope, saved_in_scope, scoped_enterprise, scoped_or_404
 from worksafe.core.display import field_rows, paginate_changes
 from worksafe.core.filters import ChangeRecordFilter
 from worksafe.core.listing import paginate
 from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 from worksafe.core.passwords import issue_one_time_password
-from worksafe.core.scoping import change_q, enterprises_for
+from worksafe.core.scoping import change_q
 from worksafe.core.views import redirect_next
 
 from . import review, sections
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
 from .listing import filtered_enterprises
-from .models import RISK_SUMMARY_FIELDS, KeySupervisionItem, SecondaryUnit
+from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
 
 @login_required
@@ -67,28 +67,19 @@ def enterprise_detail(request, pk):
     return render(request, "archive/enterprise_detail.html", context)
 
 
-def _save_in_scope(request, obj):
-    """Save, then make sure the user can still see the result (else roll back): no writing outside one's reach."""
-    with transaction.atomic():
-        obj.save()
-        if not enterprises_for(request.user).filter(pk=obj.pk).exists():
-            transaction.set_rollback(True)
-            return False
-    return True
-
-
 @login_required
 def enterprise_add(request):
     require(permissions.can_manage_enterprise(request.user))
     form = EnterpriseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            enterprise = form.save(commit=False)
-            if not _save_in_scope(request, enterprise):
-                form.add_error(None, "该企业不在您的管辖范围内（属地或行业），无法添加。")
-                return render(request, "archive/enterprise_form.html", {"form": form})
-            account = User.objects.create(username=enterprise.uscc, role=Role.ENTERPRISE_ADMIN, enterprise=enterprise, full_name=enterprise.name)
-            password = issue_one_time_password(account)
+        try:
+            with transaction.atomic():
+                enterprise = save_in_scope(request, form.save(commit=False))
+                account = User.objects.create(username=enterprise.uscc, role=Role.ENTERPRISE_ADMIN, enterprise=enterprise, full_name=enterprise.name)
+                password = issue_one_time_password(account)
+        except OutOfScope:
+            form.add_error(None, "该企业不在您的管辖范围内（属地或行业），无法添加。")
+            return render(request, "archive/enterprise_form.html", {"form": form})
         messages.success(request, f"已添加企业。企业管理员账号 {account.username}，一次性密码：{password}（仅显示一次，首次登录须修改）")
         return redirect(enterprise)
     return render(request, "archive/enterprise_form.html", {"form": form})
@@ -101,15 +92,17 @@ def enterprise_edit(request, pk):
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
     old_uscc = enterprise.uscc  # before validation copies the posted values onto the instance
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            if _save_in_scope(request, form.instance):
+        try:
+            with transaction.atomic():
+                save_in_scope(request, form.instance)
                 if form.has_changed():
                     review.mark_for_review(enterprise, request.user)
                 if enterprise.uscc != old_uscc:
                     _follow_uscc(enterprise, old_uscc)
-                messages.success(request, "企业基本信息已保存。")
-                return redirect(sections.next_after_basic(enterprise))
-        form.add_error(None, "修改后的企业将超出您的管辖范围，未保存。")
+            messages.success(request, "企业基本信息已保存。")
+            return redirect(sections.next_after_basic(enterprise))
+        except OutOfScope:
+            form.add_error(None, "修改后的企业将超出您的管辖范围，未保存。")
     return render(request, "archive/enterprise_form.html", {"form": form, "e": enterprise})
 
 
@@ -162,7 +155,7 @@ def enterprise_bulk_review(request):
             return redirect_next(request, "archive:enterprise_list")
         reason = form.cleaned_data["reason"]
     ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
-    done, skipped = review.REVIEW.perform_many(enterprises_for(request.user).filter(pk__in=ids), action, request.user, reason)
+    done, skipped = review.REVIEW.perform_many(Enterprise.objects.for_user(request.user).filter(pk__in=ids), action, request.user, reason)
     label = "审核通过" if action == "approve" else "退回"
     messages.success(request, f"已{label} {len(done)} 家企业" + (f"，{len(skipped)} 家不是待审核状态或无权审核，已跳过。" if skipped else "。"))
     return redirect_next(request, "archive:enterprise_list")
@@ -177,10 +170,9 @@ def enterprise_move(request, pk):
     if request.method == "POST" and form.is_valid():
         enterprise.region = form.cleaned_data["region"]
         enterprise._audit_action, enterprise._audit_message = AuditAction.MOVE_REGION, form.cleaned_data["reason"]
-        if _save_in_scope(request, enterprise):
+        if saved_in_scope(request, enterprise, form, "新属地超出您的管辖范围。", "region"):
             messages.success(request, f"属地已调整为 {enterprise.region.full_name}。")
             return redirect(enterprise)
-        form.add_error("region", "新属地超出您的管辖范围。")
     return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": "属地调整"})
 
 
@@ -192,10 +184,9 @@ def enterprise_set_type(request, pk):
     form = SetTypeForm(request.POST or None, instance=enterprise)
     if request.method == "POST" and form.is_valid():
         enterprise._audit_action, enterprise._audit_message = AuditAction.SET_TYPE, form.cleaned_data["reason"]
-        if _save_in_scope(request, enterprise):
+        if saved_in_scope(request, enterprise, form, "调整后的行业不在您的监管范围内。", "industry"):
             messages.success(request, "单位类型已调整。")
             return redirect(enterprise)
-        form.add_error("industry", "调整后的行业不在您的监管范围内。")
     return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": "类型设置"})
 
 
@@ -225,7 +216,7 @@ def _child_form(request, enterprise, form_class, instance, title):
         obj = form.save(commit=False)
         obj.enterprise = enterprise
         with transaction.atomic():
-            obj.save()
+            save_in_scope(request, obj)
             review.mark_for_review(enterprise, request.user)
         messages.success(request, f"{title}已保存。")
         return redirect(enterprise)
@@ -234,7 +225,7 @@ def _child_form(request, enterprise, form_class, instance, title):
 
 def _child(request, model, pk):
     """A secondary unit or key item, 404 unless its enterprise is in the user's reach."""
-    obj = scoped_or_404(model.objects, request.user, "enterprise", pk=pk)
+    obj = scoped_or_404(request, model, pk=pk)
     return obj, scoped_enterprise(request, obj.enterprise_id)
 
 

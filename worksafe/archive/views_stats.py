@@ -1,6 +1,6 @@
 """企业信息统计 (1.7): the enterprises of a regulator's jurisdiction counted by region, industry, size and review state.
 
-Every count comes from `enterprises_for(user)`, narrowed by the list page's filters. Three GROUP BY queries do all
+Every count comes from `Enterprise.objects.for_user(user)`, narrowed by the list page's filters. Three GROUP BY queries do all
 the counting: each groups by (region code, one other dimension), so the same rows give the totals of both
 dimensions and the cross tables of 1.7.2–1.7.4 (属地 × 类型, 属地 × 规模, 属地 × 审核状态). They group by the stored
 codes, reading the index enterprise_stats in its order, so the database counts without touching or sorting rows;

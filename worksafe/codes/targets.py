@@ -11,7 +11,6 @@ from django.urls import reverse
 from worksafe.archive.models import Enterprise, SecondaryUnit
 from worksafe.core import permissions
 from worksafe.core.models import Role
-from worksafe.core.scoping import enterprise_q
 
 from .models import Code, Tier
 
@@ -38,11 +37,7 @@ class Target:
     noun = ""  # 企业, 二级单位 ...
 
     def objects(self):
-        """All objects of this kind, with what the pages need joined in."""
-        raise NotImplementedError
-
-    def queryset(self, user):
-        """The objects of this kind `user` may see."""
+        """All objects of this kind, with what the pages need joined in (their model's for_user says who sees which)."""
         raise NotImplementedError
 
     def enterprise(self, obj):
@@ -116,9 +111,6 @@ class EnterpriseTarget(Target):
     def objects(self):
         return Enterprise.objects.select_related("industry", "region__parent__parent")
 
-    def queryset(self, user):
-        return self.objects().filter(enterprise_q(user))
-
     def enterprise(self, obj):
         return obj
 
@@ -141,9 +133,6 @@ class UnitTarget(Target):
 
     def objects(self):
         return SecondaryUnit.objects.select_related("industry", "enterprise__industry", "enterprise__region__parent__parent")
-
-    def queryset(self, user):
-        return self.objects().filter(enterprise_q(user, "enterprise"))
 
     def enterprise(self, unit):
         return unit.enterprise

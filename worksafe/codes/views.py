@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.cache import caches
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -15,7 +15,7 @@ from worksafe.archive.listing import filtered_enterprises, selected_rows
 from worksafe.archive.models import Enterprise
 from worksafe.archive.workbench import actions
 from worksafe.core import audit, clients
-from worksafe.core.access import regulator_only, require
+from worksafe.core.access import regulator_only, require, scoped_or_404
 from worksafe.core.models import AuditAction
 from worksafe.core.responses import file_response, pdf_response
 from worksafe.core.views import redirect_next
@@ -77,7 +77,7 @@ def scoped_target(request, key, pk):
     target = targets.get(key)
     if target is None:
         raise Http404
-    return target, get_object_or_404(target.queryset(request.user), pk=pk)
+    return target, scoped_or_404(request, target.objects(), pk=pk)
 
 
 def card_context(request, target, obj):

@@ -1,6 +1,5 @@
 """Who may do what, beyond seeing (seeing is scoping.py). Each check takes the acting user and the object."""
 from .models import OrgLevel, Role
-from .scoping import enterprise_q
 
 
 def in_scope(user, enterprise):
@@ -9,7 +8,7 @@ def in_scope(user, enterprise):
 
     if getattr(enterprise, "_scoped_for", None) == scope_key(user, enterprise):
         return True
-    return Enterprise.objects.filter(enterprise_q(user), pk=enterprise.pk).exists()
+    return Enterprise.objects.for_user(user).filter(pk=enterprise.pk).exists()
 
 
 def scope_key(user, enterprise):

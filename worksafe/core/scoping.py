@@ -3,7 +3,11 @@
 A regulator sees the enterprises whose region code lies under its organisation's region, narrowed to the
 industries its organisation supervises when any are set; an enterprise user sees only its own enterprise.
 Region codes share prefixes with their subtree, so a subtree is one index range scan on both databases.
+
+Call sites spell it one way: `Model.objects.for_user(user)` on every enterprise-owned model (ScopedQuerySet), so
+the path to the enterprise and whether the rows carry its region/industry copies are declared once, on the model.
 """
+from django.db import models
 from django.db.models import Q
 
 from .models import Industry, Region
@@ -81,15 +85,33 @@ def change_q(user):
     return Q(pk__in=[])
 
 
-def scoped(queryset, user, path="", located=False):
-    """`queryset` filtered to the rows whose enterprise (at `path`) lies in `user`'s jurisdiction (enterprise_q)."""
-    return queryset.filter(enterprise_q(user, path, located))
+class ScopedQuerySet(models.QuerySet):
+    """Rows of an enterprise-owned model; `for_user(user)` keeps those whose enterprise `user` may see.
+
+    A model declares `objects = ScopedQuerySet.as_manager()` when its foreign key is `enterprise`, else
+    `ScopedQuerySet.on(path, located=...).as_manager()`; a model scoped by another rule overrides `scope_q`.
+    (No `use_in_migrations`: the manager stays out of the migrations.)"""
+
+    enterprise_path = "enterprise"  # from the model to Enterprise; "" for Enterprise itself
+    located = False  # the rows carry their enterprise's region/industry copies (enterprise_q)
+
+    @classmethod
+    def on(cls, path, located=False):
+        """The queryset class of a model whose enterprise lies at `path`."""
+        return type(cls.__name__, (cls,), {"enterprise_path": path, "located": located, "__module__": cls.__module__})
+
+    def scope_q(self, user):
+        return enterprise_q(user, self.enterprise_path, self.located)
+
+    def for_user(self, user):
+        return self.filter(self.scope_q(user))
 
 
 def enterprises_for(user):
+    """Enterprise.objects.for_user(user), for core modules (which import no feature app at load time)."""
     from worksafe.archive.models import Enterprise
 
-    return scoped(Enterprise.objects.all(), user)
+    return Enterprise.objects.for_user(user)
 
 
 def regions_for(user):

@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .responses import content_disposition
-from .scoping import scoped
 from .xlsx import human_size
 
 # MPO: what Pillow calls a phone's JPEG that carries a second picture (depth, portrait modes); stored as its first.
@@ -250,21 +249,18 @@ def serve(field_file, filename=None, inline=True):
     return response
 
 
-def serve_view(model, field, name, through=None, rows=None, kwarg="pk"):
+def serve_view(model, field, name, rows=None, kwarg="pk"):
     """A view (login required, GET) serving the file in `field` of the `model` row whose id is the URL's `kwarg`.
 
-    The row is looked up among those the user may reach, 404 otherwise: the rows whose enterprise (reached through
-    `through`, as in core.scoping) the user may see, or `rows(request, queryset)` for a rule of the model's own (which
-    may also raise 403 first). `name(row)` names the download; the stored file's extension is added to it.
+    The row is looked up among those the user may reach, 404 otherwise: the model's `for_user` rows (core.scoping's
+    ScopedQuerySet), or `rows(request, queryset)` for a rule of the model's own (which may also raise 403 first).
+    `name(row)` names the download; the stored file's extension is added to it.
     """
-    if (through is None) == (rows is None):
-        raise TypeError("serve_view takes either `through` or `rows`")
-
     @login_required
     @require_GET
     def view(request, **kwargs):
         queryset = model._default_manager.all()
-        queryset = rows(request, queryset) if rows else scoped(queryset, request.user, through)
+        queryset = rows(request, queryset) if rows else queryset.for_user(request.user)
         row = get_object_or_404(queryset, pk=kwargs[kwarg])
         field_file = getattr(row, field)
         return serve(field_file, filename=f"{name(row)}{os.path.splitext(field_file.name or '')[1]}")

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from worksafe.archive.models import Enterprise
 from worksafe.core import uploads
 from worksafe.core.filters import FastSelect, local_day_start
 from worksafe.core.models import Region, RegionLevel
-from worksafe.core.scoping import enterprises_for, region_q, regions_for
+from worksafe.core.scoping import region_q, regions_for
 from worksafe.core.xlsx import human_size
 
 from .models import Category, Kind, Level, PublicReport
@@ -183,7 +184,7 @@ class AcceptForm(forms.Form):
         self.report = report
         field = self.fields["enterprise"]
         # Validated against the whole jurisdiction; offered: the search results (the jurisdiction may hold 100,000).
-        field.queryset = enterprises_for(user)
+        field.queryset = Enterprise.objects.for_user(user)
         field.widget.choices = [("", "请选择企业"), *[(e.pk, f"{e.name}（{e.region.name}）") for e in candidates]]
 
     def clean_deadline(self):

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from worksafe.core.scoping import ScopedQuerySet
 from worksafe.core.uploads import RandomName
 from worksafe.risks.models import FrequencyUnit
 
@@ -175,6 +176,8 @@ class Hazard(models.Model):
     # The id the enterprise's own system gives the hazard (数据对接, worksafe/api): re-uploads match on it.
     external_id = models.CharField("对接记录编号", max_length=64, blank=True, default="")
 
+    objects = ScopedQuerySet.on("enterprise", located=True).as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "隐患"
         ordering = ["-found_on", "-id"]
@@ -249,6 +252,8 @@ class HazardStep(models.Model):
     actor_org = models.CharField("操作单位", max_length=128, blank=True)
     time = models.DateTimeField("时间", default=timezone.now)  # an uploaded history keeps the sender's times
 
+    objects = ScopedQuerySet.on("hazard__enterprise").as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "隐患处理记录"
         ordering = ["time", "id"]
@@ -269,6 +274,8 @@ class HazardPhoto(models.Model):
     file = models.FileField("照片", upload_to=RandomName("hazards/photos"))
     uploaded_by = models.ForeignKey("core.User", models.SET_NULL, null=True, related_name="+", verbose_name="上传人")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.on("hazard__enterprise").as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "隐患照片"
@@ -291,6 +298,8 @@ class HazardYear(models.Model):
     major = models.PositiveIntegerField("重大隐患", default=0)
     closed = models.PositiveIntegerField("已销号", default=0)
 
+    objects = ScopedQuerySet.on("enterprise", located=True).as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "年度隐患汇总"
         constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="hazard_year_unique")]
@@ -303,6 +312,14 @@ class HazardYear(models.Model):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Checklists (自查标准 / 自定义标准), plans (排查计划) and check records (排查记录)
+
+
+class ChecklistQuerySet(ScopedQuerySet):
+    """Custom checklists (and their items) of the enterprises in scope; the guidelines (no enterprise) are everyone's
+    and not part of for_user (checklists.visible adds them)."""
+
+    def scope_q(self, user):
+        return Q(**{f"{self.enterprise_path}__isnull": False}) & super().scope_q(user)
 
 
 class ChecklistState(models.TextChoices):
@@ -328,6 +345,8 @@ class Checklist(models.Model):
     note = models.CharField("说明", max_length=500, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = ChecklistQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "隐患排查标准"
         ordering = ["enterprise", "name", "id"]
@@ -347,6 +366,8 @@ class ChecklistItem(models.Model):
     content = models.TextField("检查内容")
     basis = models.CharField("检查依据", max_length=500, blank=True)
     category = models.CharField("隐患类别", max_length=24, choices=Category.choices, blank=True)
+
+    objects = ChecklistQuerySet.on("checklist__enterprise").as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "排查标准条目"
@@ -383,6 +404,8 @@ class CheckPlan(models.Model):
     active = models.BooleanField("启用", default=True)
     note = models.CharField("备注", max_length=500, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "隐患排查计划"
         ordering = ["enterprise", "name", "id"]
@@ -405,6 +428,8 @@ class HazardCheck(models.Model):
     created_at = models.DateTimeField("记录时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     external_id = models.CharField("对接记录编号", max_length=64, blank=True, default="")
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "隐患排查记录"
@@ -429,6 +454,8 @@ class HazardCheckItem(models.Model):
     result = models.CharField("检查结果", max_length=4, choices=Result.choices)
     note = models.CharField("说明", max_length=500, blank=True)
     photo = models.FileField("照片", upload_to=RandomName("hazards/checks"), blank=True)
+
+    objects = ScopedQuerySet.on("check_record__enterprise").as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "排查记录项"
@@ -461,6 +488,8 @@ class ReportingDuty(models.Model):
     # The period key of the latest report (periods.key): "reported this period" is one comparison.
     last_period = models.CharField("最近上报周期", max_length=8, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "隐患查报设置"
 
@@ -487,6 +516,8 @@ class HazardReport(models.Model):
     note = models.CharField("说明", max_length=500, blank=True)
     submitted_by = models.ForeignKey("core.User", models.SET_NULL, null=True, related_name="+", verbose_name="上报人")
     submitted_at = models.DateTimeField("上报时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "隐患排查上报"

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from worksafe.core.scoping import enterprise_q
-
 from .models import Hazard, HazardYear, Level
 
 EVERYTHING = Q()  # the default narrowing: none (a Q is never changed in place, & builds a new one)
@@ -50,7 +48,7 @@ def yearly_groups(user, years, q=EVERYTHING):
     by (region, industry, year) with three plain sums (a third faster than one conditional sum per year and figure,
     bench/hazards.py), folded into the groups here."""
     rows = (
-        HazardYear.objects.filter(enterprise_q(user, "enterprise", located=True) & q).order_by()
+        HazardYear.objects.for_user(user).filter(q).order_by()
         .values_list("region_id", "industry_id", "year").annotate(Sum("general"), Sum("major"), Sum("closed"))
     )
     groups = {}
@@ -69,11 +67,11 @@ def yearly_groups(user, years, q=EVERYTHING):
 def overdue_count(user, q=EVERYTHING, today=None):
     """Open hazards past their deadline: a range of the partial index hazard_open_deadline."""
     today = today or timezone.localdate()
-    return (Hazard.objects.filter(enterprise_q(user, "enterprise", located=True) & q).exclude(state="closed")
+    return (Hazard.objects.for_user(user).filter(q).exclude(state="closed")
             .filter(deadline__lt=today).order_by().aggregate(n=Count("id"))["n"])
 
 
 def major_open_count(user, q=EVERYTHING):
     """Open major hazards: the major ones (index hazard_level_found) less the closed ones."""
-    return (Hazard.objects.filter(enterprise_q(user, "enterprise", located=True) & q, level=Level.MAJOR).exclude(state="closed")
+    return (Hazard.objects.for_user(user).filter(q, level=Level.MAJOR).exclude(state="closed")
             .order_by().aggregate(n=Count("id"))["n"])

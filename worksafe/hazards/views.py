@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from worksafe.core import storage, uploads
-from worksafe.core.access import require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import require, save_in_scope, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate, sort
 from worksafe.core.pdf import render_pdf
 from worksafe.core.responses import pdf_response
@@ -119,7 +119,7 @@ def hazard_add(request, pk):
         def work():
             hazard = form.save(commit=False)
             hazard.created_by = user
-            hazard.save()
+            save_in_scope(request, hazard)
             _save_photos(hazard, form.cleaned_data["photos"], Stage.BEFORE, user)
             workflow.record_step(hazard, A.REPORT, user, f"由{hazard.get_source_display()}发现", save=False)
             return hazard
@@ -148,7 +148,7 @@ def hazard_edit(request, pk):
             form.save(commit=False)
             # Only what the form edits (and the review a newly major hazard awaits): never a stale copy of the rest.
             edited = [name for name in form.Meta.fields if not form.fields[name].disabled]
-            hazard.save(update_fields=[*edited, "review", "updated_at"])
+            save_in_scope(request, hazard, update_fields=[*edited, "review", "updated_at"])
             _save_photos(hazard, form.cleaned_data["photos"], Stage.BEFORE, user)
             return hazard
 
@@ -288,7 +288,7 @@ def hazard_rectify(request, pk):
         def work():
             if _lock_unchanged(hazard, state, review) is None:
                 return None
-            hazard.save(update_fields=[*form.Meta.fields, "updated_at"])
+            save_in_scope(request, hazard, update_fields=[*form.Meta.fields, "updated_at"])
             _save_photos(hazard, form.cleaned_data["photos"], Stage.AFTER, user)
             return hazard
 
@@ -312,11 +312,11 @@ def hazard_rectify(request, pk):
 
 
 def _scoped_photo(request, photo_pk):
-    return scoped_or_404(HazardPhoto.objects.select_related("hazard__enterprise"), request.user, "hazard__enterprise", pk=photo_pk)
+    return scoped_or_404(request, HazardPhoto.objects.select_related("hazard__enterprise"), pk=photo_pk)
 
 
 hazard_photo = uploads.serve_view(HazardPhoto, "file", lambda photo: f"隐患{photo.hazard_id}-{photo.get_stage_display()}-{photo.pk}",
-                                  through="hazard__enterprise", kwarg="photo_pk")
+                                  kwarg="photo_pk")
 
 
 @login_required

@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from worksafe.core import audit, permissions, storage, uploads
-from worksafe.core.access import require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import require, save_in_scope, scoped_enterprise, scoped_or_404, still_in_scope
 from worksafe.core.listing import paginate
-from worksafe.core.scoping import enterprise_q
 from worksafe.core.xlsx import error_context, xlsx_response
 
 from . import checklists, checks, plans
@@ -98,8 +97,7 @@ def checklist_list(request):
 
 
 def _pending_reviews(user):
-    return Checklist.objects.filter(Q(enterprise__isnull=False) & enterprise_q(user, "enterprise"),
-                                    state=ChecklistState.SUBMITTED).count()
+    return Checklist.objects.for_user(user).filter(state=ChecklistState.SUBMITTED).count()
 
 
 @login_required
@@ -175,7 +173,8 @@ def checklist_derive(request, pk):
     """Copy a guideline into the enterprise's own draft (自定义标准) and open it for editing."""
     guideline = scoped_checklist(request, pk)
     require(checklists.can_derive(request.user, guideline))
-    checklist = checklists.derive(guideline, request.user)
+    with transaction.atomic():
+        checklist = still_in_scope(request, checklists.derive(guideline, request.user))
     messages.success(request, f"已依据指引标准《{guideline.name}》制定本企业标准（未提交）：请删改检查内容，保存后提交审核。")
     return redirect("hazards:checklist_edit", checklist.pk)
 
@@ -204,6 +203,7 @@ def checklist_edit(request, pk):
             if changed:  # the checklist's 更新时间 follows its items too
                 form.save()
             formset.save()
+            still_in_scope(request, checklist)
             reopened = changed and checklists.reopen(checklist, user)
         if reopened:
             messages.warning(request, "标准已保存。该标准原已审核通过，修改后须重新提交审核。")
@@ -273,7 +273,7 @@ def custom_checklists(request):
     """自定义标准管理: the custom checklists of the enterprises in scope, those awaiting review first."""
     user = request.user
     require(checklists.is_reviewer(user))
-    qs = (Checklist.objects.filter(Q(enterprise__isnull=False) & enterprise_q(user, "enterprise"))
+    qs = (Checklist.objects.for_user(user)
           .select_related("enterprise__region", "based_on", "industry"))
     filterset = CustomChecklistFilter(request.GET, qs, user=user)
     waiting = Case(When(state=ChecklistState.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField())
@@ -291,7 +291,7 @@ def custom_checklists(request):
 
 
 def scoped_plan(request, pk):
-    plan = scoped_or_404(CheckPlan.objects.select_related("enterprise", "checklist"), request.user, "enterprise", pk=pk)
+    plan = scoped_or_404(request, CheckPlan.objects.select_related("enterprise", "checklist"), pk=pk)
     permissions.mark_in_scope(request.user, plan.enterprise)
     return plan
 
@@ -322,7 +322,7 @@ def plan_add(request, pk):
     require(checks.can_check(request.user, e))
     form = PlanForm(request.POST or None, enterprise=e, instance=CheckPlan(enterprise=e))
     if request.method == "POST" and form.is_valid():
-        plan = form.save()
+        plan = save_in_scope(request, form)
         messages.success(request, f"已添加排查计划“{plan.name}”。")
         return redirect("hazards:plans", e.pk)
     return render(request, "hazards/plan_form.html", {"e": e, "form": form})
@@ -336,7 +336,7 @@ def plan_edit(request, pk):
     require(checks.can_check(request.user, e))
     form = PlanForm(request.POST or None, enterprise=e, instance=plan)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        save_in_scope(request, form)
         messages.success(request, f"排查计划“{plan.name}”已保存。")
         return redirect("hazards:plans", e.pk)
     return render(request, "hazards/plan_form.html", {"e": e, "form": form, "plan": plan})
@@ -419,9 +419,14 @@ def check_add(request, pk):
             form.add_error(None, "请至少检查一项（选择“符合”或“不符合”）")
         elif valid:
             d = form.cleaned_data
-            recorded = storage.save(form, lambda: checks.record_check(
-                e, user, [f.answer() for f in answered], checked_on=d["checked_on"], checker_name=d["checker_name"],
-                kind=d["kind"], plan=plan, checklist=checklist, note=d["note"]))
+            def work():
+                recorded = checks.record_check(
+                    e, user, [f.answer() for f in answered], checked_on=d["checked_on"], checker_name=d["checker_name"],
+                    kind=d["kind"], plan=plan, checklist=checklist, note=d["note"])
+                still_in_scope(request, recorded.check)
+                return recorded
+
+            recorded = storage.save(form, work)
             if recorded is not storage.NOT_SAVED:
                 n, m = len(recorded.items), recorded.failed
                 if m:
@@ -447,7 +452,7 @@ def check_add(request, pk):
 @login_required
 @require_GET
 def check_detail(request, pk):
-    check = scoped_or_404(HazardCheck.objects.select_related("enterprise", "plan", "checklist"), request.user, "enterprise", pk=pk)
+    check = scoped_or_404(request, HazardCheck.objects.select_related("enterprise", "plan", "checklist"), pk=pk)
     e = permissions.mark_in_scope(request.user, check.enterprise)
     items = list(check.items.select_related("item", "measure__event__source__unit", "hazard"))
     for item in items:
@@ -459,7 +464,7 @@ def check_detail(request, pk):
     return render(request, "hazards/check_detail.html", context)
 
 
-check_photo = uploads.serve_view(HazardCheckItem, "photo", lambda item: f"排查照片-{item.pk}", through="check_record__enterprise")
+check_photo = uploads.serve_view(HazardCheckItem, "photo", lambda item: f"排查照片-{item.pk}")
 
 
 urlpatterns = [

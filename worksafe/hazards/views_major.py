@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from worksafe.core.access import require
+from worksafe.core.access import require, still_in_scope
 from worksafe.core.pdf import render_pdf
 from worksafe.core.responses import pdf_response
 
@@ -134,6 +134,7 @@ def plan(request, pk):
             comment = (f"{'修改' if had_plan else ''}整改方案：责任领导 {d['plan_leader']}，整改负责人 {d['plan_person']}，"
                        f"整改资金 {d['plan_funds']} 万元，整改期限 {d['plan_deadline']:%Y-%m-%d}")
             workflow.record_step(hazard, HazardStep.Action.PLAN, request.user, comment, source=hazard.state)
+            still_in_scope(request, hazard)
             text = "整改方案已保存。" if had_plan else "整改方案已提交，监管部门可在隐患详情中查看。"
             if hazard.deadline != form.deadline_before:
                 text += f"隐患整改期限已调整为 {hazard.deadline:%Y-%m-%d}。"

@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from worksafe.archive.models import Enterprise
 from worksafe.codes import targets
 from worksafe.codes.models import Code
 from worksafe.core import storage, uploads
-from worksafe.core.access import regulator_only, require
+from worksafe.core.access import regulator_only, require, still_in_scope
 from worksafe.core.filters import enterprise_search_q
 from worksafe.core.listing import paginate
-from worksafe.core.scoping import enterprises_for, region_q
+from worksafe.core.scoping import region_q
 
 from . import public
 from .forms_public import AcceptForm, PublicReportFilter, PublicReportForm, RejectForm
@@ -178,7 +179,7 @@ def _scoped_report(request, pk):
 def _candidates(request, report):
     """The enterprises the decision form offers: a search (?eq=), else the code's enterprise and those of the
     report's region named like what the reporter wrote; the one already chosen stays offered."""
-    scope = enterprises_for(request.user).select_related("region")
+    scope = Enterprise.objects.for_user(request.user).select_related("region")
     keyword = request.GET.get("eq", "").strip()[:100]
     found = []
     if keyword:
@@ -214,7 +215,7 @@ def public_detail(request, pk):
         if accept_form.is_valid():
             d = accept_form.cleaned_data
             try:
-                hazard = storage.save(accept_form, lambda: public.accept(report, user, d["enterprise"], d))
+                hazard = storage.save(accept_form, lambda: still_in_scope(request, public.accept(report, user, d["enterprise"], d)))
             except ValidationError as e:
                 messages.error(request, e.messages[0])
                 return redirect("hazards:public_detail", report.pk)

@@ -14,16 +14,15 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from worksafe.archive.models import Enterprise
 from worksafe.core import audit, permissions
-from worksafe.core.access import regulator_only, require, scoped_enterprise
+from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise
 from worksafe.core.listing import paginate
-from worksafe.core.scoping import enterprises_for
 from worksafe.core.stats import HEX, Scope, bar_height, link
 from worksafe.core.xlsx import Column, Spec, xlsx_response
 
@@ -85,7 +84,7 @@ def report(request, pk):
 def _duties(request, data=None):
     """The jurisdiction's enterprises with their duty status, filtered (by `data`, default the query string)."""
     today = timezone.localdate()
-    base = reporting.with_status(enterprises_for(request.user).select_related("region", "industry__parent"), today)
+    base = reporting.with_status(Enterprise.objects.for_user(request.user).select_related("region", "industry__parent"), today)
     filterset = DutyFilter(request.GET if data is None else data, base, user=request.user)
     return filterset, filterset.qs.order_by(*ORDER), today
 
@@ -156,8 +155,7 @@ def duty_edit(request, enterprise_pk):
         d = form.cleaned_data
         duty._audit_message = (f"暂不上报（{reporting.pause_text(duty)}）：{d['pause_reason']}" if d["paused"]
                                else f"查报周期：{duty.get_cycle_display()}，正常上报")
-        with transaction.atomic():
-            duty.save()
+        save_in_scope(request, duty)
         messages.success(request, f"{enterprise.name}：查报周期{duty.get_cycle_display()}，"
                                   + (f"暂不上报（{reporting.pause_text(duty)}）。" if d["paused"] else "正常上报。"))
         return redirect(_next(request) or reverse("hazards:duty_list"))
@@ -179,7 +177,7 @@ def _next(request):
 
 def _filing(request):
     today = timezone.localdate()
-    base = reporting.with_status(enterprises_for(request.user).select_related("region", "industry__parent"), today)
+    base = reporting.with_status(Enterprise.objects.for_user(request.user).select_related("region", "industry__parent"), today)
     filterset = FilingFilter(request.GET, base, user=request.user)
     return filterset, base, filterset.qs.order_by(*ORDER), today
 
@@ -326,7 +324,7 @@ def reporting_stats(request):
     picked (or the user's) region and into industries."""
     scope = Scope(request, drop=("page",))
     today, params, regions, industries = timezone.localdate(), scope.params, scope.regions, scope.industries
-    enterprises = enterprises_for(scope.user).filter(scope.filter.q_for(""))
+    enterprises = Enterprise.objects.for_user(scope.user).filter(scope.filter.q_for(""))
     by_region, region_counts = _fold(reporting.rates_by(enterprises, "region_id", today), regions.owner)
     by_industry, industry_counts = _fold(reporting.rates_by(enterprises, "industry_id", today), industries.owner)
     total = sum(by_region.values(), Rate())

@@ -36,7 +36,7 @@ from worksafe.core.access import regulator_only, scoped_enterprise
 from worksafe.core.display import fetch_related_names
 from worksafe.core.listing import COUNT_LIMIT, CappedPaginator, capped_count
 from worksafe.core.models import AuditAction, ChangeRecord
-from worksafe.core.scoping import change_q, enterprise_q
+from worksafe.core.scoping import change_q
 from worksafe.core.xlsx import xlsx_response
 
 from . import deadlines, io
@@ -55,7 +55,7 @@ def _stamp():
 def _scoped(request):
     """The hazards of the regulator's jurisdiction (enterprise users: 403)."""
     regulator_only(request)
-    return Hazard.objects.filter(enterprise_q(request.user, "enterprise", located=True))
+    return Hazard.objects.for_user(request.user)
 
 
 def _page(request, rows):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from worksafe.core.models import AccidentCategory
+from worksafe.core.scoping import ScopedQuerySet
 
 
 class AccidentKind(models.TextChoices):
@@ -41,6 +42,8 @@ class Accident(models.Model):
                                     verbose_name="事故类型（GB 6441）")
     recorded_by = models.CharField("统计人", max_length=64)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "生产安全事故（件）"
@@ -89,6 +92,8 @@ class Investigation(models.Model):
     approved_by = models.CharField("批准", max_length=64, blank=True)
     follow_up = models.TextField("跟进结果", max_length=5000, blank=True)
     follow_up_reviewed_by = models.CharField("跟进结果审核", max_length=64, blank=True)
+
+    objects = ScopedQuerySet.on("accident__enterprise").as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "事故（件）调查处理情况"
@@ -139,6 +144,8 @@ class Penalty(models.Model):
     reason = models.TextField("事由", max_length=2000)
     state = models.CharField("闭环管理情况", max_length=10, choices=PenaltyState.choices)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "处罚和惩戒"
@@ -218,6 +225,8 @@ class AccidentReport(models.Model):
     investigation = models.OneToOneField(Investigation, models.RESTRICT, null=True, blank=True, related_name="report",
                                          verbose_name="调查处理情况")
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "事故快报"
         ordering = ["-occurred_at", "-id"]
@@ -253,6 +262,8 @@ class FollowUp(models.Model):
     reporter_name = models.CharField("报告人", max_length=150)
     reporter_unit = models.CharField("报告单位", max_length=200)
     reported_at = models.DateTimeField("续报时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.on("report__enterprise").as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "事故续报"

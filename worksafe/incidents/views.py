@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from worksafe.core import audit, permissions
-from worksafe.core.access import require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import require, save_in_scope, scoped_enterprise, scoped_or_404
 from worksafe.core.pdf import render_pdf
 from worksafe.core.responses import pdf_response
 from worksafe.core.xlsx import xlsx_response
@@ -61,7 +61,7 @@ def _editable(request, e):
 
 def _scoped(request, model, pk):
     """An accident or penalty whose enterprise the user may see; 404 otherwise."""
-    obj = scoped_or_404(model.objects, request.user, "enterprise", pk=pk)
+    obj = scoped_or_404(request, model, pk=pk)
     return obj, scoped_enterprise(request, obj.enterprise_id)
 
 
@@ -73,7 +73,7 @@ def _form(request, e, form, noun, title, back, cancel):
             obj = form.save(commit=False)
             if hasattr(obj, "enterprise_id") and not obj.enterprise_id:
                 obj.enterprise = e
-            obj.save()
+            save_in_scope(request, obj)
         messages.success(request, f"{noun}已保存。")
         return redirect(back(obj))
     return render(request, "incidents/form.html", {"e": e, "form": form, "title": title, "back": cancel})

@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from worksafe.core import permissions
-from worksafe.core.access import regulator_only, require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise, scoped_or_404
 from worksafe.core.listing import paginate
-from worksafe.core.scoping import scoped
 from worksafe.core.stats import HEX, Tally, chart, chosen_year, industry_axis, region_axis
 
 from .filters import ReportFilter
@@ -26,13 +25,9 @@ def reporter_fields(user, enterprise):
     return {"reporter": user, "reporter_name": user.full_name or user.get_username(), "reporter_unit": unit}
 
 
-def scoped_reports(user):
-    return scoped(AccidentReport.objects.all(), user, "enterprise")
-
-
 @login_required
 def report_list(request):
-    qs = scoped_reports(request.user).select_related("enterprise__region", "enterprise__industry", "investigation")
+    qs = AccidentReport.objects.for_user(request.user).select_related("enterprise__region", "enterprise__industry", "investigation")
     filterset = ReportFilter(request.GET, qs, user=request.user)
     totals = filterset.qs.aggregate(n=Count("id"), deaths=Sum("deaths"), serious=Sum("serious_injuries"), loss=Sum("direct_loss"))
     return render(request, "incidents/report_list.html", {"filter": filterset, "page": paginate(request, filterset.qs), "totals": totals})
@@ -44,14 +39,14 @@ def report_add(request, pk):
     require(permissions.can_edit_archive(request.user, e))
     form = ReportForm(request.POST or None, instance=AccidentReport(enterprise=e, **reporter_fields(request.user, e)))
     if request.method == "POST" and form.is_valid():
-        report = form.save()
+        report = save_in_scope(request, form)
         messages.success(request, f"事故快报已报送，{e.region.name}及以上各级应急管理部门均可查看。")
         return redirect(report)
     return render(request, "incidents/form.html", {"e": e, "form": form, "title": "事故快报", "back": e.get_absolute_url()})
 
 
 def _report(request, pk):
-    return scoped_or_404(AccidentReport.objects.select_related("enterprise__region", "investigation__accident"), request.user, "enterprise", pk=pk)
+    return scoped_or_404(request, AccidentReport.objects.select_related("enterprise__region", "investigation__accident"), pk=pk)
 
 
 @login_required
@@ -85,7 +80,7 @@ def follow_up_add(request, pk):
         follow_up.report = report
         for key, value in reporter_fields(request.user, report.enterprise).items():
             setattr(follow_up, key, value)
-        follow_up.save()
+        save_in_scope(request, follow_up)
         for f in FIGURES:  # the report shows the figures as they now stand (and its 等级 follows them)
             setattr(report, f, getattr(follow_up, f))
         report.save()
@@ -103,7 +98,7 @@ def report_close(request, pk):
         messages.error(request, "请选择该企业已登记、尚未关联的事故（件）调查处理情况。" if not report.closed else "快报已结案。")
         return redirect(report)
     report.investigation = form.cleaned_data["investigation"]
-    report.save()
+    save_in_scope(request, report)
     messages.success(request, "已关联调查处理情况，快报结案。")
     return redirect(report)
 
@@ -119,7 +114,7 @@ def report_stats(request):
     """事故统计: the reports of a year in the jurisdiction, counted (起数, 死亡, 重伤, 损失) by month, region, industry and
     事故类别; one GROUP BY over the stored codes, folded into the rows shown (core.stats)."""
     regulator_only(request)
-    reports = scoped_reports(request.user)
+    reports = AccidentReport.objects.for_user(request.user)
     years = sorted({d.year for d in reports.dates("occurred_at", "year")} | {timezone.localdate().year}, reverse=True)
     year = chosen_year(request, years)
     regions, industries = region_axis(request.user, None), industry_axis(None)

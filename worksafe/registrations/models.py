@@ -1,6 +1,8 @@
 """行业登记表: one registration table per enterprise and table kind, its values stored as the schema declares them."""
 from django.db import models
 
+from worksafe.core.scoping import ScopedQuerySet
+
 from . import schema
 
 
@@ -12,6 +14,8 @@ class Registration(models.Model):
     table = models.CharField("登记表", max_length=32)
     data = models.JSONField("登记内容", default=dict)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "行业登记表"

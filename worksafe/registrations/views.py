@@ -10,7 +10,7 @@ from django.urls import reverse
 from worksafe.archive.listing import filtered_enterprises
 from worksafe.archive.review import mark_for_review
 from worksafe.core import audit, permissions
-from worksafe.core.access import regulator_only, require, scoped_enterprise
+from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise
 from worksafe.core.pdf import render_pdf
 from worksafe.core.responses import pdf_response
 from worksafe.core.xlsx import xlsx_response
@@ -84,7 +84,7 @@ def edit(request, pk, table):
             registration = registration or Registration(enterprise=enterprise, table=table.key)
             if registration.data != form.stored:
                 registration.data = form.stored
-                registration.save()
+                save_in_scope(request, registration)
                 mark_for_review(enterprise, request.user)
         messages.success(request, f"《{table.title}》已保存。")
         return redirect(reverse("archive:enterprise_detail", args=[enterprise.pk]) + f"#reg-{table.key}")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from worksafe.core import risk_levels
 from worksafe.core.models import AccidentCategory
 from worksafe.core.risk_levels import RiskLevel
+from worksafe.core.scoping import ScopedQuerySet
 from worksafe.core.uploads import RandomName
 
 from . import grading
@@ -83,6 +84,8 @@ class RiskObject(models.Model):
     external_id = models.CharField("对接记录编号", max_length=64, blank=True, default="")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "安全风险分析对象"
         ordering = ["enterprise", "id"]
@@ -105,6 +108,8 @@ class RiskUnit(models.Model):
     map_x = models.FloatField("平面图横坐标", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)])
     map_y = models.FloatField("平面图纵坐标", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)])
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "安全风险分析单元"
         ordering = ["object", "id"]
@@ -124,6 +129,8 @@ class HazardSource(models.Model):
     enterprise = models.ForeignKey("archive.Enterprise", models.CASCADE, related_name="+", verbose_name="企业")
     unit = models.ForeignKey(RiskUnit, models.CASCADE, related_name="sources", verbose_name="安全风险分析单元")
     name = models.CharField("危险源", max_length=128)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "危险源"
@@ -164,6 +171,8 @@ class RiskEvent(models.Model):
     reason = models.CharField("直接判定理由", max_length=500, blank=True)
     key_control = models.BooleanField("重点管控", default=False, help_text="后果为爆炸、火灾、中毒、窒息的可列为重点管控")
     note = models.CharField("备注", max_length=255, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "安全风险"
@@ -241,6 +250,8 @@ class ControlMeasure(models.Model):
     last_checked_at = models.DateTimeField("最近巡检时间", null=True, blank=True)
     next_due_at = models.DateTimeField("下次巡检期限", null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "风险管控措施"
         ordering = ["event", "id"]
@@ -265,6 +276,8 @@ class FourColourMap(models.Model):
     ready_map_type = models.CharField("四色图文件类型", max_length=64, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "风险四色图"
 
@@ -285,6 +298,8 @@ class Patrol(models.Model):
     note = models.CharField("备注", max_length=500, blank=True)
     created_at = models.DateTimeField("记录时间", auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "风险巡检记录"
         ordering = ["-patrolled_at", "-id"]
@@ -303,6 +318,8 @@ class PatrolYear(models.Model):
     patrols = models.PositiveIntegerField("巡检次数", default=0)
     items = models.PositiveIntegerField("检查项", default=0)
     failed = models.PositiveIntegerField("未落实项", default=0)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "年度巡检汇总"
@@ -324,6 +341,8 @@ class PatrolItem(models.Model):
     in_place = models.BooleanField("措施落实", default=True)
     note = models.CharField("说明", max_length=500, blank=True)
     photo = models.FileField("照片", upload_to=RandomName("risks/patrols"), blank=True)
+
+    objects = ScopedQuerySet.on("patrol__enterprise").as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "巡检项"

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from worksafe.core import permissions
-from worksafe.core.access import require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import require, save_in_scope, scoped_enterprise, scoped_or_404
 
 from .forms import ControlMeasureForm, HazardSourceForm, RiskEventForm, RiskObjectForm, RiskUnitForm
 from .models import ControlMeasure, HazardSource, PatrolItem, RiskEvent, RiskObject, RiskUnit
@@ -57,7 +57,7 @@ def register(request, pk):
 def _scoped_node(request, kind, pk):
     """A node of the tree, 404 unless its enterprise is in the user's reach; and its enterprise."""
     model = KINDS[kind].model
-    obj = scoped_or_404(model.objects, request.user, "enterprise", pk=pk)
+    obj = scoped_or_404(request, model, pk=pk)
     return obj, scoped_enterprise(request, obj.enterprise_id)
 
 
@@ -86,7 +86,7 @@ def _form_page(request, kind, instance, enterprise):
                 # A patrol recorded while the form was open moved these: never write the form's stale copy back.
                 obj.last_checked_at, obj.next_due_at = (
                     ControlMeasure.objects.select_for_update().values_list("last_checked_at", "next_due_at").get(pk=obj.pk))
-            obj.save()
+            save_in_scope(request, obj)
         messages.success(request, f"{obj._meta.verbose_name}“{obj}”已保存。")
         return redirect(_back(enterprise, obj))
     context = {

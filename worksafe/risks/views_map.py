@@ -21,11 +21,11 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
 
+from worksafe.archive.models import Enterprise
 from worksafe.core import permissions, storage, uploads
-from worksafe.core.access import regulator_only, require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise, scoped_or_404, still_in_scope
 from worksafe.core.listing import paginate, sort
 from worksafe.core.risk_levels import ORDER, grade, overall
-from worksafe.core.scoping import enterprises_for
 
 from .forms_map import MapFilter, PlaceForm, PlanForm, ReadyMapForm
 from .models import FourColourMap, RiskEvent, RiskUnit
@@ -184,7 +184,7 @@ def plan_upload(request, pk):
     else:
         content, (width, height) = upload, _displayed_size(upload)
     work = partial(_store, enterprise, "plan", content, content.name, plan_width=width, plan_height=height)
-    if storage.save(form, work, field="plan") is storage.NOT_SAVED:
+    if storage.save(form, lambda: still_in_scope(request, work()), field="plan") is storage.NOT_SAVED:
         return _render_map(request, enterprise, plan_form=form, status=503)
     messages.success(request, "厂区平面图已上传。选择分析单元后，在平面图上点击即可标注其位置。")
     return redirect("risks:map", enterprise.pk)
@@ -201,7 +201,7 @@ def ready_upload(request, pk):
         return _render_map(request, enterprise, ready_form=form, status=400)
     upload = form.cleaned_data["ready_map"]
     work = partial(_store, enterprise, "ready_map", upload, upload.name, ready_map_type=upload.checked_type)
-    if storage.save(form, work, field="ready_map") is storage.NOT_SAVED:
+    if storage.save(form, lambda: still_in_scope(request, work()), field="ready_map") is storage.NOT_SAVED:
         return _render_map(request, enterprise, ready_form=form, status=503)
     messages.success(request, "风险四色图文件已上传。")
     return redirect("risks:map", enterprise.pk)
@@ -236,7 +236,7 @@ def unit_place(request, pk):
 
     Answers JSON to a script (Accept: application/json); a plain form post is redirected back to the map, or the
     map is shown again with the error."""
-    unit = scoped_or_404(RiskUnit.objects, request.user, "enterprise", pk=pk)
+    unit = scoped_or_404(request, RiskUnit, pk=pk)
     enterprise = scoped_enterprise(request, unit.enterprise_id)
     require(permissions.can_edit_risks(request.user, enterprise))
     form = PlaceForm(request.POST)
@@ -252,7 +252,7 @@ def unit_place(request, pk):
     clear = form.cleaned_data["clear"]
     unit.map_x, unit.map_y = (None, None) if clear else (round(form.cleaned_data["x"], 4), round(form.cleaned_data["y"], 4))
     with transaction.atomic():
-        unit.save()  # audited: 平面图横坐标/纵坐标 before → after
+        save_in_scope(request, unit)  # audited: 平面图横坐标/纵坐标 before → after
         _touch(enterprise)
     message = f"已将“{unit.name}”从平面图移除" if clear else f"已标注“{unit.name}”的位置"
     if _wants_json(request):
@@ -275,7 +275,7 @@ def _touch(enterprise):
 def map_list(request):
     """风险四色图 of the enterprises in the user's jurisdiction: plan uploaded, units placed, ready map, risk grade."""
     regulator_only(request)
-    base = enterprises_for(request.user).select_related("region", "industry", "four_colour_map")
+    base = Enterprise.objects.for_user(request.user).select_related("region", "industry", "four_colour_map")
     filterset = MapFilter(request.GET, base, user=request.user)
     qs, sort_key = sort(request, filterset.qs, LIST_COLUMNS, "region")
     page = paginate(request, qs, by_id=bool(request.GET.get("q", "").strip()))

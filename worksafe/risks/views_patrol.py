@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from worksafe.core import permissions, storage, uploads
-from worksafe.core.access import require, scoped_enterprise, scoped_or_404
+from worksafe.core.access import require, scoped_enterprise, scoped_or_404, still_in_scope
 from worksafe.core.listing import paginate
 
 from . import patrols
@@ -65,9 +65,9 @@ def patrol_add(request, pk):
             form.add_error(None, "请至少检查一项管控措施（选择“落实”或“未落实”）")
         elif valid:
             d = form.cleaned_data
-            patrol = storage.save(form, lambda: patrols.record_patrol(
+            patrol = storage.save(form, lambda: still_in_scope(request, patrols.record_patrol(
                 enterprise, request.user, d["patrolled_at"], d["patroller_name"], [f.check() for f in checked],
-                note=d["note"]))
+                note=d["note"])))
             if patrol is not storage.NOT_SAVED:
                 failed = sum(1 for f in checked if f.cleaned_data["result"] == PatrolItemForm.NOT_IN_PLACE)
                 text = f"已记录巡检：检查 {len(checked)} 项管控措施"
@@ -122,7 +122,7 @@ def patrol_list(request, pk):
 
 @login_required
 def patrol_detail(request, pk):
-    patrol = scoped_or_404(Patrol.objects, request.user, "enterprise", pk=pk)
+    patrol = scoped_or_404(request, Patrol, pk=pk)
     enterprise = scoped_enterprise(request, patrol.enterprise_id)
     items = list(patrol.items.select_related("measure__event__source__unit"))
     register = reverse("risks:register", args=[enterprise.pk])
@@ -135,7 +135,7 @@ def patrol_detail(request, pk):
     return render(request, "risks/patrol_detail.html", context)
 
 
-patrol_item_photo = uploads.serve_view(PatrolItem, "photo", lambda item: f"巡检照片-{item.pk}", through="patrol__enterprise")
+patrol_item_photo = uploads.serve_view(PatrolItem, "photo", lambda item: f"巡检照片-{item.pk}")
 
 
 urlpatterns = [

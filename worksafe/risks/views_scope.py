@@ -27,7 +27,6 @@ from django.utils import timezone
 from worksafe.core import listing
 from worksafe.core.access import regulator_only
 from worksafe.core.risk_levels import overall
-from worksafe.core.scoping import enterprise_q
 
 from . import filters
 from .models import ControlMeasure, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
@@ -144,7 +143,7 @@ def tabs(request, current):
 def scope_list(request, spec):
     regulator_only(request)
     user = request.user
-    queryset = spec.queryset().filter(enterprise_q(user, "enterprise"))
+    queryset = spec.queryset().for_user(user)
     filterset = spec.filterset(request.GET, queryset, user=user)
     rows, sort_key = ordered(request, filterset.qs, spec.tree)
     # Every page is read by id first (listing.Paginator's by_id): the id query joins only what the filters and the
