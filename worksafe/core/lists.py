@@ -67,17 +67,21 @@ class Column(xlsx.Column):
 
 class Table:
     """A list's columns, declared once: `page` and `export` name (by field) which ones each shows, in its own order
-    (default: all of them). `relabel` gives a page header that differs for this list (e.g. its order's arrow).
+    (default: all of them). `relabel` gives a page header that differs for this list (e.g. its order's arrow),
+    `widths` an export column's width that differs for this file.
 
     `row` is a snippet of the page row's attributes (given `row`); `empty` the page's line when nothing matches.
     """
 
-    def __init__(self, columns, page=None, export=None, title="数据", row="", empty="没有符合条件的记录。", relabel=None):
+    def __init__(self, columns, page=None, export=None, title="数据", row="", empty="没有符合条件的记录。", relabel=None,
+                 widths=None):
         self.columns = {c.field: c for c in columns}
         relabel = relabel or {}
         self.page = [replace(self.columns[f], label=relabel[f]) if f in relabel else self.columns[f]
                      for f in (page if page is not None else self.columns)]
-        exported = [self.columns[f] for f in (export if export is not None else self.columns)]
+        widths = widths or {}
+        exported = [replace(self.columns[f], width=widths[f]) if f in widths else self.columns[f]
+                    for f in (export if export is not None else self.columns)]
         self.spec = xlsx.Spec(exported, key=exported[0].field, title=title) if exported else None
         self._row = Template(row) if row else None
         self.empty = empty
