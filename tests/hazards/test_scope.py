@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.factories import ERQI, JINSHUI, create_enterprise, create_hazard
-from worksafe.hazards import io as hazard_io
+from worksafe.core import lists
 from worksafe.hazards import views_scope
 from worksafe.hazards.models import Hazard
 
@@ -190,7 +190,7 @@ def test_export_follows_the_filters(login, users, world):
 
 
 def test_a_too_large_export_asks_for_a_narrower_filter(login, users, world, monkeypatch):
-    monkeypatch.setattr(hazard_io, "EXPORT_LIMIT", 2)
+    monkeypatch.setattr(lists, "EXPORT_LIMIT", 2)
     response = login(users["city"]).get(url("all_export", level="general"))
     assert response.status_code == 302 and response["Location"] == url("all_list", level="general")
     response = login(users["city"]).get(response["Location"])

@@ -1,9 +1,9 @@
 """Hazards as spreadsheets: the regulators' list exports, 表4 重大隐患排查治理统计表 and 辅助表1 重大隐患整改治理台账
 (seed 000), laid out like the paper forms.
 
-The list exports are core.xlsx Specs (write-only workbooks, rows streamed from the database); 表4 and 辅助表1 are
-printable sheets with a title, 单位名称, borders and merged cells. 辅助表1's grid is written once (LEDGER_ROWS) and
-drawn by both the web page and the sheet.
+The list exports are declared with their pages (views_scope, core.lists); 表4 and 辅助表1 are printable sheets with
+a title, 单位名称, borders and merged cells. 辅助表1's grid is written once (LEDGER_ROWS) and drawn by both the web
+page and the sheet.
 """
 import re
 
@@ -12,12 +12,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from worksafe.core.display import display_value
-from worksafe.core.xlsx import HEADER_FILL, Column, Spec
+from worksafe.core.xlsx import HEADER_FILL
 
 from . import deadlines
 from .models import Hazard
-
-EXPORT_LIMIT = 50_000  # rows an export may hold; a larger list asks for a narrower filter
 
 
 def _field(name):
@@ -29,41 +27,12 @@ def due_text(hazard, today=None):
     return deadlines.LABELS[status] if status else ("已销号" if not hazard.is_open else "未设期限")
 
 
-def _col(name, **kw):
-    return Column.for_field(Hazard, name, **kw)
-
-
-ENTERPRISE_COLUMNS = [
-    Column("企业名称", "enterprise", format=lambda h: h.enterprise.name, width=30),
-    Column("统一社会信用代码", "uscc", format=lambda h: h.enterprise.uscc, width=20),
-    Column("属地", "region", format=lambda h: h.enterprise.region.name, width=12),
-]
-
-# 未整改隐患管理 and 隐患清单: the page's columns and the hazard's content.
-LIST_SPEC = Spec([
-    *ENTERPRISE_COLUMNS,
-    _col("name", width=30), _col("place"), _col("content", width=40), _col("level"), _col("source"),
-    _col("category", width=24), _col("found_on"), _col("deadline"),
-    Column("期限状态", "due", format=due_text, width=12),
-    _col("state"), _col("responsible"),
-], key="name", title="隐患清单")
-
 # 辅助表1's fields in the form's order (the grid below), one row per hazard, then the closed loop's.
 LEDGER_FIELDS = [
     "name", "found_on", "place", "level", "kind", "substance", "content", "possible_loss", "possible_casualties",
     "surroundings", "precautions", "method", "requirements", "planned_completion", "current_status", "planned_funds",
     "actual_funds", "completed_on", "evaluation", "filled_by", "filled_on", "reviewed_by",
 ]
-MAJOR_SPEC = Spec([
-    *ENTERPRISE_COLUMNS,
-    *[_col(name, width=30 if name in ("name", "content", "precautions", "method", "requirements", "evaluation") else 16)
-      for name in LEDGER_FIELDS],
-    _col("source"), _col("category", width=24), _col("deadline"),
-    Column("期限状态", "due", format=due_text, width=12),
-    _col("state"), _col("review"), _col("review_reason", width=30), _col("supervision"),
-    Column("督办单位", "supervisor", format=lambda h: h.supervisor.name if h.supervisor_id else "", width=24),
-    _col("notice_number"), _col("notice_on"), _col("responsible"),
-], key="name", title="重大隐患整改治理台账")
 
 
 # 表4 ---------------------------------------------------------------------------------------------------------

@@ -22,19 +22,19 @@ import datetime
 import re
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.shortcuts import render
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from worksafe.core import audit, listing
-from worksafe.core.access import regulator_only, scoped_enterprise
+from worksafe.core.access import scoped_enterprise
 from worksafe.core.display import fetch_related_names
 from worksafe.core.listing import COUNT_LIMIT, CappedPaginator, capped_count
+from worksafe.core.lists import Column, Export, List, Table
 from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.core.scoping import change_q
 from worksafe.core.xlsx import xlsx_response
@@ -48,47 +48,67 @@ Due = deadlines.Due
 DUE_ORDER = [Due.OVERDUE, Due.SOON, Due.LATER]  # the order of the open list's walk
 
 
-def _stamp():
-    return timezone.localtime().strftime("%Y%m%d_%H%M")
-
-
 def _scoped(request):
-    """The hazards of the regulator's jurisdiction (enterprise users: 403)."""
-    regulator_only(request)
-    return Hazard.objects.for_user(request.user)
+    """The hazards of the regulator's jurisdiction, with what the list shows of their enterprise."""
+    return Hazard.objects.for_user(request.user).select_related("enterprise__region")
 
 
-def _page(request, rows):
-    return listing.paginate(request, rows.select_related("enterprise__region"), by_id=True, paginator=CappedPaginator)
+def _col(name, **kw):
+    return Column.for_field(Hazard, name, **kw)
 
 
-def _export(request, filterset, rows, spec, name, fallback, back):
-    """The filtered list as xlsx, or back to the list with a message when it holds more than EXPORT_LIMIT rows."""
-    n, more = capped_count(rows, io.EXPORT_LIMIT)
-    if more:
-        messages.warning(request, f"符合条件的隐患超过 {io.EXPORT_LIMIT} 条，无法一次导出，请用属地、行业、日期等条件缩小范围后再导出。")
-        return redirect(f"{reverse(back)}?{request.GET.urlencode()}")
-    related = ["enterprise__region", "supervisor"] if spec is io.MAJOR_SPEC else ["enterprise__region"]
-    written = audit.Counted(rows.select_related(*related).iterator(chunk_size=2000))
-    workbook = spec.export(written)
-    stamp = _stamp()
-    response = xlsx_response(workbook, f"{name}_{stamp}.xlsx", f"{fallback}_{stamp}.xlsx")
-    audit.record_export(request, Hazard, name, written.count, filterset)
-    return response
+# The lists' columns, declared once: the page shows some, the exports (the list's, and 辅助表1's) others.
+HAZARDS = "{% load hazards %}"
+COLUMNS = [
+    Column("企业名称", "enterprise", format=lambda h: h.enterprise.name, width=30, label="企业",
+           cell="<a href=\"{% url 'hazards:list' row.enterprise_id %}\">{{ value }}</a>"),
+    Column("统一社会信用代码", "uscc", format=lambda h: h.enterprise.uscc, width=20),
+    Column("属地", "region", format=lambda h: h.enterprise.region.name, width=12, css="text-nowrap"),
+    _col("place"), _col("content", width=40),
+    *[_col(name, width=30 if name in ("precautions", "method", "requirements", "evaluation") else 16)
+      for name in io.LEDGER_FIELDS if name not in ("name", "found_on", "level", "place", "content")],
+    _col("name", width=30, cell="{% url 'hazards:detail' row.pk as detail %}{% if detail %}<a href=\"{{ detail }}\">{{ value }}</a>"
+                                "{% else %}{{ value }}{% endif %}<div class=\"small text-secondary\">{{ row.place }}</div>"),
+    _col("found_on", label="发现日期", css="text-nowrap", cell='{{ value|date:"Y-m-d" }}'),
+    _col("level", label="级别", css="text-nowrap", cell=HAZARDS + "{% level_badge row %}"),
+    _col("source", label="来源", css="text-nowrap small"),
+    _col("category", width=24),
+    _col("deadline", label="整改期限", css="text-nowrap", cell=HAZARDS + "{% deadline_badge row %}"),
+    Column("期限状态", "due", format=io.due_text, width=12),
+    _col("state", label="状态", css="text-nowrap", cell=HAZARDS + "{% state_badge row %}"),
+    _col("responsible", label="责任人", css="text-nowrap", cell="{{ value|dash }}"),
+    _col("review", label="审核 / 督办", css="text-nowrap small", cell=(
+        "{% if row.review %}<span class=\"badge bg-{% if row.review == 'pending' %}orange{% elif row.review == 'confirmed' %}red"
+        "{% else %}secondary{% endif %}-lt\" data-review=\"{{ row.review }}\">{{ value }}</span>{% endif %}"
+        "{% if row.supervision %}<div><span class=\"badge bg-purple-lt\" data-supervision=\"{{ row.supervision }}\">"
+        "{{ row.get_supervision_display }}</span></div>{% endif %}")),
+    _col("review_reason", width=30), _col("supervision"),
+    Column("督办单位", "supervisor", format=lambda h: h.supervisor.name if h.supervisor_id else "", width=24),
+    _col("notice_number"), _col("notice_on"),
+    Column("", "ledger", format=lambda h: "", css="text-nowrap", cell="<a href=\"{% url 'hazards:ledger' row.pk %}\">台账</a>"),
+]
+PAGE = ["enterprise", "region", "name", "level", "source", "found_on", "deadline", "state", "responsible"]
+# 未整改隐患管理 and 隐患清单: the page's columns and the hazard's content; 重大隐患管理: 辅助表1's.
+LIST_EXPORT = ["enterprise", "uscc", "region", "name", "place", "content", "level", "source", "category", "found_on",
+               "deadline", "due", "state", "responsible"]
+MAJOR_EXPORT = ["enterprise", "uscc", "region", *io.LEDGER_FIELDS, "source", "category", "deadline", "due", "state",
+                "review", "review_reason", "supervision", "supervisor", "notice_number", "notice_on", "responsible"]
+ROW = ' data-hazard="{{ row.pk }}"'
+
+
+def table(title, page=PAGE, export=LIST_EXPORT, empty="没有符合条件的隐患。", widths=None, **relabel):
+    return Table(COLUMNS, page, export, title=title, row=ROW, empty=empty, relabel=relabel, widths=widths)
 
 
 # 未整改隐患管理 -------------------------------------------------------------------------------------------------
 
 
-def open_rows(request):
-    """(filterset, rows in deadline order, the same rows without the 整改期限 filter) of the open list."""
-    base = _scoped(request).exclude(state=State.CLOSED)  # exactly the partial index's condition
-    filterset = HazardFilter(request.GET, base, user=request.user, states=OPEN_STATES)
-    rows = filterset.qs.order_by("deadline", "id")
-    data = request.GET.copy()
-    data.pop("due", None)
-    undue = HazardFilter(data, base, user=request.user, states=OPEN_STATES)
-    return filterset, rows, undue.qs.order_by("deadline", "id")
+def _open(request):
+    return _scoped(request).exclude(state=State.CLOSED)  # exactly the partial index's condition
+
+
+def open_filter(request, queryset, data=None):
+    return HazardFilter(request.GET if data is None else data, queryset, user=request.user, states=OPEN_STATES)
 
 
 def due_counts(rows, today=None, limit=COUNT_LIMIT):
@@ -114,99 +134,82 @@ def due_counts(rows, today=None, limit=COUNT_LIMIT):
     return result, capped
 
 
-@login_required
-@require_GET
-def open_list(request):
-    """未整改隐患管理: open hazards of the jurisdiction, the most urgent deadline first, in their deadline colours."""
-    filterset, rows, undue = open_rows(request)
-    counts, capped = due_counts(undue)
+def open_summary(request, filterset):
+    """The deadline counts above the open list: the same rows without the 整改期限 filter, each group a link."""
+    data = request.GET.copy()
+    data.pop("due", None)
+    counts, capped = due_counts(open_filter(request, _open(request), data).qs.order_by("deadline", "id"))
     params = request.GET.copy()
     params.pop("page", None)
     for c in counts:
         params["due"] = c["status"]
         c["url"] = f"?{params.urlencode()}"
-    context = {
-        "filter": filterset, "page": _page(request, rows), "due_counts": counts, "due_capped": capped,
-        "count_limit": COUNT_LIMIT, "title": "未整改隐患管理", "export": "hazards:open_export", "tab": "open",
-    }
-    return render(request, "hazards/scope_open.html", context)
+    return {"due_counts": counts, "due_capped": capped, "count_limit": COUNT_LIMIT, "tab": "open"}
 
 
-@login_required
-@require_GET
-def open_export(request):
-    filterset, rows, _ = open_rows(request)
-    return _export(request, filterset, rows, io.LIST_SPEC, "未整改隐患", "open_hazards", "hazards:open_list")
+OPEN = List(
+    "未整改隐患管理", "hazards/scope_open.html", _open, open_filter, table("隐患清单", empty="没有符合条件的未整改隐患。", deadline="整改期限 ▲"),
+    {"deadline": ("deadline", "id")}, extra=open_summary, model=Hazard,
+    export=Export("未整改隐患", "open_hazards", "隐患", "hazards:open_export", "hazards:open_list"),
+)
+open_list = OPEN.page_view("open_list")
+open_list.__doc__ = "未整改隐患管理: open hazards of the jurisdiction, the most urgent deadline first, in their deadline colours."
+open_export = OPEN.export_view("open_export")
 
 
 # 重大隐患管理 -------------------------------------------------------------------------------------------------
 
 
-def major_rows(request):
-    """Major hazards newest first; with 审核 = 打回为一般隐患, those returned to general by the review."""
-    scoped = _scoped(request)
+def _major(request):
+    """Major hazards; with 审核 = 打回为一般隐患, those returned to general by the review."""
     if request.GET.get("review") == Review.DOWNGRADED:
-        base = scoped.filter(review=Review.DOWNGRADED)
-    else:
-        base = scoped.filter(level=Level.MAJOR)
-    filterset = HazardFilter(request.GET, base, user=request.user, drop=("level",))
-    return filterset, filterset.qs.order_by("-found_on", "-id")
+        return _scoped(request).filter(review=Review.DOWNGRADED)
+    return _scoped(request).filter(level=Level.MAJOR)
 
 
-@login_required
-@require_GET
-def major_list(request):
-    """重大隐患管理: every major hazard of the jurisdiction, its review and supervision; 待审核 counted on top."""
-    filterset, rows = major_rows(request)
+def major_summary(request, filterset):
+    """待审核 counted on top."""
     pending, pending_more = capped_count(_scoped(request).filter(level=Level.MAJOR, review=Review.PENDING))
-    context = {
-        "filter": filterset, "page": _page(request, rows), "pending": pending, "pending_more": pending_more,
-        "pending_url": "?" + urlencode({"review": Review.PENDING}), "title": "重大隐患管理",
-        "export": "hazards:major_export", "tab": "major",
-    }
-    return render(request, "hazards/scope_major.html", context)
+    return {"pending": pending, "pending_more": pending_more, "pending_url": "?" + urlencode({"review": Review.PENDING}),
+            "tab": "major"}
 
 
-@login_required
-@require_GET
-def major_export(request):
-    """The filtered major hazards in the 辅助表1 columns, one row per hazard."""
-    filterset, rows = major_rows(request)
-    return _export(request, filterset, rows, io.MAJOR_SPEC, "重大隐患整改治理台账", "major_hazards", "hazards:major_list")
+MAJOR = List(
+    "重大隐患管理", "hazards/scope_major.html", _major,
+    lambda request, queryset: HazardFilter(request.GET, queryset, user=request.user, drop=("level",)),
+    table("重大隐患整改治理台账", [*PAGE, "review", "ledger"], MAJOR_EXPORT, empty="没有符合条件的重大隐患。",
+          widths={"place": 16, "content": 30, "found_on": 16, "level": 16}, found_on="发现日期 ▼"),
+    {"found": ("-found_on", "-id")}, extra=major_summary, model=Hazard,
+    # The filtered major hazards in the 辅助表1 columns, one row per hazard.
+    export=Export("重大隐患整改治理台账", "major_hazards", "隐患", "hazards:major_export", "hazards:major_list", ("supervisor",)),
+)
+major_list = MAJOR.page_view("major_list")
+major_list.__doc__ = "重大隐患管理: every major hazard of the jurisdiction, its review and supervision; 待审核 counted on top."
+major_export = MAJOR.export_view("major_export")
 
 
 # 隐患清单 ------------------------------------------------------------------------------------------------------
 
-ALL_ORDERS = {"level": ("-level", "-found_on", "-id"), "found": ("-found_on", "-id")}
 
-
-def all_rows(request):
-    filterset = HazardFilter(request.GET, _scoped(request), user=request.user)
-    key = request.GET.get("sort") if request.GET.get("sort") in ALL_ORDERS else "level"
-    return filterset, filterset.qs.order_by(*ALL_ORDERS[key]), key
-
-
-@login_required
-@require_GET
-def all_list(request):
-    """隐患清单: every hazard of the jurisdiction, open or closed."""
-    filterset, rows, key = all_rows(request)
+def all_orders(request, filterset):
     params = request.GET.copy()
     params.pop("page", None)
+    key = request.GET.get("sort") if request.GET.get("sort") in ALL.orders else "level"
     orders = []
     for value, label in (("level", "重大隐患在前"), ("found", "按发现日期")):
         params["sort"] = value
         orders.append({"label": label, "url": f"?{params.urlencode()}", "active": value == key})
-    context = {"filter": filterset, "page": _page(request, rows), "title": "隐患清单", "export": "hazards:all_export",
-               "tab": "all", "orders": orders}
-    return render(request, "hazards/scope_all.html", context)
+    return {"orders": orders, "tab": "all"}
 
 
-@login_required
-@require_GET
-def all_export(request):
-    filterset, rows, _ = all_rows(request)
-    return _export(request, filterset, rows, io.LIST_SPEC, "隐患清单", "hazards", "hazards:all_list")
+ALL = List(
+    "隐患清单", "hazards/scope_all.html", _scoped, HazardFilter, table("隐患清单"),
+    {"level": ("-level", "-found_on", "-id"), "found": ("-found_on", "-id")}, extra=all_orders, model=Hazard,
+    export=Export("隐患清单", "hazards", "隐患", "hazards:all_export", "hazards:all_list"),
+)
+all_list = ALL.page_view("all_list")
+all_list.__doc__ = "隐患清单: every hazard of the jurisdiction, open or closed."
+all_export = ALL.export_view("all_export")
 
 
 # 表4 and 辅助表1 ----------------------------------------------------------------------------------------------

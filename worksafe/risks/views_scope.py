@@ -14,18 +14,13 @@ of them. Beyond the limit the page says so and asks for a narrower filter (the s
 figures). Pages are read by id first (listing.Paginator's by_id), and per-row figures (units per object, highest
 level, items per patrol) are one grouped query over the page's ids: the query count does not grow with the rows.
 """
-from collections.abc import Callable
-from typing import NamedTuple
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.shortcuts import render
+from django.template.defaultfilters import floatformat
 from django.urls import path
-from django.utils import timezone
 
-from worksafe.core import listing
-from worksafe.core.access import regulator_only
+from worksafe.core.lists import Column, List, Table
 from worksafe.core.risk_levels import overall
 
 from . import filters
@@ -36,24 +31,45 @@ from .models import ControlMeasure, HazardSource, Patrol, PatrolItem, RiskEvent,
 ENTERPRISE_ORDER = ("enterprise__region_id", "enterprise__name", "enterprise_id")
 
 
-class ScopeList(NamedTuple):
-    """One list: what it reads, how it filters, its order below the enterprise, and what its page adds."""
-
-    name: str  # URL name (risks:<name>) and template (risks/scope_<name>.html)
-    title: str
-    queryset: Callable
-    filterset: type
-    tree: tuple  # the order of an enterprise's rows
-    decorate: Callable | None = None  # adds per-row figures to a page's rows (one query)
+def orders(tree):
+    """?sort=enterprise / -enterprise reverses the enterprises' order; an enterprise's rows keep their own (`tree`)."""
+    return {key: (*[("-" if key.startswith("-") else "") + f for f in ENTERPRISE_ORDER], *tree)
+            for key in ("enterprise", "-enterprise")}
 
 
-def ordered(request, queryset, tree):
-    """?sort=enterprise / -enterprise reverses the enterprises' order; an enterprise's rows keep their own."""
-    key = request.GET.get("sort", "enterprise")
-    if key not in ("enterprise", "-enterprise"):
-        key = "enterprise"
-    direction = "-" if key.startswith("-") else ""
-    return queryset.order_by(*[direction + f for f in ENTERPRISE_ORDER], *tree), key
+def scoped(model, *related):
+    """`model`'s rows of the regulator's jurisdiction, with what the page shows of them."""
+    return lambda request: model.objects.for_user(request.user).select_related(*related)
+
+
+REGISTER = "{% url 'risks:register' row.enterprise_id %}"
+
+
+def anchored(anchor, pk="row.pk"):
+    """A cell linking into the enterprise's risk list at the row (`anchor`-<pk>)."""
+    return f'<a href="{REGISTER}#{anchor}-{{{{ {pk} }}}}">{{{{ value }}}}</a>'
+
+
+def enterprise(cell=f'<a href="{REGISTER}">{{{{ value }}}}</a>'):
+    return Column("企业名称", "enterprise", format=lambda r: r.enterprise.name, width=30, label="企业",
+                  head='{% sort_header "enterprise" "企业" %}', cell=cell)
+
+
+def region():
+    return Column("属地", "region", format=lambda r: r.enterprise.region.name, width=12, css="text-nowrap")
+
+
+def text(header, name, **kw):
+    """A text column, a dash on the page when blank."""
+    return Column(header, name, cell="{{ value|dash }}", **kw)
+
+
+def level(header, name, format=None):
+    return Column(header, name, format=format, cell="{{ value|risk_badge }}", width=10)
+
+
+def count(header, name):
+    return Column(header, name, css="text-end", head_css="text-end", width=10, number_format="0")
 
 
 def highest_levels(rows):
@@ -96,37 +112,94 @@ def decorate_patrols(patrols):
         p.item_count, p.failed_count = row.get("n", 0), row.get("failed", 0)
 
 
-LISTS = {
-    spec.name: spec
-    for spec in [
-        ScopeList(
-            "objects", "安全风险分析对象",
-            lambda: RiskObject.objects.select_related("enterprise__region"),
-            filters.RiskObjectFilter, ("id",), decorate_objects,
-        ),
-        ScopeList(
-            "units", "安全风险分析单元",
-            lambda: RiskUnit.objects.select_related("enterprise__region", "object"),
-            filters.RiskUnitFilter, ("object_id", "id"), decorate_units,
-        ),
-        ScopeList(
-            "events", "安全风险事件",
-            lambda: RiskEvent.objects.select_related("enterprise__region", "source__unit__object", "accident_category"),
-            filters.RiskEventFilter, ("source__unit__object_id", "source__unit_id", "source_id", "id"),
-        ),
-        ScopeList(
-            "measures", "风险管控措施",
-            lambda: ControlMeasure.objects.select_related("enterprise__region", "event"),
-            filters.ControlMeasureFilter,
-            ("event__source__unit__object_id", "event__source__unit_id", "event__source_id", "event_id", "id"),
-        ),
-        ScopeList(
-            "patrol_records", "风险巡检记录",
-            lambda: Patrol.objects.select_related("enterprise__region"),
-            filters.PatrolFilter, ("-patrolled_at", "-id"), decorate_patrols,
-        ),
-    ]
-}
+def lists():
+    objects = Table([
+        enterprise(), region(),
+        Column("安全风险分析对象", "name", cell=anchored("riskobject"), width=24),
+        text("对象类型", "kind", format=lambda o: o.get_kind_display()), text("责任部门", "department"), text("责任人", "person"),
+        count("分析单元", "unit_count"), level("最高风险等级", "highest_level"),
+    ], title="安全风险分析对象", empty="没有符合条件的安全风险分析对象。")
+    units = Table([
+        enterprise(), region(),
+        Column("安全风险分析对象", "object", format=lambda u: u.object.name, cell=anchored("riskobject", "row.object_id"), width=24),
+        Column("安全风险分析单元", "name", cell=anchored("riskunit"), width=24),
+        count("危险源", "source_count"), level("最高风险等级", "highest_level"),
+        Column("四色图标注", "placed", format=lambda u: "已标注" if u.map_x is not None and u.map_y is not None else "未标注",
+               cell="{% if value == '已标注' %}<a href=\"{% url 'risks:map' row.enterprise_id %}\">已标注</a>"
+                    "{% else %}<span class=\"text-secondary\">未标注</span>{% endif %}"),
+    ], title="安全风险分析单元", empty="没有符合条件的安全风险分析单元。")
+    events = Table([
+        enterprise(), region(),
+        Column("分析对象 / 单元 / 危险源", "source",
+               format=lambda e: f"{e.source.unit.object.name} / {e.source.unit.name} / {e.source.name}", css="small", width=40,
+               cell="{{ row.source.unit.object.name }} / {{ row.source.unit.name }} / "
+                    f'<a href="{REGISTER}#hazardsource-{{{{ row.source_id }}}}">{{{{ row.source.name }}}}</a>'),
+        Column("安全风险", "name", width=30, cell=anchored("riskevent") +
+               '{% if row.procedure %}<div class="small text-secondary">高危工序：{{ row.procedure }}</div>{% endif %}'),
+        text("类别", "accident_category", format=lambda e: str(e.accident_category or "")),
+        text("最严重后果", "consequence"),
+        Column("评价", "method", format=lambda e: evaluation(e), css="text-nowrap small", width=16),
+        level("等级", "level"),
+        Column("重点管控", "key_control", format=lambda e: "重点管控" if e.key_control else "否",
+               cell='{% if row.key_control %}<span class="badge bg-red-lt">重点管控</span>'
+                    '{% else %}<span class="text-secondary">否</span>{% endif %}'),
+    ], title="安全风险事件", empty="没有符合条件的安全风险。")
+    measures = Table([
+        enterprise(f'<a href="{REGISTER}">{{{{ value }}}}</a><div class="small text-secondary">{{{{ row.enterprise.region.name }}}}</div>'),
+        Column("安全风险", "event", format=lambda m: m.event.name, cell=anchored("riskevent", "row.event_id"), width=30),
+        level("等级", "event_level", format=lambda m: m.event.level),
+        Column("分类", "category", format=lambda m: m.get_category_display(), css="text-nowrap"),
+        Column("风险管控措施", "content", cell=anchored("controlmeasure"), width=40),
+        Column("层级", "tier", format=lambda m: m.get_tier_display(), css="text-nowrap"),
+        Column("岗位 / 责任人", "post", format=lambda m: f"{m.post or '—'} / {m.person or '—'}",
+               cell="{{ row.post|dash }} / {{ row.person|dash }}"),
+        Column("排查频次", "frequency", format=lambda m: f"每{m.frequency}", css="text-nowrap"),
+        Column("最近巡检", "last_checked_at", css="text-nowrap", cell='{{ value|date:"Y-m-d H:i"|dash }}'),
+        Column("下次巡检期限", "next_due_at", css="text-nowrap",
+               cell='{% if value and value < now %}<span class="text-red fw-bold" data-testid="overdue">{{ value|date:"Y-m-d H:i" }} 已逾期</span>'
+                    '{% else %}{{ value|date:"Y-m-d H:i"|dash }}{% endif %}'),
+    ], title="风险管控措施", empty="没有符合条件的风险管控措施。")
+    patrols = Table([
+        enterprise(), region(),
+        Column("巡检时间", "patrolled_at", css="text-nowrap", cell='{{ value|date:"Y-m-d H:i" }}'),
+        Column("巡检人", "patroller_name"),
+        count("检查项", "item_count"),
+        Column("未落实", "failed_count", css="text-end", head_css="text-end", width=10,
+               cell='{% if value %}<span class="text-red fw-bold">{{ value }}</span>{% else %}<span class="text-secondary">0</span>{% endif %}'),
+        Column("备注", "note", css="small", cell="{{ value|truncatechars:40|dash }}"),
+        Column("", "detail", format=lambda p: "", css="text-nowrap", cell="<a href=\"{% url 'risks:patrol_detail' row.pk %}\">查看</a>"),
+    ], page=["enterprise", "region", "patrolled_at", "patroller_name", "item_count", "failed_count", "note", "detail"],
+        export=["enterprise", "region", "patrolled_at", "patroller_name", "item_count", "failed_count", "note"],
+        title="风险巡检记录", empty="没有符合条件的巡检记录。")
+
+    def scope_list(name, title, queryset, filterset, tree, table, decorate=None):
+        return name, List(title, "risks/scope.html", queryset, filterset, table, orders(tree), decorate=decorate,
+                          extra=lambda request, filterset: {"tabs": tabs(request, name)})
+
+    return dict([
+        scope_list("objects", "安全风险分析对象", scoped(RiskObject, "enterprise__region"), filters.RiskObjectFilter, ("id",),
+                   objects, decorate_objects),
+        scope_list("units", "安全风险分析单元", scoped(RiskUnit, "enterprise__region", "object"), filters.RiskUnitFilter,
+                   ("object_id", "id"), units, decorate_units),
+        scope_list("events", "安全风险事件", scoped(RiskEvent, "enterprise__region", "source__unit__object", "accident_category"),
+                   filters.RiskEventFilter, ("source__unit__object_id", "source__unit_id", "source_id", "id"), events),
+        scope_list("measures", "风险管控措施", scoped(ControlMeasure, "enterprise__region", "event"), filters.ControlMeasureFilter,
+                   ("event__source__unit__object_id", "event__source__unit_id", "event__source_id", "event_id", "id"), measures),
+        scope_list("patrol_records", "风险巡检记录", scoped(Patrol, "enterprise__region"), filters.PatrolFilter,
+                   ("-patrolled_at", "-id"), patrols, decorate_patrols),
+    ])
+
+
+def evaluation(event):
+    """评价: LEC D = 720, LS R = 12 or 直接判定."""
+    if event.method == "lec":
+        return f"LEC D = {floatformat(event.value, '-2')}"
+    if event.method == "ls":
+        return f"LS R = {floatformat(event.value, '0')}"
+    return "直接判定"
+
+
+LISTS = lists()
 # The lists' shared filters, carried along when switching between them.
 SHARED = ("q", "region", "industry", "level")
 
@@ -134,45 +207,14 @@ SHARED = ("q", "region", "industry", "level")
 def tabs(request, current):
     """The five lists as tabs, each keeping the filters it shares with the current one."""
     result = []
-    for spec in LISTS.values():
+    for name, spec in LISTS.items():
         shared = {k: v for k, v in request.GET.items() if v and k in SHARED and k in spec.filterset.base_filters}
-        result.append({"name": spec.name, "title": spec.title, "active": spec.name == current, "query": urlencode(shared)})
+        result.append({"name": name, "title": spec.title, "active": name == current, "query": urlencode(shared)})
     return result
 
 
-def scope_list(request, spec):
-    regulator_only(request)
-    user = request.user
-    queryset = spec.queryset().for_user(user)
-    filterset = spec.filterset(request.GET, queryset, user=user)
-    rows, sort_key = ordered(request, filterset.qs, spec.tree)
-    # Every page is read by id first (listing.Paginator's by_id): the id query joins only what the filters and the
-    # order need, so PostgreSQL has no region or category table to misplace in its plan (a county's key-controlled
-    # major risks: 3 s with the joins, the planner looping over every region for each row; ~50 ms without).
-    page = listing.paginate(request, rows, by_id=True, paginator=listing.CappedPaginator)
-    if spec.decorate is not None:
-        spec.decorate(page.object_list)
-    context = {"filter": filterset, "page": page, "sort": sort_key, "title": spec.title, "tabs": tabs(request, spec.name),
-               "now": timezone.now()}
-    return render(request, f"risks/scope_{spec.name}.html", context)
-
-
-def view(name):
-    spec = LISTS[name]
-
-    @login_required
-    def _view(request):
-        return scope_list(request, spec)
-
-    _view.__name__ = f"{name}_list"
-    _view.__doc__ = f"{spec.title}: every row in the regulator's jurisdiction."
-    return _view
-
-
 urlpatterns = [
-    path("objects/", view("objects"), name="objects"),
-    path("units/", view("units"), name="units"),
-    path("events/", view("events"), name="events"),
-    path("measures/", view("measures"), name="measures"),
-    path("patrol-records/", view("patrol_records"), name="patrol_records"),
+    path(route, LISTS[name].page_view(f"{name}_list", get_only=False), name=name)
+    for route, name in [("objects/", "objects"), ("units/", "units"), ("events/", "events"), ("measures/", "measures"),
+                        ("patrol-records/", "patrol_records")]
 ]
