@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
@@ -355,17 +355,3 @@ def notice_pdf(request, pk):
     response["Content-Disposition"] = content_disposition_header(False, f"隐患整改通知单_{number}.pdf")
     response["Cache-Control"] = "no-store"
     return response
-
-
-urlpatterns = [
-    path("enterprises/<int:pk>/", hazard_list, name="list"),
-    path("enterprises/<int:pk>/add/", hazard_add, name="add"),
-    path("<int:pk>/", hazard_detail, name="detail"),
-    path("<int:pk>/edit/", hazard_edit, name="edit"),
-    path("<int:pk>/delete/", hazard_delete, name="delete"),
-    path("<int:pk>/step/<str:action>/", hazard_step, name="step"),
-    path("<int:pk>/rectify/", hazard_rectify, name="rectify"),
-    path("<int:pk>/notice.pdf", notice_pdf, name="notice_pdf"),
-    path("photos/<int:photo_pk>/", hazard_photo, name="photo"),
-    path("photos/<int:photo_pk>/delete/", photo_delete, name="photo_delete"),
-]

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Max, ProtectedError, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -470,26 +469,3 @@ def check_photo(request, pk):
     """A check item's photo, only within the user's scope."""
     item = scoped_or_404(HazardCheckItem.objects, request.user, "check_record__enterprise", pk=pk)
     return uploads.serve(item.photo, filename=f"排查照片-{item.pk}{os.path.splitext(item.photo.name)[1]}")
-
-
-urlpatterns = [
-    path("checklists/", checklist_list, name="checklists"),
-    path("checklists/import/", checklist_import, name="checklist_import"),
-    path("checklists/template/", checklist_template, name="checklist_template"),
-    path("checklists/custom/", custom_checklists, name="custom_checklists"),
-    path("checklists/<int:pk>/", checklist_detail, name="checklist_detail"),
-    path("checklists/<int:pk>/export/", checklist_export, name="checklist_export"),
-    path("checklists/<int:pk>/derive/", checklist_derive, name="checklist_derive"),
-    path("checklists/<int:pk>/edit/", checklist_edit, name="checklist_edit"),
-    path("checklists/<int:pk>/delete/", checklist_delete, name="checklist_delete"),
-    path("checklists/<int:pk>/submit/", checklist_submit, name="checklist_submit"),
-    path("checklists/<int:pk>/review/", checklist_review, name="checklist_review"),
-    path("enterprises/<int:pk>/plans/", plan_list, name="plans"),
-    path("enterprises/<int:pk>/plans/add/", plan_add, name="plan_add"),
-    path("plans/<int:pk>/edit/", plan_edit, name="plan_edit"),
-    path("plans/<int:pk>/delete/", plan_delete, name="plan_delete"),
-    path("enterprises/<int:pk>/checks/", check_list, name="checks"),
-    path("enterprises/<int:pk>/checks/add/", check_add, name="check_add"),
-    path("checks/<int:pk>/", check_detail, name="check_detail"),
-    path("checks/items/<int:pk>/photo/", check_photo, name="check_photo"),
-]

@@ -11,7 +11,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -253,14 +253,3 @@ def public_photo(request, pk):
     regulator_only(request)
     photo = get_object_or_404(PublicReportPhoto.objects.filter(public.report_q(request.user, "report")), pk=pk)
     return uploads.serve(photo.file, filename=f"随手拍-{photo.report_id}-{photo.pk}{public._ext(photo.file.name)}")
-
-
-urlpatterns = [
-    path("report/", public_report, name="public_report"),
-    path("report/status/", public_status, name="public_status"),
-    path("report/receipt/<str:receipt>/", public_receipt, name="public_receipt"),
-    path("report/<str:signed>/", public_report, name="public_report_code"),
-    path("public/", public_queue, name="public_queue"),
-    path("public/<int:pk>/", public_detail, name="public_detail"),
-    path("public/photos/<int:pk>/", public_photo, name="public_photo"),
-]

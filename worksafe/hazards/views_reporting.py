@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -347,14 +347,3 @@ def reporting_stats(request):
                      ("industry", industry_title, industry_table, bar_height(industry_table, 10, 1.8), "行业")],
     }
     return render(request, "hazards/reporting_stats.html", context)
-
-
-urlpatterns = [
-    path("enterprises/<int:pk>/report/", report, name="report"),
-    path("duties/", duty_list, name="duty_list"),
-    path("duties/bulk/", duty_bulk, name="duty_bulk"),
-    path("duties/<int:enterprise_pk>/", duty_edit, name="duty_edit"),
-    path("filing/", filing, name="filing"),
-    path("filing/export/", filing_export, name="filing_export"),
-    path("stats/reporting/", reporting_stats, name="reporting_stats"),
-]

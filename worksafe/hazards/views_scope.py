@@ -27,7 +27,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -304,19 +304,3 @@ def changes(request):
         c.is_major = c.level_label == Level.MAJOR.label
     offset = (page.number - 1) * page.paginator.per_page
     return render(request, "hazards/changes.html", {"filter": filterset, "page": page, "offset": offset})
-
-
-urlpatterns = [
-    path("open/", open_list, name="open_list"),
-    path("open/export/", open_export, name="open_export"),
-    path("major/", major_list, name="major_list"),
-    path("major/export/", major_export, name="major_export"),
-    path("all/", all_list, name="all_list"),
-    path("all/export/", all_export, name="all_export"),
-    path("enterprises/<int:pk>/table4/", table4, name="table4"),
-    path("enterprises/<int:pk>/table4.xlsx", table4_xlsx, name="table4_xlsx"),
-    path("enterprises/<int:pk>/ledger.xlsx", ledger_all_xlsx, name="ledger_all_xlsx"),
-    path("<int:pk>/ledger/", ledger, name="ledger"),
-    path("<int:pk>/ledger.xlsx", ledger_xlsx, name="ledger_xlsx"),
-    path("changes/", changes, name="changes"),
-]

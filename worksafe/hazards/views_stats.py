@@ -9,7 +9,6 @@ from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
 from django.views.decorators.http import require_GET
 
 from worksafe.core.stats import HEX, Scope, Tally, bar_height, cells, chart, chosen_year, in_cells, link, pie_of, rate, since_first, year_window
@@ -105,6 +104,3 @@ def hazard_stats(request):
         "charts": charts, "enterprises_url": scope.link("archive:enterprise_list"), "region_height": bar_height(region_table),
     }
     return render(request, "hazards/stats.html", context)
-
-
-urlpatterns = [path("stats/", hazard_stats, name="stats")]

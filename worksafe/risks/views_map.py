@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
@@ -290,15 +290,3 @@ def map_list(request):
         row = counts.get(e.pk, {})
         e.units_total, e.units_placed = row.get("total", 0), row.get("placed", 0)
     return render(request, "risks/map_list.html", {"filter": filterset, "page": page, "sort": sort_key})
-
-
-urlpatterns = [
-    path("enterprises/<int:pk>/map/", map_page, name="map"),
-    path("enterprises/<int:pk>/map/plan/", plan_file, name="map_plan"),
-    path("enterprises/<int:pk>/map/plan/upload/", plan_upload, name="map_plan_upload"),
-    path("enterprises/<int:pk>/map/ready/", ready_file, name="map_ready"),
-    path("enterprises/<int:pk>/map/ready/upload/", ready_upload, name="map_ready_upload"),
-    path("enterprises/<int:pk>/map/ready/delete/", ready_delete, name="map_ready_delete"),
-    path("units/<int:pk>/place/", unit_place, name="unit_place"),
-    path("maps/", map_list, name="map_list"),
-]

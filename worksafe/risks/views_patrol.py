@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from worksafe.core import permissions, storage, uploads
@@ -141,12 +141,3 @@ def patrol_item_photo(request, pk):
     """A patrol item's photo, only within the user's scope."""
     item = scoped_or_404(PatrolItem.objects, request.user, "patrol__enterprise", pk=pk)
     return uploads.serve(item.photo, filename=f"巡检照片-{item.pk}{os.path.splitext(item.photo.name)[1]}")
-
-
-urlpatterns = [
-    path("enterprises/<int:pk>/patrols/", patrol_list, name="patrol_list"),
-    path("enterprises/<int:pk>/patrols/due/", patrol_due, name="patrol_due"),
-    path("enterprises/<int:pk>/patrols/add/", patrol_add, name="patrol_add"),
-    path("patrols/<int:pk>/", patrol_detail, name="patrol_detail"),
-    path("patrol-items/<int:pk>/photo/", patrol_item_photo, name="patrol_item_photo"),
-]

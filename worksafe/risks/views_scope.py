@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 
 from worksafe.core import listing
@@ -168,12 +167,3 @@ def view(name):
     _view.__name__ = f"{name}_list"
     _view.__doc__ = f"{spec.title}: every row in the regulator's jurisdiction."
     return _view
-
-
-urlpatterns = [
-    path("objects/", view("objects"), name="objects"),
-    path("units/", view("units"), name="units"),
-    path("events/", view("events"), name="events"),
-    path("measures/", view("measures"), name="measures"),
-    path("patrol-records/", view("patrol_records"), name="patrol_records"),
-]

@@ -14,7 +14,7 @@ province holds millions). The patrol sections are still a second request the pag
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from worksafe.archive.models import Enterprise
 from worksafe.core.risk_levels import COLORS, ORDER
@@ -142,9 +142,3 @@ def patrol_stats(request):
         "region_height": bar_height(patrol_table),
     }
     return render(request, "risks/stats_patrols.html", context)
-
-
-urlpatterns = [
-    path("stats/", risk_stats, name="stats"),
-    path("stats/patrols/", patrol_stats, name="stats_patrols"),
-]
