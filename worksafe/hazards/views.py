@@ -101,7 +101,7 @@ def hazard_list(request, pk):
         "e": enterprise, "filters": filters, "page": paginate(request, qs), "sort": sort_key, "counts": counts,
         "states": [(s, counts[s.value]) for s in State],
         "can_report": workflow.can_report(request.user, enterprise),
-        "links": sections.enterprise_links(enterprise, exclude={"hazards:list"}),
+        "links": sections.enterprise_links(enterprise, exclude={"hazards:hazard_list"}),
         "export_url": reverse("hazards:ledger_all_xlsx", args=[enterprise.pk]),
     }
     return render(request, "hazards/list.html", context)
@@ -180,7 +180,7 @@ def hazard_delete(request, pk):
             hazard.delete()
             transaction.on_commit(lambda: _delete_files(files))
         messages.success(request, f"已删除隐患“{hazard.name}”。")
-        return redirect("hazards:list", enterprise.pk)
+        return redirect("hazards:hazard_list", enterprise.pk)
     return render(request, "hazards/delete.html", {"e": enterprise, "hazard": hazard,
                                                    "photo_count": hazard.photos.count()})
 
@@ -265,12 +265,12 @@ def _rectified(request, hazard, user):
     """After the rectification record is saved: back to it, or (保存并提交验收) on to the acceptance."""
     if "submit" not in request.POST:
         messages.success(request, "整改记录已保存。")
-        return redirect("hazards:rectify", hazard.pk)
+        return redirect("hazards:hazard_rectify", hazard.pk)
     try:
         workflow.perform(hazard, A.SUBMIT, user)
     except ValidationError as e:
         messages.error(request, "整改记录已保存，但未能提交验收：" + "".join(e.messages))
-        return redirect("hazards:rectify", hazard.pk)
+        return redirect("hazards:hazard_rectify", hazard.pk)
     messages.success(request, "整改记录已保存并提交验收。")
     return redirect(hazard)
 

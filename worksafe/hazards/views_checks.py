@@ -234,7 +234,7 @@ def checklist_delete(request, pk):
                                     "请先修改这些计划的排查标准或删除计划。")
             return redirect("hazards:checklist_detail", checklist.pk)
         messages.success(request, f"已删除排查标准《{checklist.name}》。")
-        return redirect("hazards:checklists")
+        return redirect("hazards:checklist_list")
     return render(request, "hazards/checklist_delete.html", {"c": checklist, "plan_count": plan_count})
 
 
@@ -268,7 +268,7 @@ def checklist_review(request, pk):
         return redirect("hazards:checklist_detail", checklist.pk)
     done = "审核通过" if action == "approve" else "退回"
     messages.success(request, f"{checklist.enterprise.name}的标准《{checklist.name}》已{done}。")
-    return redirect("hazards:custom_checklists")
+    return redirect("hazards:checklist_custom_list")
 
 
 @login_required
@@ -328,7 +328,7 @@ def plan_add(request, pk):
     if request.method == "POST" and form.is_valid():
         plan = form.save()
         messages.success(request, f"已添加排查计划“{plan.name}”。")
-        return redirect("hazards:plans", e.pk)
+        return redirect("hazards:plan_list", e.pk)
     return render(request, "hazards/plan_form.html", {"e": e, "form": form})
 
 
@@ -342,7 +342,7 @@ def plan_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"排查计划“{plan.name}”已保存。")
-        return redirect("hazards:plans", e.pk)
+        return redirect("hazards:plan_list", e.pk)
     return render(request, "hazards/plan_form.html", {"e": e, "form": form, "plan": plan})
 
 
@@ -356,7 +356,7 @@ def plan_delete(request, pk):
     if request.method == "POST":
         plan.delete()
         messages.success(request, f"已删除排查计划“{plan.name}”，其排查记录仍保留。")
-        return redirect("hazards:plans", e.pk)
+        return redirect("hazards:plan_list", e.pk)
     return render(request, "hazards/plan_delete.html", {"e": e, "plan": plan, "check_count": plan.checks.count()})
 
 

@@ -7,19 +7,19 @@ app_name = "risks"
 KIND = r"(?P<kind>object|unit|source|event|measure)"
 urlpatterns = [
     # views: the enterprise's risk list (a five-level tree) and its nodes
-    path("enterprises/<int:pk>/", views.register, name="register"),
+    path("enterprises/<int:pk>/", views.register, name="register_detail"),
     re_path(rf"^add/{KIND}/(?P<parent>\d+)/$", views.node_add, name="node_add"),
     re_path(rf"^{KIND}s/(?P<pk>\d+)/edit/$", views.node_edit, name="node_edit"),
     re_path(rf"^{KIND}s/(?P<pk>\d+)/delete/$", views.node_delete, name="node_delete"),
     # views_io: the risk list as xlsx (export, template, import) and 表3
-    path("enterprises/<int:pk>/list/export/", views_io.list_export, name="list_export"),
-    path("enterprises/<int:pk>/list/template/", views_io.list_template, name="list_template"),
-    path("enterprises/<int:pk>/list/import/", views_io.list_import, name="list_import"),
-    path("enterprises/<int:pk>/table3/", views_io.table3, name="table3"),
+    path("enterprises/<int:pk>/list/export/", views_io.list_export, name="register_export"),
+    path("enterprises/<int:pk>/list/template/", views_io.list_template, name="register_template"),
+    path("enterprises/<int:pk>/list/import/", views_io.list_import, name="register_import"),
+    path("enterprises/<int:pk>/table3/", views_io.table3, name="table3_detail"),
     path("enterprises/<int:pk>/table3/xlsx/", views_io.table3_xlsx, name="table3_xlsx"),
     path("enterprises/<int:pk>/table3/pdf/", views_io.table3_pdf, name="table3_pdf"),
     # views_map: 风险四色图, its files, placing units; the regulators' list of maps
-    path("enterprises/<int:pk>/map/", views_map.map_page, name="map"),
+    path("enterprises/<int:pk>/map/", views_map.map_page, name="map_detail"),
     path("enterprises/<int:pk>/map/plan/", views_map.plan_file, name="map_plan"),
     path("enterprises/<int:pk>/map/plan/upload/", views_map.plan_upload, name="map_plan_upload"),
     path("enterprises/<int:pk>/map/ready/", views_map.ready_file, name="map_ready"),
@@ -34,12 +34,12 @@ urlpatterns = [
     path("patrols/<int:pk>/", views_patrol.patrol_detail, name="patrol_detail"),
     path("patrol-items/<int:pk>/photo/", views_patrol.patrol_item_photo, name="patrol_item_photo"),
     # views_scope: the regulators' lists of the jurisdiction's risk rows
-    path("objects/", views_scope.view("objects"), name="objects"),
-    path("units/", views_scope.view("units"), name="units"),
-    path("events/", views_scope.view("events"), name="events"),
-    path("measures/", views_scope.view("measures"), name="measures"),
-    path("patrol-records/", views_scope.view("patrol_records"), name="patrol_records"),
+    path("objects/", views_scope.view("objects"), name="object_list"),
+    path("units/", views_scope.view("units"), name="unit_list"),
+    path("events/", views_scope.view("events"), name="event_list"),
+    path("measures/", views_scope.view("measures"), name="measure_list"),
+    path("patrol-records/", views_scope.view("patrol_records"), name="patrol_record_list"),
     # views_stats: 风险统计分析
-    path("stats/", views_stats.risk_stats, name="stats"),
-    path("stats/patrols/", views_stats.patrol_stats, name="stats_patrols"),
+    path("stats/", views_stats.risk_stats, name="risk_stats"),
+    path("stats/patrols/", views_stats.patrol_stats, name="patrol_stats"),
 ]

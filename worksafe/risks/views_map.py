@@ -187,7 +187,7 @@ def plan_upload(request, pk):
     if storage.save(form, work, field="plan") is storage.NOT_SAVED:
         return _render_map(request, enterprise, plan_form=form, status=503)
     messages.success(request, "厂区平面图已上传。选择分析单元后，在平面图上点击即可标注其位置。")
-    return redirect("risks:map", enterprise.pk)
+    return redirect("risks:map_detail", enterprise.pk)
 
 
 @login_required
@@ -204,7 +204,7 @@ def ready_upload(request, pk):
     if storage.save(form, work, field="ready_map") is storage.NOT_SAVED:
         return _render_map(request, enterprise, ready_form=form, status=503)
     messages.success(request, "风险四色图文件已上传。")
-    return redirect("risks:map", enterprise.pk)
+    return redirect("risks:map_detail", enterprise.pk)
 
 
 @login_required
@@ -220,7 +220,7 @@ def ready_delete(request, pk):
             fcm.ready_map_type = ""
             fcm.save()
         messages.success(request, "风险四色图文件已删除。")
-    return redirect("risks:map", enterprise.pk)
+    return redirect("risks:map_detail", enterprise.pk)
 
 
 # ---- placing a unit ----
@@ -258,7 +258,7 @@ def unit_place(request, pk):
     if _wants_json(request):
         return JsonResponse({"ok": True, "unit": unit.pk, "x": unit.map_x, "y": unit.map_y, "message": message})
     messages.success(request, message)
-    return redirect("risks:map", enterprise.pk)
+    return redirect("risks:map_detail", enterprise.pk)
 
 
 def _touch(enterprise):

@@ -126,7 +126,7 @@ def patrol_detail(request, pk):
     patrol = scoped_or_404(Patrol.objects, request.user, "enterprise", pk=pk)
     enterprise = scoped_enterprise(request, patrol.enterprise_id)
     items = list(patrol.items.select_related("measure__event__source__unit"))
-    register = reverse("risks:register", args=[enterprise.pk])
+    register = reverse("risks:register_detail", args=[enterprise.pk])
     for item in items:
         item.tree_url = f"{register}#controlmeasure-{item.measure_id}" if item.measure_id else None
     context = {

@@ -39,12 +39,17 @@ ENTERPRISE_ORDER = ("enterprise__region_id", "enterprise__name", "enterprise_id"
 class ScopeList(NamedTuple):
     """One list: what it reads, how it filters, its order below the enterprise, and what its page adds."""
 
-    name: str  # URL name (risks:<name>) and template (risks/scope_<name>.html)
+    name: str  # the list's key and template (risks/scope_<name>.html)
     title: str
     queryset: Callable
     filterset: type
     tree: tuple  # the order of an enterprise's rows
     decorate: Callable | None = None  # adds per-row figures to a page's rows (one query)
+
+    @property
+    def url_name(self):
+        """risks:<model>_list ("patrol_records" → "risks:patrol_record_list")."""
+        return f"risks:{self.name.removesuffix('s')}_list"
 
 
 def ordered(request, queryset, tree):
@@ -136,7 +141,7 @@ def tabs(request, current):
     result = []
     for spec in LISTS.values():
         shared = {k: v for k, v in request.GET.items() if v and k in SHARED and k in spec.filterset.base_filters}
-        result.append({"name": spec.name, "title": spec.title, "active": spec.name == current, "query": urlencode(shared)})
+        result.append({"name": spec.name, "url_name": spec.url_name, "title": spec.title, "active": spec.name == current, "query": urlencode(shared)})
     return result
 
 
