@@ -37,7 +37,7 @@ seconds):
 - 未整改隐患管理 (hazards:open_list) as the province, a city (郑州) and a county (金水区) regulator, page 1
   unfiltered; the province ?due=overdue and ?level=major; the province's deep page (the middle page, or the last
   one offered when the list caps its count);
-- 隐患统计 (hazards:stats) as the province, the city and the county;
+- 隐患统计 (hazards:hazard_stats) as the province, the city and the county;
 - 填报情况/上报率 (hazards:reporting_stats) as the province and the city.
 
 The baseline (裸 SQL) is the page's own data: the statements the view sends that read enterprises or hazard tables,
@@ -470,7 +470,7 @@ def first_row_check(label, total, visible, row):
     from django.urls import NoReverseMatch, reverse
 
     try:
-        detail = re.escape(reverse("hazards:detail", args=[987654321])).replace("987654321", r"(\d+)")
+        detail = re.escape(reverse("hazards:hazard_detail", args=[987654321])).replace("987654321", r"(\d+)")
     except NoReverseMatch:
         detail = None
 
@@ -558,7 +558,7 @@ def scenarios():
             return None
 
     result, skipped = [], []
-    open_list, stats, reporting = url("hazards:open_list"), url("hazards:stats"), url("hazards:reporting_stats")
+    open_list, stats, reporting = url("hazards:open_list"), url("hazards:hazard_stats"), url("hazards:reporting_stats")
     if open_list:
         limit = count_limit("hazards")
         cases = [("省级 不筛选 第1页", "province", "41", {}), ("市级 不筛选 第1页", "city", "4101", {}),
@@ -582,7 +582,7 @@ def scenarios():
         for label, key, prefix in (("省级", "province", "41"), ("市级", "city", "4101"), ("县级", "county", "410105")):
             result.append(Scenario(f"隐患统计 {label}", key, stats, stats_check(prefix)))
     else:
-        skipped.append("hazards:stats 尚不存在：跳过 隐患统计 的 3 个场景")
+        skipped.append("hazards:hazard_stats 尚不存在：跳过 隐患统计 的 3 个场景")
     if reporting:
         for label, key, prefix in (("省级", "province", "41"), ("市级", "city", "4101")):
             result.append(Scenario(f"上报率 {label}", key, reporting, reporting_check(prefix)))

@@ -245,7 +245,7 @@ def child(args):
     analyze()
     user = province_regulator()
     client = logged_in(user)
-    url = reverse("codes:enterprise_placards")
+    url = reverse("codes:placard_batch")
     assert Code.objects.count() == 0
 
     t0 = time.perf_counter()

@@ -528,7 +528,7 @@ def archive_scenario():
     pk, data = max(found, key=lambda r: (blocks(r[1]), -r[0]))
     e = Enterprise.objects.get(pk=pk)
     value = next((data[f.key] for f in table.fields if f.type == "text" and data.get(f.key)), None)
-    xlsx = reverse("registrations:xlsx", args=[pk, table.key])
+    xlsx = reverse("registrations:table_xlsx", args=[pk, table.key])
 
     def check(html):
         if e.name not in html:
@@ -592,7 +592,7 @@ def child(args):
     log(f"== {backend}: 批量导出（每个场景至多 {args.repeat} 次）")
     for key in EXPORT_TABLES:
         table = schema.get(key)
-        path = reverse("registrations:bulk_export", args=[key])
+        path = reverse("registrations:table_bulk_export", args=[key])
         for label, user, prefix in LEVELS:
             row, data, note = time_export(bench, connection, f"{table.short} {label}", bench.client(users[user]), path,
                                           table, prefix, args.budget)

@@ -17,9 +17,9 @@ Measured, per backend, by bench.pages as bench.run measures pages (Django's test
 the baseline the same number of times after a warm-up; fewer times, at least 3, when a page would take over --budget
 seconds):
 
-- 风险统计 (risks:stats) as the province, a city (郑州) and a county (金水区) regulator, and its patrol part
-  (risks:stats_patrols, which the page loads as a second, htmx request);
-- 风险清单 (risks:events): province ?level=major, city ?level=high, county unfiltered, province unfiltered, and a
+- 风险统计 (risks:risk_stats) as the province, a city (郑州) and a county (金水区) regulator, and its patrol part
+  (risks:patrol_stats, which the page loads as a second, htmx request);
+- 风险清单 (risks:event_list): province ?level=major, city ?level=high, county unfiltered, province unfiltered, and a
   deep page of the province's major risks (the middle page, or the last one offered when the list caps its count).
 
 The baseline (裸 SQL) is the page's own data: the statements the view sends that read enterprises or risk tables,
@@ -35,7 +35,7 @@ EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN).
     python -m bench.risks --reuse                                 # keep bench/out/risks.sqlite3 between runs
 
 Every backend runs in its own child process (bench.pages.main, through bench.run.run_backend); results go to
-bench/out/risks.md and bench/out/risks.json. With --stand-in (or while risks:events and risks:stats do not exist)
+bench/out/risks.md and bench/out/risks.json. With --stand-in (or while risks:event_list and risks:risk_stats do not exist)
 the enterprise list (filtered by risk_grade) and the enterprise statistics stand in for them (marked 代用).
 """
 import datetime
@@ -383,11 +383,11 @@ def scenarios(stand_in=False):
     try:
         if stand_in:
             raise NoReverseMatch
-        events, stats, real = reverse("risks:events"), reverse("risks:stats"), True
+        events, stats, real = reverse("risks:event_list"), reverse("risks:risk_stats"), True
     except NoReverseMatch:
         events, stats, real = reverse("archive:enterprise_list"), reverse("archive:enterprise_stats"), False
     try:  # the patrol part of the statistics, loaded by the page as a second (htmx) request
-        patrols = reverse("risks:stats_patrols") if real else None
+        patrols = reverse("risks:patrol_stats") if real else None
     except NoReverseMatch:
         patrols = None
     limit = count_limit("risks") if real else None
@@ -463,7 +463,7 @@ def child(args):
 
     found, real = scenarios(args.stand_in)
     if not real:
-        notes.append("risks:events / risks:stats 尚不存在：以企业列表（按 risk_grade 筛选）和企业统计页代用")
+        notes.append("risks:event_list / risks:risk_stats 尚不存在：以企业列表（按 risk_grade 筛选）和企业统计页代用")
     log(f"== {backend}: 页面（每个场景 {args.repeat} 次）")
     bench = Bench(args)
     plans, page_notes = pages.bench_pages(bench, regulators(), connection, found, DATA_TABLES, args.budget)

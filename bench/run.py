@@ -211,7 +211,7 @@ def logged_in(user):
 
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    response = client.get(reverse("profile"))
+    response = client.get(reverse("core:profile"))
     if response.status_code != 200:
         raise SystemExit(f"基准账号 {user.username} 登录后打开个人设置页得到 HTTP {response.status_code}"
                          f"（{response.get('Location', '')}）：基准账号须为演示账号（is_demo），免双因素认证和改密码")
@@ -472,7 +472,7 @@ def bench_pages(bench, users, vendor):
     from worksafe.core.scoping import region_q
 
     # The fixed cost of any page: session, user and organisation lookups, middleware, a small template.
-    bench.floor(reverse("profile"), county)
+    bench.floor(reverse("core:profile"), county)
     middle = max(1, Enterprise.objects.filter(region_q("41")).count() // PER_PAGE // 2)
     for label, client, prefix, query in [
         ("列表 省级 默认排序 第1页", province, "41", "?page=1"),

@@ -148,7 +148,7 @@ def log_in(client, username, password):
     """Log in through the login form (axes sees the attempt); returns the response."""
     from django.urls import reverse
 
-    return client.post(reverse("login"), {"username": username, "password": password})
+    return client.post(reverse("core:login"), {"username": username, "password": password})
 
 
 def can_log_in(client, username, password):

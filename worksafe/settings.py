@@ -188,9 +188,9 @@ PASSWORD_HISTORY = int(env("PASSWORD_HISTORY", 5))
 ONE_TIME_PASSWORD_HOURS = int(env("ONE_TIME_PASSWORD_HOURS", 72))
 # The second factor (core.second_factor): how an authenticator app names the account's entry.
 OTP_TOTP_ISSUER = "安全生产综合监管平台"
-LOGIN_URL = "login"
+LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "core:login"
 # A login lasts at most SESSION_AGE seconds, and ends after SESSION_IDLE seconds without a request (core.sessions).
 SESSION_COOKIE_AGE = int(env("SESSION_AGE", 8 * 3600))
 SESSION_IDLE_TIMEOUT = int(env("SESSION_IDLE", 30 * 60))

@@ -7,10 +7,9 @@ from worksafe.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("accounts/", include("worksafe.core.urls_auth")),
-    path("system/", include("worksafe.core.urls")),
-    path("archive/", include("worksafe.archive.urls")),
-    path("workbench/", include("worksafe.archive.urls_workbench")),
+    # core and archive spell their own prefixes (/accounts/ and /system/; /archive/ and /workbench/)
+    path("", include("worksafe.core.urls")),
+    path("", include("worksafe.archive.urls")),
     path("codes/", include("worksafe.codes.urls")),
     path("risks/", include("worksafe.risks.urls")),
     path("hazards/", include("worksafe.hazards.urls")),

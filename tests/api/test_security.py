@@ -152,7 +152,7 @@ def test_failed_token_requests_are_logged_within_the_same_bound(owner_sub, clock
 # Revoking ---------------------------------------------------------------------------------------------------------
 
 def step(client, sub, action, reason=""):
-    return client.post(reverse("api:step", args=[sub.pk, action]), {"reason": reason})
+    return client.post(reverse("api:subscription_step", args=[sub.pk, action]), {"reason": reason})
 
 
 def login(user):
@@ -163,7 +163,7 @@ def login(user):
 
 def granted_by_the_city(orgs, users):
     """郑州市应急管理局 grants 金水区应急管理局 a subscription through the page, as its administrator would."""
-    r = login(users["city"]).post(reverse("api:grant"), {
+    r = login(users["city"]).post(reverse("api:subscription_grant"), {
         "system_name": "金水区双预防平台", "vendor": "郑州安信软件有限公司", "contact": "王工", "phone": "0371-66661234",
         "interfaces": ["hazards"], "note": "", "organization": orgs["jinshui"].pk})
     assert r.status_code == 302, r.content.decode()

@@ -42,11 +42,11 @@ def changes(sub):
 
 
 def step(client, sub, action, reason=""):
-    return client.post(reverse("api:step", args=[sub.pk, action]), {"reason": reason})
+    return client.post(reverse("api:subscription_step", args=[sub.pk, action]), {"reason": reason})
 
 
 def issue(client, sub):
-    return client.post(reverse("api:secret", args=[sub.pk]))
+    return client.post(reverse("api:subscription_secret", args=[sub.pk]))
 
 
 def exchange(key_id, secret):
@@ -72,13 +72,13 @@ def staff(enterprise):
 
 def test_it_applies_for_a_subscription(users, login, enterprise):
     client = login(users["owner"])
-    r = client.get(reverse("api:add"))
+    r = client.get(reverse("api:subscription_add"))
     assert r.status_code == 200
     for label in ("安全风险分级管控清单", "隐患排查记录", "隐患排查治理台账", "安全风险四色分布图"):
         assert label in r.content.decode()
-    r = client.post(reverse("api:add"), application())
+    r = client.post(reverse("api:subscription_add"), application())
     sub = ApiSubscription.objects.get()
-    assert r.status_code == 302 and r.url == reverse("api:detail", args=[sub.pk])
+    assert r.status_code == 302 and r.url == reverse("api:subscription_detail", args=[sub.pk])
     assert (sub.enterprise, sub.organization, sub.region_id, sub.state, sub.applicant) == (enterprise, None, JINSHUI, S.PENDING, users["owner"])
     assert sub.interfaces == ["risks", "hazards"]  # the interfaces' own order, whatever the order ticked
     assert (sub.system_name, sub.vendor, sub.contact, sub.phone) == ("金水机械双预防系统", "郑州安信软件有限公司", "王工", "0371-66661234")
@@ -92,14 +92,14 @@ def test_it_applies_for_a_subscription(users, login, enterprise):
 
 def test_a_bad_application_is_shown_again_with_reasons(users, login):
     client = login(users["owner"])
-    r = client.post(reverse("api:add"), application(interfaces=[], phone="12345", system_name=" "))
+    r = client.post(reverse("api:subscription_add"), application(interfaces=[], phone="12345", system_name=" "))
     assert r.status_code == 200
     page = r.content.decode()
     assert "请至少选择一个订阅接口。" in page
     assert "电话号码格式错误" in page
     assert "这个字段是必填项。" in page  # 对接系统名称
     assert 'value="王工"' in page  # what was typed stays
-    r = client.post(reverse("api:add"), application(interfaces=["risks", "weather"]))
+    r = client.post(reverse("api:subscription_add"), application(interfaces=["risks", "weather"]))
     assert r.status_code == 200 and "没有“weather”这个接口。" in r.content.decode()
     assert not ApiSubscription.objects.exists()
 
@@ -107,8 +107,8 @@ def test_a_bad_application_is_shown_again_with_reasons(users, login):
 def test_the_owner_edits_the_application_while_it_is_pending(users, login, enterprise):
     sub = pending(enterprise, applicant=users["owner"])
     client = login(users["owner"])
-    assert client.get(reverse("api:edit", args=[sub.pk])).status_code == 200
-    r = client.post(reverse("api:edit", args=[sub.pk]), application(system_name="金水机械安全平台", interfaces=["maps"]))
+    assert client.get(reverse("api:subscription_edit", args=[sub.pk])).status_code == 200
+    r = client.post(reverse("api:subscription_edit", args=[sub.pk]), application(system_name="金水机械安全平台", interfaces=["maps"]))
     assert r.status_code == 302
     sub.refresh_from_db()
     assert (sub.system_name, sub.interfaces, sub.state) == ("金水机械安全平台", ["maps"], S.PENDING)
@@ -121,9 +121,9 @@ def test_the_owner_edits_the_application_while_it_is_pending(users, login, enter
 def test_editing_after_the_decision_is_refused(users, login, enterprise, state):
     sub = pending(enterprise, state=state, key_id=keys.new_key_id() if state == S.APPROVED else None)
     client = login(users["owner"])
-    r = client.get(reverse("api:edit", args=[sub.pk]))
+    r = client.get(reverse("api:subscription_edit", args=[sub.pk]))
     assert r.status_code == 302 and r.url == sub.get_absolute_url()
-    r = client.post(reverse("api:edit", args=[sub.pk]), application(system_name="改名"), follow=True)
+    r = client.post(reverse("api:subscription_edit", args=[sub.pk]), application(system_name="改名"), follow=True)
     assert f"订阅申请当前为“{sub.get_state_display()}”，审核后不能再修改。" in messages_of(r)
     sub.refresh_from_db()
     assert sub.system_name == "自建双预防系统" and sub.state == state
@@ -172,13 +172,13 @@ def test_staff_see_the_subscriptions_but_take_no_step(users, login, enterprise, 
     sub, _ = approved(enterprise, system_name="金水机械对接系统")
     waiting = pending(enterprise, system_name="待审核的系统")
     client = login(staff)
-    page = client.get(reverse("api:list")).content.decode()
+    page = client.get(reverse("api:subscription_list")).content.decode()
     assert "金水机械对接系统" in page and "待审核的系统" in page and "新增订阅申请" not in page
     detail = client.get(sub.get_absolute_url()).content.decode()
     assert sub.key_id in detail and 'data-testid="actions"' not in detail and "secret-button" not in detail
-    assert client.get(reverse("api:add")).status_code == 403
-    assert client.post(reverse("api:add"), application()).status_code == 403
-    assert client.get(reverse("api:edit", args=[waiting.pk])).status_code == 403
+    assert client.get(reverse("api:subscription_add")).status_code == 403
+    assert client.post(reverse("api:subscription_add"), application()).status_code == 403
+    assert client.get(reverse("api:subscription_edit", args=[waiting.pk])).status_code == 403
     assert step(client, waiting, "cancel").status_code == 403
     assert step(client, sub, "cancel").status_code == 403
     assert issue(client, sub).status_code == 403
@@ -195,11 +195,11 @@ def test_outsiders_and_the_sibling_county_get_404(users, login, enterprise, othe
     waiting = pending(enterprise, system_name="金水待审核系统")
     for user in (users["outsider"], users["erqi"]):
         client = login(user)
-        page = client.get(reverse("api:list")).content.decode()
+        page = client.get(reverse("api:subscription_list")).content.decode()
         assert "金水机械对接系统" not in page and "金水待审核系统" not in page
         for target in (sub, waiting):
             assert client.get(target.get_absolute_url()).status_code == 404
-            assert client.get(reverse("api:edit", args=[target.pk])).status_code == 404
+            assert client.get(reverse("api:subscription_edit", args=[target.pk])).status_code == 404
             for action in ("approve", "reject", "revoke", "cancel"):
                 assert step(client, target, action, "越权").status_code == 404
             assert issue(client, target).status_code == 404
@@ -211,7 +211,7 @@ def test_the_chemicals_department_sees_only_chemical_enterprises(users, login, e
     machinery = pending(enterprise, system_name="机械企业系统")  # industry 07
     chemical = pending(other_enterprise, system_name="化工企业系统")  # industry 0301
     client = login(users["chem"])
-    page = client.get(reverse("api:list")).content.decode()
+    page = client.get(reverse("api:subscription_list")).content.decode()
     assert "化工企业系统" in page and "机械企业系统" not in page
     assert client.get(machinery.get_absolute_url()).status_code == 404
     assert step(client, machinery, "approve").status_code == 404
@@ -225,14 +225,14 @@ def test_the_list_puts_pending_first_and_filters(users, login, enterprise, other
     pending(enterprise, system_name="金水被驳回系统", interfaces=["risks"], state=S.REJECTED)
 
     client = login(users["city"])
-    r = client.get(reverse("api:list"))
+    r = client.get(reverse("api:subscription_list"))
     names = [s.system_name for s in r.context["page"]]
     assert names[:2] == ["二七化工平台", "金水旧申请"]  # 待审核 first, newest first
     assert set(names[2:]) == {"金水已授权系统", "金水被驳回系统"}
     assert r.context["pending"] == 2 and "待审核 2" in r.content.decode()
 
     def listed(**query):
-        return {s.system_name for s in client.get(reverse("api:list"), query).context["page"]}
+        return {s.system_name for s in client.get(reverse("api:subscription_list"), query).context["page"]}
 
     assert listed(state="approved") == {"金水已授权系统"}
     assert listed(state="rejected") == {"金水被驳回系统"}
@@ -243,10 +243,10 @@ def test_the_list_puts_pending_first_and_filters(users, login, enterprise, other
     assert listed(q="二七测试") == {"二七化工平台"}  # enterprise name
     assert listed(q="已授权系统") == {"金水已授权系统"}  # system name
     assert listed(q="不存在的名字") == set()
-    assert client.get(reverse("api:list"), {"state": "bogus"}).status_code == 200
+    assert client.get(reverse("api:subscription_list"), {"state": "bogus"}).status_code == 200
 
     # The county sees its own enterprises' subscriptions only, and its own pending count.
-    r = login(users["jinshui"]).get(reverse("api:list"))
+    r = login(users["jinshui"]).get(reverse("api:subscription_list"))
     assert {s.system_name for s in r.context["page"]} == {"金水旧申请", "金水已授权系统", "金水被驳回系统"}
     assert r.context["pending"] == 1
 
@@ -257,7 +257,7 @@ def test_the_list_reads_a_fixed_number_of_queries(users, login, enterprise, othe
 
     def queries():
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("api:list")).status_code == 200
+            assert client.get(reverse("api:subscription_list")).status_code == 200
         return len(ctx.captured_queries)
 
     one = queries()
@@ -268,10 +268,10 @@ def test_the_list_reads_a_fixed_number_of_queries(users, login, enterprise, othe
 
 
 def test_the_list_needs_an_account_of_one_side(client, users):
-    assert client.get(reverse("api:list")).status_code == 302  # to the login page
+    assert client.get(reverse("api:subscription_list")).status_code == 302  # to the login page
     nobody = create_user("nobody", Role.REGULATOR)  # a government role without an organisation
     client.force_login(nobody, backend="django.contrib.auth.backends.ModelBackend")
-    assert client.get(reverse("api:list")).status_code == 403
+    assert client.get(reverse("api:subscription_list")).status_code == 403
 
 
 # The regulators' decisions --------------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ def test_who_takes_which_step(users, login, enterprise):
     regulator = login(users["jinshui"])
     assert step(regulator, sub, "cancel").status_code == 403
     assert step(regulator, sub, "delete").status_code == 404
-    assert regulator.get(reverse("api:step", args=[sub.pk, "approve"])).status_code == 405
+    assert regulator.get(reverse("api:subscription_step", args=[sub.pk, "approve"])).status_code == 405
     sub.refresh_from_db()
     assert sub.state == S.PENDING
 
@@ -426,7 +426,7 @@ def test_the_secret_is_shown_once_and_kept_as_a_digest(users, login, enterprise)
     # Nowhere else: not on the subscription's page, not in the list, not in the change log.
     detail = client.get(sub.get_absolute_url()).content.decode()
     assert secret not in detail and "重新生成授权KEY" in detail and "已生成" in detail
-    assert secret not in client.get(reverse("api:list")).content.decode()
+    assert secret not in client.get(reverse("api:subscription_list")).content.decode()
     last = changes(sub)[-1]
     assert (last.action, last.message) == (AuditAction.TRANSITION, "获取授权KEY")
     assert secret not in str(last.before) + str(last.after) and "secret_hash" not in (last.after or {})
@@ -466,11 +466,11 @@ def test_a_city_administrator_grants_a_county_system_whose_administrator_gets_th
                                                                                           enterprise, other_enterprise):
     create_enterprise(JINSHUI, name="金水第二测试公司")
     client = login(users["city"])
-    r = client.get(reverse("api:grant"))
+    r = client.get(reverse("api:subscription_grant"))
     choices = {o.pk for o in r.context["form"].fields["organization"].queryset}
     assert orgs["jinshui"].pk in choices and orgs["erqi"].pk in choices
     assert orgs["city"].pk not in choices and orgs["province"].pk not in choices
-    r = client.post(reverse("api:grant"), {**application(system_name="金水区双预防平台", interfaces=["risks", "checks", "hazards"]),
+    r = client.post(reverse("api:subscription_grant"), {**application(system_name="金水区双预防平台", interfaces=["risks", "checks", "hazards"]),
                                            "organization": orgs["jinshui"].pk, "staging": "on"})
     sub = ApiSubscription.objects.get()
     assert r.status_code == 302 and r.url == sub.get_absolute_url()
@@ -483,7 +483,7 @@ def test_a_city_administrator_grants_a_county_system_whose_administrator_gets_th
 
     # The county's administrator sees it and gets the secret; a plain regulator of the county sees it only.
     jinshui_admin = login(county_admins["jinshui"])
-    assert "金水区双预防平台" in jinshui_admin.get(reverse("api:list")).content.decode()
+    assert "金水区双预防平台" in jinshui_admin.get(reverse("api:subscription_list")).content.decode()
     r = issue(jinshui_admin, sub)
     assert r.status_code == 200
     secret = r.context["secret"]
@@ -501,22 +501,22 @@ def test_a_city_administrator_grants_a_county_system_whose_administrator_gets_th
 def test_only_regulator_administrators_grant_and_only_to_organisations_they_manage(users, login, orgs, county_admins):
     for user in (users["jinshui"], users["owner"]):
         client = login(user)
-        assert client.get(reverse("api:grant")).status_code == 403
-        assert client.post(reverse("api:grant"), {**application(), "organization": orgs["jinshui"].pk}).status_code == 403
+        assert client.get(reverse("api:subscription_grant")).status_code == 403
+        assert client.post(reverse("api:subscription_grant"), {**application(), "organization": orgs["jinshui"].pk}).status_code == 403
     client = login(county_admins["jinshui"])
-    r = client.post(reverse("api:grant"), {**application(), "organization": orgs["city"].pk})
+    r = client.post(reverse("api:subscription_grant"), {**application(), "organization": orgs["city"].pk})
     assert r.status_code == 200 and "请选择您管理的下级单位或园区。" in r.content.decode()
-    r = client.post(reverse("api:grant"), {**application(), "organization": orgs["jinshui"].pk})  # its own
+    r = client.post(reverse("api:subscription_grant"), {**application(), "organization": orgs["jinshui"].pk})  # its own
     assert r.status_code == 200 and "请选择您管理的下级单位或园区。" in r.content.decode()
     # Below the form, the workflow itself refuses.
     with pytest.raises(PermissionDenied):
         workflow.grant(ApiSubscription(organization=orgs["city"], interfaces=["risks"], system_name="越级", contact="王工",
                                        phone="13800000000"), county_admins["jinshui"])
-    r = login(users["city"]).post(reverse("api:grant"), {**application(interfaces=[]), "organization": orgs["erqi"].pk})
+    r = login(users["city"]).post(reverse("api:subscription_grant"), {**application(interfaces=[]), "organization": orgs["erqi"].pk})
     assert r.status_code == 200 and "请至少选择一个订阅接口。" in r.content.decode()
     assert not ApiSubscription.objects.exists()
-    assert "grant-link" not in login(users["jinshui"]).get(reverse("api:list")).content.decode()
-    assert "grant-link" in login(users["city"]).get(reverse("api:list")).content.decode()
+    assert "grant-link" not in login(users["jinshui"]).get(reverse("api:subscription_list")).content.decode()
+    assert "grant-link" in login(users["city"]).get(reverse("api:subscription_list")).content.decode()
 
 
 def test_a_granted_subscription_is_revoked_by_the_granting_side(users, login, orgs):
@@ -565,12 +565,12 @@ def test_the_call_log_shows_this_subscriptions_calls_newest_first(users, login, 
 
 
 def test_the_menu_leads_there(users, login, staff, county_admins):
-    link = f'href="{reverse("api:list")}"'
+    link = f'href="{reverse("api:subscription_list")}"'
     for user in (users["owner"], users["jinshui"], users["city"], county_admins["erqi"], users["sysadmin"]):
-        assert link in login(user).get(reverse("api:list")).content.decode(), user
-    page = login(users["jinshui"]).get(reverse("api:list")).content.decode()
+        assert link in login(user).get(reverse("api:subscription_list")).content.decode(), user
+    page = login(users["jinshui"]).get(reverse("api:subscription_list")).content.decode()
     assert "系统管理" not in page and reverse("core:user_list") not in page  # a plain regulator: the item on its own
-    assert link not in login(staff).get(reverse("workbench:index")).content.decode()
+    assert link not in login(staff).get(reverse("archive:workbench")).content.decode()
 
 
 def test_the_page_points_to_the_api_documentation(users, login, enterprise):

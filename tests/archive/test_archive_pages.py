@@ -232,13 +232,13 @@ def test_home_sends_each_role_to_its_start_page(login, users, who, target):
 
 def test_home_asks_strangers_to_log_in(client):
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
 
 
 def test_the_workbench_summarises_the_own_archive(login, users, enterprise, other_enterprise):
     create_unit(enterprise)
     create_item(enterprise), create_item(enterprise, name="反应釜")
-    page = login(users["owner"]).get(reverse("workbench:index")).content.decode()
+    page = login(users["owner"]).get(reverse("archive:workbench")).content.decode()
     for text in ["我的工作台", enterprise.name, enterprise.uscc, "河南省郑州市金水区", "档案审核状态", "未提交", "提交审核", "最近变更"]:
         assert text in page, text
     assert re.search(r"二级单位</div><div class=\"h1 m-0\">1<", page)
@@ -247,12 +247,12 @@ def test_the_workbench_summarises_the_own_archive(login, users, enterprise, othe
 
 
 def test_regulators_have_no_workbench(login, users):
-    assert login(users["jinshui"]).get(reverse("workbench:index"))["Location"] == reverse("home")
+    assert login(users["jinshui"]).get(reverse("archive:workbench"))["Location"] == reverse("home")
 
 
 def test_enterprise_staff_see_but_do_not_submit(login, enterprise):
     staff = User.objects.create(username="staff1", role=Role.ENTERPRISE_STAFF, enterprise=enterprise)
-    page = login(staff).get(reverse("workbench:index")).content.decode()
+    page = login(staff).get(reverse("archive:workbench")).content.decode()
     assert enterprise.name in page and "提交审核</button>" not in page
     assert login(staff).post(reverse("archive:enterprise_review", args=[enterprise.pk, "submit"])).status_code == 403
 

@@ -164,8 +164,8 @@ def test_new_rows_create_enterprises_and_administrators_with_one_time_passwords(
     # The enterprise logs in with its one-time password and must change it first.
     client.logout()
     e = new[0]
-    response = client.post(reverse("login"), {"username": e.uscc.lower(), "password": dict(result.accounts)[e.uscc]}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("password_change")
+    response = client.post(reverse("core:login"), {"username": e.uscc.lower(), "password": dict(result.accounts)[e.uscc]}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("core:password_change")
     assert response.context["user"].enterprise.uscc == e.uscc
 
 
@@ -460,7 +460,7 @@ def test_exported_fake_enterprises_import_unchanged(users):
 def test_enterprise_users_and_anonymous_users_are_kept_out(users, login, client, enterprise, method, url):
     data = {"selected": "1", "pk": [enterprise.pk]} if method == "post" else {}
     response = getattr(client, method)(url, data)
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert response.status_code == 302 and response.url.startswith(reverse("core:login"))
     response = getattr(login(users["owner"]), method)(url, data)
     assert response.status_code == 403
 

@@ -29,7 +29,7 @@ def test_it_runs_submit_return_submit_approve(login, users, enterprise):
     assert enterprise.review_reason == "缺少安全管理机构负责人"
     assert "档案已退回：缺少安全管理机构负责人" in page
 
-    workbench = login(owner).get(reverse("workbench:index")).content.decode()
+    workbench = login(owner).get(reverse("archive:workbench")).content.decode()
     assert "已退回" in workbench and "退回原因：缺少安全管理机构负责人" in workbench
 
     review(login(owner), enterprise, "submit")

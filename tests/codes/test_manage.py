@@ -34,10 +34,10 @@ def state(obj):
 # Scoped pages and downloads -------------------------------------------------------------------------------
 
 PAGES = {
-    "detail": lambda key, pk: url("detail", key, pk),
-    "png": lambda key, pk: url("image", key, pk, "png"),
-    "svg": lambda key, pk: url("image", key, pk, "svg"),
-    "placard": lambda key, pk: url("placard", key, pk) + "?size=A5",
+    "detail": lambda key, pk: url("code_detail", key, pk),
+    "png": lambda key, pk: url("code_image", key, pk, "png"),
+    "svg": lambda key, pk: url("code_image", key, pk, "svg"),
+    "placard": lambda key, pk: url("code_placard", key, pk) + "?size=A5",
 }
 
 
@@ -66,7 +66,7 @@ def test_code_pages_are_hidden_out_of_scope(login, users, enterprise, unit, key,
 def test_code_pages_need_a_login(client, enterprise, page):
     response = client.get(page("enterprise", enterprise.pk))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("core:login"))
     assert not Code.objects.exists()
 
 
@@ -86,16 +86,16 @@ def test_code_pages_in_scope(login, users, staff, enterprise, unit, key, page, c
 
 
 def test_the_code_page_shows_the_url_of_the_active_code(login, users, enterprise):
-    response = login(users["jinshui"]).get(url("detail", "enterprise", enterprise.pk))
+    response = login(users["jinshui"]).get(url("code_detail", "enterprise", enterprise.pk))
     assert element_text(response.content.decode(), "scan-url") == Code.active(enterprise).url
 
 
 def test_unknown_kinds_and_missing_objects_are_404(login, users, enterprise):
     client = login(users["sysadmin"])
-    assert client.get(url("detail", "risk", enterprise.pk)).status_code == 404
-    assert client.get(url("image", "risk", enterprise.pk, "png")).status_code == 404
-    assert client.get(url("detail", "enterprise", enterprise.pk + 1000)).status_code == 404
-    assert client.post(url("regenerate", "risk", enterprise.pk)).status_code == 404
+    assert client.get(url("code_detail", "risk", enterprise.pk)).status_code == 404
+    assert client.get(url("code_image", "risk", enterprise.pk, "png")).status_code == 404
+    assert client.get(url("code_detail", "enterprise", enterprise.pk + 1000)).status_code == 404
+    assert client.post(url("code_regenerate", "risk", enterprise.pk)).status_code == 404
 
 
 # Regeneration ---------------------------------------------------------------------------------------------
@@ -105,8 +105,8 @@ def test_unknown_kinds_and_missing_objects_are_404(login, users, enterprise):
 def test_regeneration_revokes_the_old_code(login, users, enterprise, tmp_path, who):
     old = Code.active(enterprise)
     client = login(users[who])
-    response = client.post(url("regenerate", "enterprise", enterprise.pk), {"reason": "  二维码牌遗失  "}, follow=True)
-    assert response.redirect_chain[0] == (url("detail", "enterprise", enterprise.pk), 302)
+    response = client.post(url("code_regenerate", "enterprise", enterprise.pk), {"reason": "  二维码牌遗失  "}, follow=True)
+    assert response.redirect_chain[0] == (url("code_detail", "enterprise", enterprise.pk), 302)
     assert any("已生成新二维码" in m for m in messages_of(response))
 
     old.refresh_from_db()
@@ -121,7 +121,7 @@ def test_regeneration_revokes_the_old_code(login, users, enterprise, tmp_path, w
     assert "二维码牌遗失" in record.message
 
     # The downloads now carry the new code; scanning the old one says it is revoked.
-    png = client.get(url("image", "enterprise", enterprise.pk, "png")).content
+    png = client.get(url("code_image", "enterprise", enterprise.pk, "png")).content
     assert decode_png(write(tmp_path, "new.png", png)) == [new.url]
     anonymous = Client()
     revoked = anonymous.get(path_of(old.url))
@@ -130,11 +130,11 @@ def test_regeneration_revokes_the_old_code(login, users, enterprise, tmp_path, w
 
 
 def test_regeneration_shows_in_the_enterprise_history_and_the_code_page(login, users, enterprise):
-    login(users["owner"]).post(url("regenerate", "enterprise", enterprise.pk), {"reason": "被人涂改"})
+    login(users["owner"]).post(url("code_regenerate", "enterprise", enterprise.pk), {"reason": "被人涂改"})
     client = login(users["jinshui"])
     html = client.get(enterprise.get_absolute_url()).content.decode()
     assert "二维码作废" in html and "被人涂改" in html
-    code_page = client.get(url("detail", "enterprise", enterprise.pk)).content.decode()
+    code_page = client.get(url("code_detail", "enterprise", enterprise.pk)).content.decode()
     assert "被人涂改" in code_page and str(users["owner"]) in code_page
     # In 金水区's change list, not in 二七区's.
     assert "被人涂改" in client.get(reverse("archive:change_list")).content.decode()
@@ -144,7 +144,7 @@ def test_regeneration_shows_in_the_enterprise_history_and_the_code_page(login, u
 def test_a_township_regulator_regenerates_its_townships_codes(login, township_user):
     inside = create_enterprise(TOWNSHIP, name="经八路测试商贸有限公司")
     old = Code.active(inside)
-    response = login(township_user).post(url("regenerate", "enterprise", inside.pk))
+    response = login(township_user).post(url("code_regenerate", "enterprise", inside.pk))
     assert response.status_code == 302
     assert Code.active(inside).pk != old.pk
 
@@ -155,39 +155,39 @@ def test_regeneration_is_refused_to_others(client, login, users, staff, enterpri
     before = state(enterprise)
     if who:
         login(staff if who == "staff" else users[who])
-    response = client.post(url("regenerate", "enterprise", enterprise.pk), {"reason": "冒用"})
+    response = client.post(url("code_regenerate", "enterprise", enterprise.pk), {"reason": "冒用"})
     assert response.status_code == status
     if status == 302:
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("core:login"))
     assert state(enterprise) == before
     assert Client().get(path_of(code.url)).status_code == 200
 
 
 def test_staff_see_no_regenerate_form(login, users, staff, enterprise):
-    action = url("regenerate", "enterprise", enterprise.pk)
-    assert action not in login(staff).get(url("detail", "enterprise", enterprise.pk)).content.decode()
-    assert action in login(users["owner"]).get(url("detail", "enterprise", enterprise.pk)).content.decode()
-    assert action in login(users["jinshui"]).get(url("detail", "enterprise", enterprise.pk)).content.decode()
+    action = url("code_regenerate", "enterprise", enterprise.pk)
+    assert action not in login(staff).get(url("code_detail", "enterprise", enterprise.pk)).content.decode()
+    assert action in login(users["owner"]).get(url("code_detail", "enterprise", enterprise.pk)).content.decode()
+    assert action in login(users["jinshui"]).get(url("code_detail", "enterprise", enterprise.pk)).content.decode()
 
 
 def test_regeneration_only_by_post(login, users, enterprise):
     code = Code.active(enterprise)
-    assert login(users["owner"]).get(url("regenerate", "enterprise", enterprise.pk)).status_code == 405
+    assert login(users["owner"]).get(url("code_regenerate", "enterprise", enterprise.pk)).status_code == 405
     assert Code.active(enterprise) == code
 
 
 def test_regeneration_returns_to_next_on_this_site_only(login, users, enterprise):
     client = login(users["jinshui"])
-    target = url("regenerate", "enterprise", enterprise.pk)
+    target = url("code_regenerate", "enterprise", enterprise.pk)
     response = client.post(target, {"next": enterprise.get_absolute_url()})
     assert response["Location"] == enterprise.get_absolute_url()
     response = client.post(target, {"next": "https://evil.example.com/"})
-    assert response["Location"] == url("detail", "enterprise", enterprise.pk)
+    assert response["Location"] == url("code_detail", "enterprise", enterprise.pk)
 
 
 def test_a_long_reason_is_cut_to_fit(login, users, enterprise):
     old = Code.active(enterprise)
-    response = login(users["owner"]).post(url("regenerate", "enterprise", enterprise.pk), {"reason": "遗" * 500})
+    response = login(users["owner"]).post(url("code_regenerate", "enterprise", enterprise.pk), {"reason": "遗" * 500})
     assert response.status_code == 302
     old.refresh_from_db()
     assert old.revoke_reason == "遗" * 200
@@ -206,8 +206,8 @@ def test_a_stale_code_cannot_be_revoked_twice(users, enterprise):
 
 def test_a_units_code_is_its_own(client, login, users, enterprise, unit, tmp_path):
     owner = login(users["owner"])
-    unit_url = decode_png(write(tmp_path, "unit.png", owner.get(url("image", "unit", unit.pk, "png")).content))[0]
-    enterprise_url = decode_png(write(tmp_path, "e.png", owner.get(url("image", "enterprise", enterprise.pk, "png")).content))[0]
+    unit_url = decode_png(write(tmp_path, "unit.png", owner.get(url("code_image", "unit", unit.pk, "png")).content))[0]
+    enterprise_url = decode_png(write(tmp_path, "e.png", owner.get(url("code_image", "enterprise", enterprise.pk, "png")).content))[0]
     assert unit_url == Code.active(unit).url != enterprise_url == Code.active(enterprise).url
     assert str(unit.pk) not in path_of(unit_url).split("/")
 
@@ -239,14 +239,14 @@ def test_a_unit_with_its_own_address_shows_it(client, enterprise):
 
 def test_regenerating_a_units_code(login, users, enterprise, unit):
     unit_code, enterprise_code = Code.active(unit), Code.active(enterprise)
-    response = login(users["owner"]).post(url("regenerate", "unit", unit.pk), {"reason": "损坏"})
+    response = login(users["owner"]).post(url("code_regenerate", "unit", unit.pk), {"reason": "损坏"})
     assert response.status_code == 302
     assert Code.active(unit) != unit_code
     assert Code.active(enterprise) == enterprise_code  # the enterprise's code is untouched
     record = ChangeRecord.objects.get(action=AuditAction.REVOKE_CODE)
     assert record.enterprise_id == enterprise.pk and "一号车间" in record.message
     assert Client().get(path_of(unit_code.url)).status_code == 410
-    assert login(users["erqi"]).post(url("regenerate", "unit", unit.pk)).status_code == 404
+    assert login(users["erqi"]).post(url("code_regenerate", "unit", unit.pk)).status_code == 404
 
 
 # One active code per object -------------------------------------------------------------------------------

@@ -9,14 +9,14 @@ from worksafe.codes.models import Code
 
 pytestmark = pytest.mark.django_db
 
-BATCH = reverse("codes:enterprise_placards")
+BATCH = reverse("codes:placard_batch")
 LIST = reverse("archive:enterprise_list")
 HINT = "请用手机扫描二维码"
 SIZES = {"A4": (595.3, 841.9), "A5": (419.5, 595.3)}  # points
 
 
 def placard_url(key, pk, size=None):
-    return reverse("codes:placard", args=[key, pk]) + (f"?size={size}" if size else "")
+    return reverse("codes:code_placard", args=[key, pk]) + (f"?size={size}" if size else "")
 
 
 def pdf_of(response, tmp_path, name="placard.pdf"):
@@ -82,7 +82,7 @@ def test_a_placard_prints_the_graded_risk_level(login, users, enterprise, tmp_pa
 def test_a_regenerated_code_reprints(login, users, enterprise, tmp_path):
     client = login(users["owner"])
     old = Code.active(enterprise)
-    client.post(reverse("codes:regenerate", args=["enterprise", enterprise.pk]))
+    client.post(reverse("codes:code_regenerate", args=["enterprise", enterprise.pk]))
     path = pdf_of(client.get(placard_url("enterprise", enterprise.pk)), tmp_path)
     [[decoded]] = decode_pdf(path, tmp_path)
     assert decoded == Code.active(enterprise).url != old.url
@@ -211,4 +211,4 @@ def test_enterprise_users_cannot_print_batches(login, users, staff, enterprise, 
 
 def test_batches_need_a_login(client, enterprise):
     response = client.get(BATCH)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))

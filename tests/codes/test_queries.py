@@ -38,7 +38,7 @@ def test_the_code_page_and_the_scan_page_read_a_fixed_number_of_queries(login, u
     client = Client() if who == "anonymous" else login(users[who])
 
     def url():
-        return reverse("codes:detail", args=[key, obj.pk]) if page == "detail" else path_of(Code.active(obj).url)
+        return reverse("codes:code_detail", args=[key, obj.pk]) if page == "detail" else path_of(Code.active(obj).url)
 
     path = url()
     client.get(path)  # the first scan is counted; what follows reads the same either way
@@ -59,7 +59,7 @@ def test_the_code_page_and_the_scan_page_read_a_fixed_number_of_queries(login, u
 def test_the_code_card_costs_the_same_after_many_scans_and_regenerations(login, users, enterprise, page, who, pin,
                                                                          django_assert_max_num_queries):
     client = login(users[who])
-    url = reverse("archive:enterprise_detail", args=[enterprise.pk]) if page == "archive" else reverse("workbench:index")
+    url = reverse("archive:enterprise_detail", args=[enterprise.pk]) if page == "archive" else reverse("archive:workbench")
     client.get(url)
     with django_assert_max_num_queries(pin) as few:
         assert client.get(url).status_code == 200

@@ -35,7 +35,7 @@ def downloaded_url(tmp_path, user, key, pk, kind="png"):
     """Download the code picture as `user` would and read it back with zbarimg: the URL printed on the placard."""
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    response = client.get(reverse("codes:image", args=[key, pk, kind]))
+    response = client.get(reverse("codes:code_image", args=[key, pk, kind]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
@@ -109,7 +109,7 @@ def test_the_site_url_is_the_configured_one_not_the_requests_host(coded, users, 
 
 
 def test_the_svg_download_is_an_svg_of_the_same_code(coded, users, tmp_path, login):
-    response = login(users["jinshui"]).get(reverse("codes:image", args=["enterprise", coded.pk, "svg"]))
+    response = login(users["jinshui"]).get(reverse("codes:code_image", args=["enterprise", coded.pk, "svg"]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
     assert response["Content-Disposition"].startswith("attachment")
@@ -150,7 +150,7 @@ def test_anonymous_sees_exactly_the_public_fields(client, coded, scanned):
 
 def test_anonymous_page_offers_a_login_that_comes_back_to_the_code(client, coded, scanned):
     page = scan_page(client.get(scanned))
-    login_links = [h for h in page.links if h.startswith(reverse("login"))]
+    login_links = [h for h in page.links if h.startswith(reverse("core:login"))]
     assert len(login_links) == 1
     assert parse_qs(urlsplit(login_links[0]).query)["next"] == [scanned]
 
@@ -164,10 +164,10 @@ def test_the_enterprises_own_users_see_the_public_card_and_their_actions(login, 
     assert page.title == coded.name
     assert page.fields == expected_fields(DEFAULT_FIELDS)
     assert "actions" in page.testids
-    assert reverse("workbench:index") in page.links
+    assert reverse("archive:workbench") in page.links
     assert coded.get_absolute_url() in page.links
     # On site: the dual-prevention work the code is scanned for.
-    for name in ("risks:patrol_add", "hazards:check_add", "hazards:add"):
+    for name in ("risks:patrol_add", "hazards:check_add", "hazards:hazard_add"):
         assert reverse(name, args=[coded.pk]) in page.links
     assert_nothing_private(response.content.decode(), coded)
     scan = Scan.objects.get()
@@ -388,9 +388,9 @@ def counts(text):
 def test_scan_counts_show_on_the_enterprise_and_code_pages(client, login, users, coded, scanned):
     pages = {
         "archive": (users["jinshui"], coded.get_absolute_url()),
-        "code": (users["jinshui"], reverse("codes:detail", args=["enterprise", coded.pk])),
+        "code": (users["jinshui"], reverse("codes:code_detail", args=["enterprise", coded.pk])),
         "owner_archive": (users["owner"], coded.get_absolute_url()),
-        "workbench": (users["owner"], reverse("workbench:index")),
+        "workbench": (users["owner"], reverse("archive:workbench")),
     }
 
     def seen():

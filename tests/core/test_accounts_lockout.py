@@ -20,13 +20,13 @@ ATTACKER, BUREAU = "203.0.113.9", "198.51.100.20"
 
 
 def attempt(client, username, password, address=ATTACKER):
-    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+    return client.post(reverse("core:login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def logs_in(client, username, password, address=ATTACKER):
     response = attempt(client, username, password, address)
     ok = response.status_code == 302 and "_auth_user_id" in client.session
-    client.post(reverse("logout"))  # as a person logs out: the browser keeps its device cookie
+    client.post(reverse("core:logout"))  # as a person logs out: the browser keeps its device cookie
     return ok
 
 
@@ -131,10 +131,10 @@ def test_a_forged_device_cookie_counts_as_none(client, users, enterprise):
 def test_the_client_address_comes_from_the_configured_header(client, settings, users, enterprise):
     settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
     for _ in range(5):
-        client.post(reverse("login"), {"username": enterprise.uscc, "password": "x"}, HTTP_X_REAL_IP=ATTACKER)
+        client.post(reverse("core:login"), {"username": enterprise.uscc, "password": "x"}, HTTP_X_REAL_IP=ATTACKER)
     # Everybody behind the proxy has the proxy's REMOTE_ADDR: only the header's address is locked.
-    assert client.post(reverse("login"), {"username": enterprise.uscc, "password": PASSWORD}, HTTP_X_REAL_IP=ATTACKER).status_code == 429
-    assert client.post(reverse("login"), {"username": enterprise.uscc, "password": PASSWORD}, HTTP_X_REAL_IP=BUREAU).status_code == 302
+    assert client.post(reverse("core:login"), {"username": enterprise.uscc, "password": PASSWORD}, HTTP_X_REAL_IP=ATTACKER).status_code == 429
+    assert client.post(reverse("core:login"), {"username": enterprise.uscc, "password": PASSWORD}, HTTP_X_REAL_IP=BUREAU).status_code == 302
 
 
 def test_a_success_clears_the_pair(client, users, enterprise):
@@ -150,7 +150,7 @@ def test_an_administrator_unlocks_an_account_and_it_is_audited(client, login, us
     for _ in range(5):
         attempt(client, enterprise.uscc, "wrong-password")
     admin = login(county_admins["jinshui"])
-    page = admin.get(reverse("core:login_log")).content.decode()
+    page = admin.get(reverse("core:login_log_list")).content.decode()
     assert "当前登录锁定" in page and enterprise.uscc in page
     response = admin.post(reverse("core:user_unlock", args=[users["owner"].pk]))
     assert response.status_code == 302

@@ -13,7 +13,7 @@ from worksafe.core.passwords import issue_one_time_password
 
 pytestmark = pytest.mark.django_db
 
-CHANGE = reverse("password_change")
+CHANGE = reverse("core:password_change")
 
 
 def change(client, old, new):

@@ -11,7 +11,7 @@ from worksafe.core.models import AuditAction, ChangeRecord, Role, User
 
 pytestmark = pytest.mark.django_db
 
-SETUP, VERIFY = reverse("otp_setup"), reverse("otp_verify")
+SETUP, VERIFY = reverse("core:otp_setup"), reverse("core:otp_verify")
 
 
 def code(device):
@@ -64,12 +64,12 @@ def test_a_wrong_first_code_does_not_enrol(client, admin_account):
 def test_after_enrolling_a_password_alone_opens_nothing(client, admin_account):
     log_in(client, "qiu", PASSWORD)
     device, codes = enrol(client)
-    client.post(reverse("logout"))
+    client.post(reverse("core:logout"))
     browser = Client()
     assert log_in(browser, "qiu", PASSWORD).status_code == 302
     response = browser.get(reverse("archive:enterprise_list"))
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
-    assert browser.post(reverse("password_change"), {}).status_code == 302  # not even the password page
+    assert browser.post(reverse("core:password_change"), {}).status_code == 302  # not even the password page
     wrong = browser.post(VERIFY, {"token": "123456"})
     assert "验证码不正确或已过期" in wrong.content.decode()
     again = browser.post(VERIFY, {"token": "123456"})
@@ -84,7 +84,7 @@ def test_after_enrolling_a_password_alone_opens_nothing(client, admin_account):
 def test_a_recovery_code_works_once(client, admin_account):
     log_in(client, "qiu", PASSWORD)
     device, codes = enrol(client)
-    client.post(reverse("logout"))
+    client.post(reverse("core:logout"))
     first = Client()
     log_in(first, "qiu", PASSWORD)
     assert first.post(VERIFY, {"token": codes[0].upper()}).status_code == 302
@@ -98,7 +98,7 @@ def test_a_recovery_code_works_once(client, admin_account):
 def test_new_recovery_codes_replace_the_old_ones(client, admin_account):
     log_in(client, "qiu", PASSWORD)
     device, codes = enrol(client)
-    fresh = client.post(reverse("otp_recovery_codes")).context["codes"]
+    fresh = client.post(reverse("core:otp_recovery_codes")).context["codes"]
     assert not set(fresh) & set(codes)
     assert set(StaticToken.objects.values_list("token", flat=True)) == set(fresh)
 
@@ -106,7 +106,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, admin_account):
 def test_an_administrator_cannot_turn_it_off_himself(client, admin_account):
     log_in(client, "qiu", PASSWORD)
     enrol(client)
-    assert client.post(reverse("otp_disable")).status_code == 403
+    assert client.post(reverse("core:otp_disable")).status_code == 403
     admin_account.refresh_from_db()
     assert admin_account.has_second_factor
 
@@ -144,10 +144,10 @@ def test_it_is_optional_for_other_users(client, orgs):
     create_user("zhao", Role.REGULATOR, orgs["jinshui"], is_demo=False)
     log_in(client, "zhao", PASSWORD)
     assert client.get(reverse("archive:enterprise_list")).status_code == 200
-    assert "启用双因素认证" in client.get(reverse("profile")).content.decode()
+    assert "启用双因素认证" in client.get(reverse("core:profile")).content.decode()
     enrol(client)
     assert User.objects.get(username="zhao").has_second_factor
-    assert client.post(reverse("otp_disable")).status_code == 302
+    assert client.post(reverse("core:otp_disable")).status_code == 302
     assert not User.objects.get(username="zhao").has_second_factor
 
 
@@ -169,7 +169,7 @@ def test_in_production_demo_flags_exempt_nobody(client, users, settings):
     settings.PRODUCTION = True
     log_in(client, "sysadmin", PASSWORD)
     # First the published password goes, then the second factor comes.
-    assert client.get("/admin/")["Location"] == reverse("password_change")
-    client.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": "Anquan-2027-x",
+    assert client.get("/admin/")["Location"] == reverse("core:password_change")
+    client.post(reverse("core:password_change"), {"old_password": PASSWORD, "new_password1": "Anquan-2027-x",
                                              "new_password2": "Anquan-2027-x"})
     assert client.get("/admin/")["Location"] == SETUP

@@ -33,8 +33,8 @@ def test_an_idle_session_ends(users, settings):
     assert browser.get(reverse("archive:enterprise_list")).status_code == 200  # still within the idle time
     age(browser, seen_ago=31 * 60)
     response = browser.get(reverse("archive:enterprise_list"))
-    assert response.status_code == 302 and response["Location"] == reverse("login")
-    page = browser.get(reverse("login")).content.decode()
+    assert response.status_code == 302 and response["Location"] == reverse("core:login")
+    page = browser.get(reverse("core:login")).content.decode()
     assert "超过 30 分钟未操作" in page
     assert browser.get(reverse("archive:enterprise_list")).status_code == 302  # logged out for good
     assert not UserSession.objects.exists()
@@ -54,8 +54,8 @@ def test_a_session_ends_after_its_absolute_lifetime_however_busy(users, settings
     browser = logged_in("jinshui")
     age(browser, seen_ago=10, login_ago=8 * 3600 + 60)
     response = browser.get(reverse("archive:enterprise_list"))
-    assert response.status_code == 302 and response["Location"] == reverse("login")
-    assert "登录已超过有效时长" in browser.get(reverse("login")).content.decode()
+    assert response.status_code == 302 and response["Location"] == reverse("core:login")
+    assert "登录已超过有效时长" in browser.get(reverse("core:login")).content.decode()
 
 
 def test_pages_and_downloads_for_a_logged_in_user_are_not_stored(users, enterprise):
@@ -85,10 +85,10 @@ def test_a_stored_file_download_is_not_stored_either(users, enterprise):
 
 def test_the_profile_lists_the_users_sessions_and_ends_another(users):
     office, phone = logged_in("jinshui", "192.0.2.1"), logged_in("jinshui", "192.0.2.77")
-    page = office.get(reverse("profile")).content.decode()
+    page = office.get(reverse("core:profile")).content.decode()
     assert page.count('data-testid="session-row"') == 2 and "192.0.2.77" in page and "当前会话" in page
     other = UserSession.objects.get(address="192.0.2.77")
-    response = office.post(reverse("session_end", args=[other.pk]))
+    response = office.post(reverse("core:session_end", args=[other.pk]))
     assert response.status_code == 302
     assert phone.get(reverse("archive:enterprise_list")).status_code == 302  # the phone is logged out at once
     assert office.get(reverse("archive:enterprise_list")).status_code == 200
@@ -98,7 +98,7 @@ def test_the_profile_lists_the_users_sessions_and_ends_another(users):
 
 def test_ending_all_other_sessions(users):
     browsers = [logged_in("jinshui", f"192.0.2.{n}") for n in (1, 2, 3)]
-    browsers[0].post(reverse("session_end", args=[0]))
+    browsers[0].post(reverse("core:session_end", args=[0]))
     assert browsers[0].get(reverse("archive:enterprise_list")).status_code == 200
     assert [b.get(reverse("archive:enterprise_list")).status_code for b in browsers[1:]] == [302, 302]
 
@@ -106,14 +106,14 @@ def test_ending_all_other_sessions(users):
 def test_nobody_ends_another_users_session(users):
     mine, theirs = logged_in("jinshui"), logged_in("erqi")
     their_session = UserSession.objects.get(user=users["erqi"])
-    assert mine.post(reverse("session_end", args=[their_session.pk])).status_code == 404
+    assert mine.post(reverse("core:session_end", args=[their_session.pk])).status_code == 404
     assert theirs.get(reverse("archive:enterprise_list")).status_code == 200
 
 
 def test_logging_out_drops_the_session_from_the_list(users):
     browser = logged_in("jinshui")
     assert UserSession.objects.filter(user=users["jinshui"]).count() == 1
-    browser.post(reverse("logout"))
+    browser.post(reverse("core:logout"))
     assert not UserSession.objects.exists()
 
 

@@ -65,7 +65,7 @@ def test_no_view_of_the_site_deletes_or_edits_log_rows(login, users, rows):
     assert suspicious == []
     admin = login(users["sysadmin"])
     counts = {model: model.objects.count() for model in rows}
-    for url in (reverse("core:login_log"), reverse("core:operation_log"), reverse("archive:change_list")):
+    for url in (reverse("core:login_log_list"), reverse("core:operation_log_list"), reverse("archive:change_list")):
         assert admin.post(url, {"delete": "1"}).status_code in (200, 405)
     assert {model: model.objects.count() for model in rows} == counts
     assert AccessLog.objects.filter(attempt_time__lte=timezone.now()).exists()

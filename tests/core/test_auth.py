@@ -19,7 +19,7 @@ NEW_PASSWORD = "Anquan-2026-Hn"
 def test_an_enterprise_administrator_logs_in_with_the_uscc(client, users, enterprise):
     response = log_in(client, enterprise.uscc, PASSWORD)
     assert response.status_code == 302 and response["Location"] == reverse("home")
-    page = client.get(reverse("workbench:index")).content.decode()
+    page = client.get(reverse("archive:workbench")).content.decode()
     assert "我的工作台" in page and enterprise.name in page
 
 
@@ -40,16 +40,16 @@ def test_a_wrong_password_is_refused_in_chinese(client, users, enterprise):
 
 
 def test_the_login_page_explains_the_uscc(client):
-    page = client.get(reverse("login")).content.decode()
+    page = client.get(reverse("core:login")).content.decode()
     assert "统一社会信用代码" in page and "登录" in page
 
 
 def test_logged_in_users_skip_the_login_page(login, users):
-    assert login(users["jinshui"]).get(reverse("login"))["Location"] == reverse("home")
+    assert login(users["jinshui"]).get(reverse("core:login"))["Location"] == reverse("home")
 
 
 def test_login_does_not_redirect_off_site(client, users):
-    response = client.post(reverse("login") + "?next=https://evil.example/", {"username": "jinshui", "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(reverse("core:login") + "?next=https://evil.example/", {"username": "jinshui", "password": PASSWORD, "next": "https://evil.example/"})
     assert response.status_code == 302 and "evil.example" not in response["Location"]
 
 
@@ -66,14 +66,14 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, fresh_
     account, password = fresh_account
     response = log_in(client, account.username, password)
     assert response.status_code == 302
-    for url in ["/", reverse("workbench:index"), enterprise.get_absolute_url(), reverse("archive:enterprise_edit", args=[enterprise.pk]),
-                reverse("profile"), reverse("core:user_list")]:
+    for url in ["/", reverse("archive:workbench"), enterprise.get_absolute_url(), reverse("archive:enterprise_edit", args=[enterprise.pk]),
+                reverse("core:profile"), reverse("core:user_list")]:
         response = client.get(url)
-        assert response.status_code == 302 and response["Location"] == reverse("password_change"), url
+        assert response.status_code == 302 and response["Location"] == reverse("core:password_change"), url
     # Writes are stopped too.
     response = client.post(reverse("archive:enterprise_edit", args=[enterprise.pk]), form_data(enterprise, staff_count=1))
-    assert response["Location"] == reverse("password_change")
-    page = client.get(reverse("password_change")).content.decode()
+    assert response["Location"] == reverse("core:password_change")
+    page = client.get(reverse("core:password_change")).content.decode()
     assert "您正在使用一次性密码，须设置新密码后才能继续使用系统。" in page
     assert client.get("/static/worksafe.css").status_code == 200
 
@@ -81,11 +81,11 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, fresh_
 def test_changing_the_one_time_password_opens_the_system(client, fresh_account):
     account, password = fresh_account
     log_in(client, account.username, password)
-    response = client.post(reverse("password_change"), {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(reverse("core:password_change"), {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302
     account.refresh_from_db()
     assert not account.must_change_password
-    assert client.get(reverse("workbench:index")).status_code == 200  # still logged in
+    assert client.get(reverse("archive:workbench")).status_code == 200  # still logged in
     assert not can_log_in(client, account.username, password)
     assert can_log_in(client, account.username, NEW_PASSWORD)
 
@@ -94,7 +94,7 @@ def test_changing_the_one_time_password_opens_the_system(client, fresh_account):
 def test_weak_and_default_passwords_are_refused(client, fresh_account, weak):
     account, password = fresh_account
     log_in(client, account.username, password)
-    response = client.post(reverse("password_change"), {"old_password": password, "new_password1": weak, "new_password2": weak})
+    response = client.post(reverse("core:password_change"), {"old_password": password, "new_password1": weak, "new_password2": weak})
     assert response.status_code == 200
     errors = response.context["form"].errors["new_password2"]
     assert errors and all(re.search(r"[\u4e00-\u9fff]", e) for e in errors), errors  # every message in Chinese
@@ -104,7 +104,7 @@ def test_weak_and_default_passwords_are_refused(client, fresh_account, weak):
 
 def test_the_new_password_must_differ(client, users, enterprise):
     log_in(client, enterprise.uscc, PASSWORD)
-    response = client.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD})
+    response = client.post(reverse("core:password_change"), {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD})
     assert "新密码不能与当前密码相同。" in response.content.decode()
 
 
@@ -173,7 +173,7 @@ def test_successful_logins_are_logged(client, users):
 def test_logging_out_works_with_a_one_time_password(client, fresh_account):
     account, password = fresh_account
     log_in(client, account.username, password)
-    response = client.post(reverse("logout"))
+    response = client.post(reverse("core:logout"))
     assert response.status_code == 302 and "_auth_user_id" not in client.session
 
 
@@ -186,9 +186,9 @@ def test_issuing_a_password_replaces_the_old_one(users):
 
 def test_profile_saves_and_checks_the_mobile(login, users):
     client = login(users["jinshui"])
-    response = client.post(reverse("profile"), {"full_name": "张伟", "mobile": "13800000000", "email": ""}, follow=True)
+    response = client.post(reverse("core:profile"), {"full_name": "张伟", "mobile": "13800000000", "email": ""}, follow=True)
     assert "个人信息已保存。" in response.content.decode()
     users["jinshui"].refresh_from_db()
     assert users["jinshui"].full_name == "张伟"
-    bad = client.post(reverse("profile"), {"full_name": "张伟", "mobile": "12345", "email": ""})
+    bad = client.post(reverse("core:profile"), {"full_name": "张伟", "mobile": "12345", "email": ""})
     assert "手机号码应为11位数字，以1开头。" in bad.content.decode()

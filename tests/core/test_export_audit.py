@@ -41,7 +41,7 @@ def listed(enterprise, other_enterprise):
 
 
 def operation_log(client, **params):
-    response = client.get(reverse("core:operation_log"), params)
+    response = client.get(reverse("core:operation_log_list"), params)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -99,7 +99,7 @@ def test_a_hazard_list_export_counts_what_it_wrote(login, users, enterprise, oth
     assert record.content_type == ContentType.objects.get_for_model(Hazard)
     assert record.object_repr == "隐患清单" and record.message == "筛选条件：隐患级别：重大隐患；导出 4 行"
     # 隐患增删改记录查询 lists changes: a download is not one.
-    page = login(users["city"]).get(reverse("hazards:changes")).content.decode()
+    page = login(users["city"]).get(reverse("hazards:change_list")).content.decode()
     assert "导出 4 行" not in page
 
 
@@ -119,7 +119,7 @@ def test_an_enterprises_own_ledger_export_belongs_to_that_enterprise(login, user
     assert "表4 重大隐患排查治理统计表" in operation_log(login(county_admins["jinshui"]))
     history = login(users["jinshui"]).get(enterprise.get_absolute_url()).content.decode()
     assert "导出 2 行" in history
-    workbench = login(staff).get(reverse("workbench:index")).content.decode()
+    workbench = login(staff).get(reverse("archive:workbench")).content.decode()
     assert "导出 2 行" not in workbench
 
 
@@ -132,7 +132,7 @@ def test_the_change_lists_render_export_rows(login, users, county_admins, enterp
         "筛选条件：无（全部）；导出 1 行",  # 1999 is no year with major hazards: ignored, as the page ignores it
         f"筛选条件：行业分类：{enterprise.industry.name}；导出 4 行",
     ]
-    for viewer, url in [(county_admins["jinshui"], reverse("core:operation_log")),
+    for viewer, url in [(county_admins["jinshui"], reverse("core:operation_log_list")),
                         (users["jinshui"], reverse("archive:change_list")),
                         (users["owner"], enterprise.get_absolute_url())]:
         response = login(viewer).get(url)
@@ -143,15 +143,15 @@ def test_the_change_lists_render_export_rows(login, users, county_admins, enterp
 
 ENTERPRISE_LISTS = [  # (url name, the regulator's filter)
     ("archive:enterprise_export", {}),
-    ("codes:enterprise_placards", {}),
+    ("codes:placard_batch", {}),
     ("hazards:open_export", {}),
     ("hazards:major_export", {}),
     ("hazards:all_export", {}),
     ("hazards:filing_export", {}),
-    ("registrations:bulk_export", "tailings_pond"),
+    ("registrations:table_bulk_export", "tailings_pond"),
 ]
-ONE_ENTERPRISE = ["hazards:table4_xlsx", "hazards:ledger_all_xlsx", "risks:list_export", "risks:table3_xlsx",
-                  "risks:table3_pdf", "incidents:accidents_xlsx", "incidents:penalties_xlsx"]
+ONE_ENTERPRISE = ["hazards:table4_xlsx", "hazards:ledger_all_xlsx", "risks:register_export", "risks:table3_xlsx",
+                  "risks:table3_pdf", "incidents:accident_export", "incidents:penalty_export"]
 
 
 @pytest.mark.parametrize("name,arg", ENTERPRISE_LISTS)

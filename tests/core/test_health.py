@@ -127,7 +127,7 @@ def test_a_logged_in_page_answers_503_when_its_session_cannot_be_loaded(login, u
     browser = Client(raise_request_exception=False)
     browser.cookies = cookies
     with database_unreachable():
-        response = browser.get(reverse("hazards:list", args=[enterprise.pk]))
+        response = browser.get(reverse("hazards:hazard_list", args=[enterprise.pk]))
     assert_unavailable_page(response)
 
 
@@ -137,7 +137,7 @@ def test_a_post_answers_503_and_changes_nothing(login, users, enterprise):
     browser = Client(raise_request_exception=False)
     browser.cookies = client.cookies
     with database_unreachable():
-        response = browser.post(reverse("hazards:delete", args=[hazard.pk]))
+        response = browser.post(reverse("hazards:hazard_delete", args=[hazard.pk]))
     assert_unavailable_page(response)
     hazard.refresh_from_db()  # still there
 

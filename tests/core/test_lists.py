@@ -119,7 +119,7 @@ def test_a_regulator_list_refuses_enterprise_users(login, users, world):
         with pytest.raises(PermissionDenied):
             view(get(users["owner"]))
     client = login(users["owner"])
-    for name in ("hazards:all_list", "hazards:all_export", "risks:objects"):
+    for name in ("hazards:all_list", "hazards:all_export", "risks:object_list"):
         assert client.get(reverse(name)).status_code == 403
 
 

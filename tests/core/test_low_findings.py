@@ -80,7 +80,7 @@ def test_the_archive_still_creates_the_enterprise_administrator_account(login, u
 
 def test_a_form_over_the_body_limit_gets_the_chinese_400_page(login, users, settings):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    response = login(users["owner"]).post(reverse("profile"), {"full_name": "张" * limit})
+    response = login(users["owner"]).post(reverse("core:profile"), {"full_name": "张" * limit})
     assert response.status_code == 400
     page = response.content.decode()
     assert f"提交的内容过大（超过 {limit / 1024 / 1024:g} MB）" in page
@@ -90,25 +90,25 @@ def test_a_form_over_the_body_limit_gets_the_chinese_400_page(login, users, sett
 
 def test_an_anonymous_oversized_post_gets_it_too(client, settings):
     body = urlencode({"username": "x", "password": "y" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
-    response = client.post(reverse("login"), body, content_type="application/x-www-form-urlencoded")
+    response = client.post(reverse("core:login"), body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
     assert "提交的内容过大" in response.content.decode()
 
 
 def test_too_many_fields_are_named_as_such(login, users, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
-    response = login(users["owner"]).post(reverse("profile"), {f"f{i}": "1" for i in range(20)})
+    response = login(users["owner"]).post(reverse("core:profile"), {f"f{i}": "1" for i in range(20)})
     assert response.status_code == 400
     assert "提交的内容过多（超过 10 项）" in response.content.decode()
 
 
 def test_a_csrf_failure_is_explained_in_chinese():
     browser = Client(enforce_csrf_checks=True)
-    no_cookie = browser.post(reverse("login"), {"username": "x", "password": "y"})
+    no_cookie = browser.post(reverse("core:login"), {"username": "x", "password": "y"})
     assert no_cookie.status_code == 403
     assert "浏览器没有保存本站的 Cookie" in no_cookie.content.decode()
-    browser.get(reverse("login"))  # sets the CSRF cookie
-    stale = browser.post(reverse("login"), {"username": "x", "password": "y", "csrfmiddlewaretoken": "x" * 64})
+    browser.get(reverse("core:login"))  # sets the CSRF cookie
+    stale = browser.post(reverse("core:login"), {"username": "x", "password": "y", "csrfmiddlewaretoken": "x" * 64})
     assert stale.status_code == 403
     page = stale.content.decode()
     assert "页面已过期" in page and "CSRF" not in page and "Forbidden" not in page
@@ -154,9 +154,9 @@ def test_the_reason_given_to_a_403_stays_on_the_line(client, caplog):
 def test_an_oversized_body_logs_one_line(client, caplog, settings):
     caplog.set_level(logging.WARNING)
     body = urlencode({"username": "x", "password": "y" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
-    client.post(reverse("login"), body, content_type="application/x-www-form-urlencoded")
+    client.post(reverse("core:login"), body, content_type="application/x-www-form-urlencoded")
     [record] = request_records(caplog)
-    assert record.getMessage().startswith(f"400 Bad Request POST {reverse('login')} user=- (Request body exceeded")
+    assert record.getMessage().startswith(f"400 Bad Request POST {reverse('core:login')} user=- (Request body exceeded")
     assert "Traceback" not in caplog.text and "\n" not in record.getMessage()
 
 

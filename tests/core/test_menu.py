@@ -78,7 +78,7 @@ def roles(users, enterprise):
 
 @pytest.mark.parametrize("role", EXPECTED)
 def test_it_shows_each_role_the_menu_it_always_had(login, roles, enterprise, role):
-    html = login(roles[role]).get(reverse("profile")).content.decode()
+    html = login(roles[role]).get(reverse("core:profile")).content.decode()
     expected = [(group, label, href.format(e=enterprise.pk)) for group, label, href in EXPECTED[role]]
     assert navbar(html) == expected
 
@@ -88,11 +88,12 @@ def test_it_shows_a_registered_module_in_its_place_to_those_who_see_it(login, ro
     knowledge = menu.Group("知识库", 80)
     monkeypatch.setattr(menu, "_entries", [*menu._entries,
                                           menu.Entry("法规标准", "home", menu.government_side, 20, knowledge, divider=True),
-                                          menu.Entry("事故案例", "profile", menu.government_admin, 30, knowledge, divider=True)])
-    items = navbar(login(roles["regulator_admin"]).get(reverse("profile")).content.decode())
+                                          menu.Entry("事故案例", "core:profile", menu.government_admin, 30, knowledge, divider=True)])
+    items = navbar(login(roles["regulator_admin"]).get(reverse("core:profile")).content.decode())
     groups = list(dict.fromkeys(group for group, _, _ in items if group))
     assert groups == ["风险分级管控", "隐患排查治理", "知识库", "系统管理"]
-    assert [i for i in items if i[0] == "知识库"] == [("知识库", "法规标准", "/"), ("知识库", *DIVIDER), ("知识库", "事故案例", reverse("profile"))]
-    items = navbar(login(roles["regulator"]).get(reverse("profile")).content.decode())
+    assert [i for i in items if i[0] == "知识库"] == [("知识库", "法规标准", "/"), ("知识库", *DIVIDER),
+                                                   ("知识库", "事故案例", reverse("core:profile"))]
+    items = navbar(login(roles["regulator"]).get(reverse("core:profile")).content.decode())
     assert [i for i in items if i[0] == "知识库"] == [("知识库", "法规标准", "/")]
-    assert not any(i[0] == "知识库" for i in navbar(login(roles["enterprise_admin"]).get(reverse("profile")).content.decode()))
+    assert not any(i[0] == "知识库" for i in navbar(login(roles["enterprise_admin"]).get(reverse("core:profile")).content.decode()))

@@ -74,7 +74,7 @@ def photo(enterprise):
 
 @pytest.mark.django_db
 def test_it_serves_a_row_file_in_scope_named_by_its_model_typed_by_its_stored_name(login, users, photo):
-    served = login(users["jinshui"]).get(reverse("hazards:photo", args=[photo.pk]))
+    served = login(users["jinshui"]).get(reverse("hazards:photo_detail", args=[photo.pk]))
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
     assert served["X-Content-Type-Options"] == "nosniff"
     assert served["Content-Disposition"].startswith(f'inline; filename="{os.path.basename(photo.file.name)}"; ')
@@ -84,7 +84,7 @@ def test_it_serves_a_row_file_in_scope_named_by_its_model_typed_by_its_stored_na
 
 @pytest.mark.django_db
 def test_it_answers_404_out_of_scope_405_to_a_post_and_the_login_page_anonymously(client, login, users, photo):
-    url = reverse("hazards:photo", args=[photo.pk])
+    url = reverse("hazards:photo_detail", args=[photo.pk])
     assert client.get(url).status_code == 302
     assert login(users["outsider"]).get(url).status_code == 404
     assert login(users["erqi"]).get(url).status_code == 404

@@ -88,7 +88,7 @@ def test_it_refuses_a_hazard_saved_out_of_scope(login, users, enterprise, moved_
             "deadline": (today + datetime.timedelta(days=7)).isoformat(), "filled_by": "王五", "filled_on": today.isoformat()}
     before = counts(Hazard)
     moved_on_save(Hazard)
-    response = login(users["owner"]).post(reverse("hazards:add", args=[enterprise.pk]), data)
+    response = login(users["owner"]).post(reverse("hazards:hazard_add", args=[enterprise.pk]), data)
     assert response.status_code == 404 and nothing_written(Hazard, before) and not HazardStep.objects.exists()
 
 
@@ -108,7 +108,7 @@ def test_it_refuses_a_registration_table_saved_out_of_scope(login, filler_table,
     e, client, table = filler_table
     before = counts(Registration)
     moved_on_save(Registration)
-    response = client.post(reverse("registrations:edit", args=[e.pk, table.key]), as_post(table, _example(table)))
+    response = client.post(reverse("registrations:table_edit", args=[e.pk, table.key]), as_post(table, _example(table)))
     assert response.status_code == 404 and nothing_written(Registration, before)
 
 
@@ -117,7 +117,7 @@ def test_it_refuses_an_api_application_saved_out_of_scope(login, users, moved_on
 
     before = counts(ApiSubscription)
     moved_on_save(ApiSubscription)
-    response = login(users["owner"]).post(reverse("api:add"), application())
+    response = login(users["owner"]).post(reverse("api:subscription_add"), application())
     assert response.status_code == 404 and nothing_written(ApiSubscription, before)
 
 

@@ -30,7 +30,7 @@ def policy(response):
 def test_it_sends_the_policy_with_no_inline_scripts(client, login, users, who):
     if who:
         login(users[who])
-    response = client.get(reverse("workbench:index") if who else reverse("login"), follow=True)
+    response = client.get(reverse("archive:workbench") if who else reverse("core:login"), follow=True)
     assert response.status_code == 200
     directives = policy(response)
     assert directives["script-src"] == ["'self'"]  # neither 'unsafe-inline' nor 'unsafe-eval'
@@ -124,7 +124,7 @@ def test_it_redirects_sends_hsts_and_trusts_the_proxy_behind_tls(tmp_path):
 def test_it_takes_a_request_forwarded_as_https_as_secure(client, settings, tmp_path):
     for name, value in settings_from(tmp_path, HTTPS="true").items():
         setattr(settings, name, value)
-    login_url = reverse("login")
+    login_url = reverse("core:login")
 
     response = client.get(login_url, HTTP_X_FORWARDED_PROTO="https")
     assert response.status_code == 200

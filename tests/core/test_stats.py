@@ -106,13 +106,13 @@ def test_rows_link_with_the_pages_parameters_and_nothing_when_the_rule_says_no(u
     rows = {row.label: row for row in region_axis(users["province"], None).rows({"410100": 1})}
     assert rows["郑州市"].link("archive:enterprise_list", params, review_state="approved") == (
         "/archive/enterprises/?industry=07&q=%E6%B5%8B&region=410100&review_state=approved")
-    assert rows["郑州市"].drill("risks:stats", params) == "/risks/stats/?industry=07&q=%E6%B5%8B&region=410100"
+    assert rows["郑州市"].drill("risks:risk_stats", params) == "/risks/stats/?industry=07&q=%E6%B5%8B&region=410100"
     county = region_axis(users["city"], None).rows({JINSHUI: 1})[0]
-    assert county.drill("risks:stats", params) == ""
+    assert county.drill("risks:risk_stats", params) == ""
     township = region_axis(users["jinshui"], None).rows({None: 1, TOWNSHIP: 1})[1]
     assert township.link("archive:enterprise_list", params) == ""
     # A value already in the parameters is replaced where it stands.
-    assert link("risks:events", QueryDict("region=41&level=low"), region="410100") == "/risks/events/?region=410100&level=low"
+    assert link("risks:event_list", QueryDict("region=41&level=low"), region="410100") == "/risks/events/?region=410100&level=low"
 
 
 def test_the_filter_takes_only_regions_in_the_users_jurisdiction(users):

@@ -141,7 +141,7 @@ def test_the_command_refuses_to_start_with_s3_storage_but_no_bucket(tmp_path):
 
 def test_it_stores_a_hazard_photo_privately_and_serves_it_only_in_scope(login, users, enterprise, bucket):
     owner = login(users["owner"])
-    r = owner.post(reverse("hazards:add", args=[enterprise.pk]), hazard_data(photos=[upload("现场.jpg", gps_jpeg())]))
+    r = owner.post(reverse("hazards:hazard_add", args=[enterprise.pk]), hazard_data(photos=[upload("现场.jpg", gps_jpeg())]))
     assert r.status_code == 302, r.context["form"].errors if r.context else r
     photo = HazardPhoto.objects.get()
     assert keys(bucket) == [photo.file.name]
@@ -151,7 +151,7 @@ def test_it_stores_a_hazard_photo_privately_and_serves_it_only_in_scope(login, u
     assert_clean(data, (40, 80), "top right")  # metadata stripped on the way in
 
     page = owner.get(photo.hazard.get_absolute_url()).content.decode()
-    url = reverse("hazards:photo", args=[photo.pk])
+    url = reverse("hazards:photo_detail", args=[photo.pk])
     assert f'src="{url}"' in page
     assert "oss.aq.example" not in page and BUCKET not in page and "X-Amz-" not in page  # no bucket URL handed out
     served = owner.get(url)
@@ -166,13 +166,13 @@ def test_it_answers_404_for_a_photo_missing_from_the_bucket(login, users, enterp
     photo = HazardPhoto.objects.create(hazard=create_hazard(enterprise), stage="before",
                                        file=ContentFile(gps_jpeg(), name="p.jpg"))
     bucket.delete_object(Bucket=BUCKET, Key=photo.file.name)
-    assert login(users["owner"]).get(reverse("hazards:photo", args=[photo.pk])).status_code == 404
+    assert login(users["owner"]).get(reverse("hazards:photo_detail", args=[photo.pk])).status_code == 404
 
 
 def test_an_object_store_refusing_the_upload_keeps_what_the_user_typed_and_stores_nothing(login, users, enterprise,
                                                                                           bucket):
     bucket.delete_bucket(Bucket=BUCKET)  # the store answers, but refuses every write
-    r = login(users["owner"]).post(reverse("hazards:add", args=[enterprise.pk]),
+    r = login(users["owner"]).post(reverse("hazards:hazard_add", args=[enterprise.pk]),
                                    hazard_data(photos=[upload("现场.jpg", gps_jpeg())]))
     assert r.status_code == 200
     form = r.context["form"]

@@ -167,7 +167,7 @@ def test_files_stored_in_a_failed_block_are_removed(settings):
 def test_a_hazard_whose_photos_cannot_be_stored_keeps_the_form_and_leaves_nothing(
         login, users, enterprise, settings, disk, writes_left, caplog):
     disk.writes_left = writes_left
-    response = login(users["owner"]).post(reverse("hazards:add", args=[enterprise.pk]),
+    response = login(users["owner"]).post(reverse("hazards:hazard_add", args=[enterprise.pk]),
                                           hazard_data(photos=[photo("a.jpg"), photo("b.png")]))
     assert response.status_code == 200
     assert_explained(response, caplog)
@@ -184,7 +184,7 @@ def test_an_edit_whose_photo_cannot_be_stored_changes_nothing(login, users, ente
     from tests.factories import create_hazard
 
     hazard = create_hazard(enterprise, name="配电箱警示标识缺失")
-    response = login(users["owner"]).post(reverse("hazards:edit", args=[hazard.pk]),
+    response = login(users["owner"]).post(reverse("hazards:hazard_edit", args=[hazard.pk]),
                                           hazard_data(name="配电箱警示标识已脱落", photos=[photo()]))
     assert response.status_code == 200
     assert_explained(response)

@@ -106,7 +106,7 @@ def hazard_data(**overrides):
 
 
 def test_hazard_photos_are_stored_without_metadata_and_upright(login, users, enterprise):
-    r = login(users["owner"]).post(reverse("hazards:add", args=[enterprise.pk]),
+    r = login(users["owner"]).post(reverse("hazards:hazard_add", args=[enterprise.pk]),
                                    hazard_data(photos=[upload("现场.jpg", gps_jpeg()), upload("截图.png", text_png())]))
     assert r.status_code == 302, r.context["form"].errors if r.context else r
     jpeg, png = HazardPhoto.objects.order_by("id")
@@ -168,7 +168,7 @@ def test_a_photo_whose_pixels_cannot_be_decoded_is_refused(login, users, enterpr
     import weasyprint  # noqa: F401  (it makes Pillow accept cut-off images: the check must not depend on that)
 
     cut = gps_jpeg((400, 300))[:-2000]
-    r = login(users["owner"]).post(reverse("hazards:add", args=[enterprise.pk]), hazard_data(photos=[upload("现场.jpg", cut)]))
+    r = login(users["owner"]).post(reverse("hazards:hazard_add", args=[enterprise.pk]), hazard_data(photos=[upload("现场.jpg", cut)]))
     assert r.status_code == 200
     assert r.context["form"].errors["photos"] == ["“现场.jpg”：文件内容不是有效的图片（PNG、JPEG、GIF、WebP）"]
     assert not HazardPhoto.objects.exists()

@@ -77,9 +77,9 @@ def test_enterprise_staff_and_plain_regulators_have_no_user_management(login, us
     staff = create_user("staff1", Role.ENTERPRISE_STAFF, enterprise=enterprise)
     for user in (staff, users["jinshui"]):
         client = login(user)
-        for name in ["core:user_list", "core:login_log", "core:operation_log"]:
+        for name in ["core:user_list", "core:login_log_list", "core:operation_log_list"]:
             assert client.get(reverse(name)).status_code == 403, (user, name)
-        assert "系统管理" not in client.get(reverse("profile")).content.decode()
+        assert "系统管理" not in client.get(reverse("core:profile")).content.decode()
 
 
 def test_the_user_list_shows_the_managed_accounts(login, users, county_admins, luoyang):
@@ -113,9 +113,9 @@ def test_enterprise_administrators_manage_their_own_staff(login, users, enterpri
     assert client.post(reverse("core:user_reset_password", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.check_password(PASSWORD)
-    for name in ["core:login_log", "core:operation_log"]:
+    for name in ["core:login_log_list", "core:operation_log_list"]:
         assert client.get(reverse(name)).status_code == 403, name
-    menu = client.get(reverse("workbench:index")).content.decode()
+    menu = client.get(reverse("archive:workbench")).content.decode()
     assert "用户管理" in menu and "操作日志" not in menu
 
 
@@ -153,10 +153,10 @@ def test_the_login_log_shows_the_managed_accounts_only(client, login, users, cou
     for _ in range(2):
         log_in(client, "erqi", "wrong-password")
         log_in(client, "jinshui", "wrong-password")
-    page = login(county_admins["jinshui"]).get(reverse("core:login_log")).content.decode()
+    page = login(county_admins["jinshui"]).get(reverse("core:login_log_list")).content.decode()
     assert "登录日志" in page and "最近登录失败" in page
     assert "<td>jinshui</td>" in page and "<td>erqi</td>" not in page
-    city = login(users["city"]).get(reverse("core:login_log")).content.decode()
+    city = login(users["city"]).get(reverse("core:login_log_list")).content.decode()
     assert "<td>jinshui</td>" in city and "<td>erqi</td>" in city
     assert AccessAttempt.objects.filter(username="erqi").exists()
 
@@ -166,24 +166,24 @@ def test_the_login_log_shows_the_managed_accounts_only(client, login, users, cou
 def test_the_operation_log_is_scoped(login, users, county_admins, enterprise, other_enterprise):
     login(users["owner"]).post(reverse("archive:enterprise_edit", args=[enterprise.pk]), form_data(enterprise, address="金水路1号"))
     login(users["outsider"]).post(reverse("archive:enterprise_edit", args=[other_enterprise.pk]), form_data(other_enterprise, address="二七路2号"))
-    page = login(county_admins["jinshui"]).get(reverse("core:operation_log")).content.decode()
+    page = login(county_admins["jinshui"]).get(reverse("core:operation_log_list")).content.decode()
     assert "操作日志" in page and "金水路1号" in page and "二七路2号" not in page
-    everything = login(users["sysadmin"]).get(reverse("core:operation_log")).content.decode()
+    everything = login(users["sysadmin"]).get(reverse("core:operation_log_list")).content.decode()
     assert "金水路1号" in everything and "二七路2号" in everything
-    filtered = login(users["city"]).get(reverse("core:operation_log"), {"q": other_enterprise.name}).content.decode()
+    filtered = login(users["city"]).get(reverse("core:operation_log_list"), {"q": other_enterprise.name}).content.decode()
     assert "二七路2号" in filtered and "金水路1号" not in filtered
 
 
 def test_the_operation_log_shows_account_changes_by_managed_users(login, users, county_admins, orgs):
     add_user(login(county_admins["jinshui"]), orgs["jinshui"], username="newbie")
-    page = login(users["city"]).get(reverse("core:operation_log")).content.decode()
+    page = login(users["city"]).get(reverse("core:operation_log_list")).content.decode()
     assert "newbie" in page and "重置密码" in page
-    assert "newbie" not in login(county_admins["erqi"]).get(reverse("core:operation_log")).content.decode()
+    assert "newbie" not in login(county_admins["erqi"]).get(reverse("core:operation_log_list")).content.decode()
 
 
 def test_industry_departments_see_only_their_industries_in_the_operation_log(login, users, enterprise, other_enterprise):
     chem_admin = create_user("chem_admin", Role.REGULATOR_ADMIN, users["chem"].organization)
     login(users["owner"]).post(reverse("archive:enterprise_edit", args=[enterprise.pk]), form_data(enterprise, address="金水路1号"))
     login(users["outsider"]).post(reverse("archive:enterprise_edit", args=[other_enterprise.pk]), form_data(other_enterprise, address="二七路2号"))
-    page = login(chem_admin).get(reverse("core:operation_log")).content.decode()
+    page = login(chem_admin).get(reverse("core:operation_log_list")).content.decode()
     assert "二七路2号" in page and "金水路1号" not in page

@@ -184,7 +184,7 @@ def test_enterprise_users_see_their_industry_first_and_every_guideline(users, lo
     other = make_guideline(orgs["province"], name="危化品生产企业排查指引", industry="0301")
     general = make_guideline(orgs["province"], name="通用安全基础管理指引", industry=None)
     machinery = make_guideline(orgs["jinshui"], name="机械行业隐患排查指引", industry="07")
-    response = login(users["owner"]).get(reverse("hazards:checklists"))
+    response = login(users["owner"]).get(reverse("hazards:checklist_list"))
     rows = list(response.context["page"].object_list)
     assert [c.pk for c in rows] == [machinery.pk, general.pk, other.pk]
     assert [c.rank for c in rows] == [0, 1, 2]
@@ -192,17 +192,17 @@ def test_enterprise_users_see_their_industry_first_and_every_guideline(users, lo
     assert body.index("本行业指引标准") < body.index("通用指引标准") < body.index("其他行业指引标准")
     # Filters: industry (with its sub-industries) and keyword.
     client = login(users["jinshui"])
-    assert [c.pk for c in client.get(reverse("hazards:checklists"), {"industry": "03"}).context["page"]] == [other.pk]
-    assert [c.pk for c in client.get(reverse("hazards:checklists"), {"q": "通用"}).context["page"]] == [general.pk]
+    assert [c.pk for c in client.get(reverse("hazards:checklist_list"), {"industry": "03"}).context["page"]] == [other.pk]
+    assert [c.pk for c in client.get(reverse("hazards:checklist_list"), {"q": "通用"}).context["page"]] == [general.pk]
 
 
 def test_the_list_reads_a_fixed_number_of_queries(users, login, orgs, django_assert_max_num_queries):
     for i in range(15):
         make_guideline(orgs["province"], name=f"指引{i}", industry="07")
     client = login(users["owner"])
-    client.get(reverse("hazards:checklists"))
+    client.get(reverse("hazards:checklist_list"))
     with django_assert_max_num_queries(8):
-        response = client.get(reverse("hazards:checklists"))
+        response = client.get(reverse("hazards:checklist_list"))
     assert len(response.context["page"].object_list) == 15
 
 
@@ -355,7 +355,7 @@ def test_regulators_do_not_derive(users, login, guideline):
 
 def test_custom_checklist_management_lists_those_in_scope(users, login, submitted, other_enterprise, guideline, township_user):
     theirs = checklists.derive(guideline, other_enterprise.users.get())
-    url = reverse("hazards:custom_checklists")
+    url = reverse("hazards:checklist_custom_list")
     response = login(users["jinshui"]).get(url)
     assert [c.pk for c in response.context["page"]] == [submitted.pk]
     assert response.context["pending"] == 1
@@ -369,7 +369,7 @@ def test_custom_checklist_management_lists_those_in_scope(users, login, submitte
 
 def test_the_enterprise_sees_its_own_checklists_on_the_list(users, login, submitted, other_enterprise, guideline):
     checklists.derive(guideline, other_enterprise.users.get())
-    response = login(users["owner"]).get(reverse("hazards:checklists"))
+    response = login(users["owner"]).get(reverse("hazards:checklist_list"))
     body = response.content.decode()
     assert body.count('data-testid="own-row"') == 1 and "待审核" in body
     assert response.context["page"].object_list[0].own_copy.pk == submitted.pk

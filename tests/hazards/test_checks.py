@@ -162,12 +162,12 @@ def test_a_check_with_two_failed_items_raises_two_prefilled_hazards(users, login
     assert before.file.read() == png_bytes()
     # The detail page links the hazards and shows the photo through the scoped view.
     page = response.content.decode()
-    assert page.count('data-testid="hazard-link"') == 2 and reverse("hazards:detail", args=[hazards[0].pk]) in page
+    assert page.count('data-testid="hazard-link"') == 2 and reverse("hazards:hazard_detail", args=[hazards[0].pk]) in page
     item = HazardCheckItem.objects.get(item=first)
     served = client.get(reverse("hazards:check_photo", args=[item.pk]))
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
     # The plan's current period is now done.
-    plans_page = client.get(reverse("hazards:plans", args=[enterprise.pk]))
+    plans_page = client.get(reverse("hazards:plan_list", args=[enterprise.pk]))
     assert plans_page.context["plans"][0].status.key == "done"
 
 
@@ -238,7 +238,7 @@ def test_the_check_list_counts_items_failures_and_hazards_in_fixed_queries(users
     client = login(users["owner"])
     for _ in range(3):
         client.post(add_url(enterprise, f"?plan={plan.pk}"), check_data({first: ("fail", "压力不足"), second: "pass"}))
-    url = reverse("hazards:checks", args=[enterprise.pk])
+    url = reverse("hazards:check_list", args=[enterprise.pk])
     client.get(url)
     with django_assert_max_num_queries(10):
         response = client.get(url)
@@ -260,7 +260,7 @@ def test_plans_page_shows_due_and_missed_and_reads_check_dates_once(users, login
                                      frequency_unit="month", starts_on=three_months_ago)
         HazardCheck.objects.create(enterprise=enterprise, plan=p, checked_on=plans._add_months(month_start, -2), checker_name="王五")
     client = login(users["jinshui"])  # regulators read the plans
-    url = reverse("hazards:plans", args=[enterprise.pk])
+    url = reverse("hazards:plan_list", args=[enterprise.pk])
     client.get(url)
     with django_assert_max_num_queries(9):
         response = client.get(url)
@@ -307,8 +307,8 @@ def test_adding_editing_and_deleting_a_plan(users, login, enterprise, checklist,
 
 def test_regulators_read_and_the_enterprise_writes(users, login, enterprise, plan, checklist):
     client = login(users["jinshui"])
-    assert client.get(reverse("hazards:plans", args=[enterprise.pk])).status_code == 200
-    assert client.get(reverse("hazards:checks", args=[enterprise.pk])).status_code == 200
+    assert client.get(reverse("hazards:plan_list", args=[enterprise.pk])).status_code == 200
+    assert client.get(reverse("hazards:check_list", args=[enterprise.pk])).status_code == 200
     for url in (reverse("hazards:plan_add", args=[enterprise.pk]), reverse("hazards:plan_edit", args=[plan.pk]),
                 reverse("hazards:plan_delete", args=[plan.pk]), add_url(enterprise, f"?plan={plan.pk}")):
         assert client.get(url).status_code == 403, url
@@ -321,9 +321,9 @@ def test_out_of_scope_is_404_on_plans_checks_and_photos(users, login, enterprise
     login(users["owner"]).post(add_url(enterprise, f"?plan={plan.pk}"), check_data({first: ("fail", "压力不足", photo())}))
     check = HazardCheck.objects.get()
     item = check.items.get()
-    urls = [reverse("hazards:plans", args=[enterprise.pk]), reverse("hazards:plan_add", args=[enterprise.pk]),
+    urls = [reverse("hazards:plan_list", args=[enterprise.pk]), reverse("hazards:plan_add", args=[enterprise.pk]),
             reverse("hazards:plan_edit", args=[plan.pk]), reverse("hazards:plan_delete", args=[plan.pk]),
-            reverse("hazards:checks", args=[enterprise.pk]), add_url(enterprise, f"?plan={plan.pk}"),
+            reverse("hazards:check_list", args=[enterprise.pk]), add_url(enterprise, f"?plan={plan.pk}"),
             reverse("hazards:check_detail", args=[check.pk]), reverse("hazards:check_photo", args=[item.pk])]
     for name in ("erqi", "outsider", "chem"):
         client = login(users[name])
@@ -354,5 +354,5 @@ def test_the_workbench_card_says_which_plans_are_due_and_how_often_checks_were_m
     three_weeks_ago = today - datetime.timedelta(days=today.weekday() + 21)  # a Monday: 3 whole weeks, then this one
     CheckPlan.objects.create(enterprise=enterprise, name="周排查", checklist=checklist, person="王五",
                              frequency_value=1, frequency_unit="week", starts_on=three_weeks_ago)
-    html = login(users["owner"]).get(reverse("workbench:index")).content.decode()
+    html = login(users["owner"]).get(reverse("archive:workbench")).content.decode()
     assert "本期待排查 1" in html and "近期漏查 3 次" in html

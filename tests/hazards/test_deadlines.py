@@ -54,7 +54,7 @@ def _rendered_due(html):
 
 @pytest.mark.django_db
 def test_the_ledger_shows_the_colours_at_the_boundaries(login, users, enterprise, by_offset):
-    html = login(users["owner"]).get(reverse("hazards:list", args=[enterprise.pk]), {"per_page": 50}).content.decode()
+    html = login(users["owner"]).get(reverse("hazards:hazard_list", args=[enterprise.pk]), {"per_page": 50}).content.decode()
     shown = _rendered_due(html)
     for offset, colour in BOUNDARIES:
         assert shown[by_offset[offset].pk] == colour, offset
@@ -67,7 +67,7 @@ def test_the_ledger_shows_the_colours_at_the_boundaries(login, users, enterprise
 @pytest.mark.django_db
 def test_the_ledger_filters_by_deadline_status_and_counts_them(login, users, enterprise, by_offset):
     client = login(users["jinshui"])
-    url = reverse("hazards:list", args=[enterprise.pk])
+    url = reverse("hazards:hazard_list", args=[enterprise.pk])
     html = client.get(url, {"due": "soon"}).content.decode()
     assert set(_rendered_due(html)) == {by_offset[0].pk, by_offset[1].pk, by_offset[10].pk}
     html = client.get(url, {"due": "overdue"}).content.decode()

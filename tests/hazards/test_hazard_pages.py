@@ -72,27 +72,27 @@ def with_photo(hazard, users):
 @pytest.mark.parametrize("name", ["erqi", "outsider", "chem"])
 def test_out_of_scope_gets_404_everywhere(login, users, enterprise, hazard, with_photo, name):
     client = login(users[name])
-    for page in (url("list", enterprise.pk), url("add", enterprise.pk), url("detail", hazard.pk),
-                 url("edit", hazard.pk),
-                 url("delete", hazard.pk), url("rectify", hazard.pk), url("notice_pdf", hazard.pk),
-                 url("photo", with_photo.pk)):
+    for page in (url("hazard_list", enterprise.pk), url("hazard_add", enterprise.pk), url("hazard_detail", hazard.pk),
+                 url("hazard_edit", hazard.pk),
+                 url("hazard_delete", hazard.pk), url("hazard_rectify", hazard.pk), url("hazard_notice_pdf", hazard.pk),
+                 url("photo_detail", with_photo.pk)):
         assert client.get(page).status_code == 404, page
     assert client.post(url("photo_delete", with_photo.pk)).status_code == 404
-    assert client.post(url("add", enterprise.pk), hazard_data()).status_code == 404
+    assert client.post(url("hazard_add", enterprise.pk), hazard_data()).status_code == 404
     assert Hazard.objects.count() == 1 and HazardPhoto.objects.count() == 1
 
 
 @pytest.mark.parametrize("name", ["owner", "jinshui", "city", "province", "sysadmin"])
 def test_in_scope_sees_the_ledger_and_the_hazard(login, users, enterprise, hazard, name):
     client = login(users[name])
-    r = client.get(url("list", enterprise.pk))
+    r = client.get(url("hazard_list", enterprise.pk))
     assert r.status_code == 200
     assert "配电箱警示标识缺失" in r.content.decode()
-    assert client.get(url("detail", hazard.pk)).status_code == 200
+    assert client.get(url("hazard_detail", hazard.pk)).status_code == 200
 
 
 def test_anonymous_is_sent_to_log_in(client, enterprise, hazard):
-    r = client.get(url("detail", hazard.pk))
+    r = client.get(url("hazard_detail", hazard.pk))
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
 
 
@@ -108,7 +108,7 @@ def test_the_ledger_filters_and_counts(login, users, enterprise):
     client = login(users["owner"])
 
     def names(**params):
-        return [h.name for h in client.get(url("list", enterprise.pk), params).context["page"]]
+        return [h.name for h in client.get(url("hazard_list", enterprise.pk), params).context["page"]]
 
     assert names() == ["丙 已销号", "乙 整改中重大", "甲 已上报一般"]  # newest found first
     assert names(sort="found_on") == ["甲 已上报一般", "乙 整改中重大", "丙 已销号"]
@@ -121,28 +121,28 @@ def test_the_ledger_filters_and_counts(login, users, enterprise):
     assert names(q="已上报") == ["甲 已上报一般"]
     assert names(found_from=(TODAY() - 25 * D).isoformat(), found_to=(TODAY() - 10 * D).isoformat()) == ["乙 整改中重大"]
     backwards = {"found_from": TODAY().isoformat(), "found_to": (TODAY() - D).isoformat()}
-    r = client.get(url("list", enterprise.pk), backwards)
+    r = client.get(url("hazard_list", enterprise.pk), backwards)
     assert "结束日期不能早于开始日期" in r.content.decode()
     counts = r.context["counts"]
     assert [counts[k] for k in ("reported", "rectifying", "accepting", "closed", "total")] == [1, 1, 0, 1, 3]
 
 
 def test_the_ledger_offers_recording_to_those_who_may(login, users, enterprise, township_user):
-    assert b'data-testid="add-hazard"' in login(users["owner"]).get(url("list", enterprise.pk)).content
-    assert b'data-testid="add-hazard"' in login(users["jinshui"]).get(url("list", enterprise.pk)).content
+    assert b'data-testid="add-hazard"' in login(users["owner"]).get(url("hazard_list", enterprise.pk)).content
+    assert b'data-testid="add-hazard"' in login(users["jinshui"]).get(url("hazard_list", enterprise.pk)).content
 
 
 def test_the_ledger_query_count_does_not_grow_with_rows(login, users, enterprise, django_assert_max_num_queries):
     create_hazard(enterprise, name="一")
     client = login(users["owner"])
     with CaptureQueriesContext(connection) as few:
-        client.get(url("list", enterprise.pk), {"per_page": 50})
+        client.get(url("hazard_list", enterprise.pk), {"per_page": 50})
     for i in range(25):
         create_hazard(enterprise, name=f"隐患{i}", level="major" if i % 3 else "general",
                       state=["reported", "closed"][i % 2],
                       supervision="county" if i % 5 == 0 else "", deadline=TODAY() + (i - 5) * D)
     with django_assert_max_num_queries(len(few)):
-        r = client.get(url("list", enterprise.pk), {"per_page": 50})
+        r = client.get(url("hazard_list", enterprise.pk), {"per_page": 50})
     assert len(r.context["page"]) == 26
 
 
@@ -152,18 +152,18 @@ def test_the_ledger_query_count_does_not_grow_with_rows(login, users, enterprise
 def test_the_add_form_defaults_to_the_user_and_today(login, users, enterprise):
     users["owner"].full_name = "王五"
     users["owner"].save()
-    form = login(users["owner"]).get(url("add", enterprise.pk)).context["form"]
+    form = login(users["owner"]).get(url("hazard_add", enterprise.pk)).context["form"]
     assert (form["filled_by"].value(), form["filled_on"].value(), form["found_on"].value()) == ("王五", TODAY(), TODAY())
     assert form["source"].value() == "self_check"
     assert [c[0] for c in form.fields["source"].choices] == ["self_check", "patrol"]
-    form = login(users["jinshui"]).get(url("add", enterprise.pk)).context["form"]
+    form = login(users["jinshui"]).get(url("hazard_add", enterprise.pk)).context["form"]
     assert form["source"].value() == "inspection"
 
 
 def test_the_enterprise_records_a_hazard_with_photos(login, users, enterprise, tmp_path):
-    r = login(users["owner"]).post(url("add", enterprise.pk), hazard_data(photos=[photo("a.jpg"), photo("b.png")]))
+    r = login(users["owner"]).post(url("hazard_add", enterprise.pk), hazard_data(photos=[photo("a.jpg"), photo("b.png")]))
     h = Hazard.objects.get()
-    assert r.status_code == 302 and r["Location"] == url("detail", h.pk)
+    assert r.status_code == 302 and r["Location"] == url("hazard_detail", h.pk)
     assert (h.enterprise, h.created_by, h.source) == (enterprise, users["owner"], "self_check")
     assert (h.state, h.review) == ("reported", "")
     assert (h.possible_loss, h.possible_casualties, h.responsible, h.kind) == (20, 3, "赵六", "management")
@@ -176,7 +176,7 @@ def test_the_enterprise_records_a_hazard_with_photos(login, users, enterprise, t
 
 
 def test_a_regulator_records_what_an_inspection_found(login, users, enterprise):
-    login(users["jinshui"]).post(url("add", enterprise.pk), hazard_data(source="self_check"))
+    login(users["jinshui"]).post(url("hazard_add", enterprise.pk), hazard_data(source="self_check"))
     h = Hazard.objects.get()
     assert (h.source, h.created_by) == ("inspection", users["jinshui"])  # only 监管检查 is offered to regulators
     s = h.steps.get()
@@ -195,7 +195,7 @@ def test_a_regulator_records_what_an_inspection_found(login, users, enterprise):
 ])
 def test_bad_input_gets_a_chinese_message_and_saves_nothing(login, users, enterprise, overrides, field, message,
                                                              tmp_path):
-    r = login(users["owner"]).post(url("add", enterprise.pk), hazard_data(photos=[photo()], **overrides))
+    r = login(users["owner"]).post(url("hazard_add", enterprise.pk), hazard_data(photos=[photo()], **overrides))
     assert r.status_code == 200
     assert any(message in e for e in r.context["form"].errors[field]), r.context["form"].errors
     assert message in r.content.decode()
@@ -206,7 +206,7 @@ def test_bad_input_gets_a_chinese_message_and_saves_nothing(login, users, enterp
 def test_a_renamed_exe_is_refused_as_a_photo(login, users, enterprise, tmp_path):
     exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
     photos = [photo("a.jpg"), photo("现场照片.jpg", exe)]
-    r = login(users["owner"]).post(url("add", enterprise.pk), hazard_data(photos=photos))
+    r = login(users["owner"]).post(url("hazard_add", enterprise.pk), hazard_data(photos=photos))
     assert r.status_code == 200
     [error] = r.context["form"].errors["photos"]
     assert error == "“现场照片.jpg”：文件内容不是有效的图片（PNG、JPEG、GIF、WebP）"
@@ -215,10 +215,10 @@ def test_a_renamed_exe_is_refused_as_a_photo(login, users, enterprise, tmp_path)
 
 
 def test_at_most_five_photos(login, users, enterprise, hazard, with_photo):
-    r = login(users["owner"]).post(url("add", enterprise.pk), hazard_data(photos=[photo() for _ in range(6)]))
+    r = login(users["owner"]).post(url("hazard_add", enterprise.pk), hazard_data(photos=[photo() for _ in range(6)]))
     assert "最多还能上传 5 张" in r.context["form"].errors["photos"][0]
     # Editing a hazard that has one already leaves room for four.
-    r = login(users["owner"]).post(url("edit", hazard.pk), hazard_data(photos=[photo() for _ in range(5)]))
+    r = login(users["owner"]).post(url("hazard_edit", hazard.pk), hazard_data(photos=[photo() for _ in range(5)]))
     assert "最多还能上传 4 张" in r.context["form"].errors["photos"][0]
     assert hazard.photos.count() == 1
 
@@ -228,7 +228,7 @@ def test_at_most_five_photos(login, users, enterprise, hazard, with_photo):
 
 def test_the_enterprise_edits_its_open_hazard(login, users, hazard):
     client = login(users["owner"])
-    r = client.post(url("edit", hazard.pk), hazard_data(name="配电箱警示标识缺失（二车间）", photos=[photo()]))
+    r = client.post(url("hazard_edit", hazard.pk), hazard_data(name="配电箱警示标识缺失（二车间）", photos=[photo()]))
     assert r.status_code == 302
     h = Hazard.objects.get(pk=hazard.pk)
     assert (h.name, h.place, h.photos.count(), h.state) == ("配电箱警示标识缺失（二车间）", "二号仓库", 1, State.REPORTED)
@@ -237,29 +237,29 @@ def test_the_enterprise_edits_its_open_hazard(login, users, hazard):
 
 
 def test_raising_a_reported_hazard_to_major_sends_it_for_review(login, users, hazard):
-    login(users["owner"]).post(url("edit", hazard.pk), hazard_data(level="major"))
+    login(users["owner"]).post(url("hazard_edit", hazard.pk), hazard_data(level="major"))
     h = Hazard.objects.get(pk=hazard.pk)
     assert (h.level, h.review) == (Level.MAJOR, Review.PENDING)
 
 
 def test_the_enterprise_cannot_downgrade_its_major_hazard_by_editing(login, users, enterprise):
     h = create_hazard(enterprise, level="major", review="pending")
-    r = login(users["owner"]).post(url("edit", h.pk), hazard_data(level="general"))
+    r = login(users["owner"]).post(url("hazard_edit", h.pk), hazard_data(level="general"))
     assert r.status_code == 302
     assert Hazard.objects.get(pk=h.pk).level == Level.MAJOR
 
 
 def test_who_may_not_edit(login, users, enterprise, hazard):
-    assert login(users["jinshui"]).get(url("edit", hazard.pk)).status_code == 403
+    assert login(users["jinshui"]).get(url("hazard_edit", hazard.pk)).status_code == 403
     closed = create_hazard(enterprise, state="closed")
-    assert login(users["owner"]).get(url("edit", closed.pk)).status_code == 403
+    assert login(users["owner"]).get(url("hazard_edit", closed.pk)).status_code == 403
     confirmed = create_hazard(enterprise, level="major", review="confirmed", state="rectifying")
-    assert login(users["owner"]).post(url("edit", confirmed.pk), hazard_data()).status_code == 403
+    assert login(users["owner"]).post(url("hazard_edit", confirmed.pk), hazard_data()).status_code == 403
 
 
 def test_an_edit_does_not_overwrite_a_step_taken_meanwhile(login, users, hazard):
     client = login(users["owner"])
-    client.get(url("edit", hazard.pk))
+    client.get(url("hazard_edit", hazard.pk))
     # The form was opened; the hazard moves on before it is posted: the view re-reads the state under a lock.
     from worksafe.hazards import views
 
@@ -271,7 +271,7 @@ def test_an_edit_does_not_overwrite_a_step_taken_meanwhile(login, users, hazard)
 
     views._lock_unchanged = moved
     try:
-        r = client.post(url("edit", hazard.pk), hazard_data(name="新名称"), follow=True)
+        r = client.post(url("hazard_edit", hazard.pk), hazard_data(name="新名称"), follow=True)
     finally:
         views._lock_unchanged = original
     h = Hazard.objects.get(pk=hazard.pk)
@@ -282,23 +282,23 @@ def test_an_edit_does_not_overwrite_a_step_taken_meanwhile(login, users, hazard)
 def test_the_enterprise_deletes_a_hazard_nobody_acted_on(login, users, enterprise, hazard, with_photo, tmp_path,
                                                        django_capture_on_commit_callbacks):
     client = login(users["owner"])
-    r = client.get(url("delete", hazard.pk))
+    r = client.get(url("hazard_delete", hazard.pk))
     assert "将同时删除 1 张照片" in r.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(url("delete", hazard.pk))
-    assert r.status_code == 302 and r["Location"] == url("list", enterprise.pk)
+        r = client.post(url("hazard_delete", hazard.pk))
+    assert r.status_code == 302 and r["Location"] == url("hazard_list", enterprise.pk)
     assert not Hazard.objects.exists() and not HazardPhoto.objects.exists() and not media_files(tmp_path)
     deleted = ChangeRecord.objects.get(content_type__model="hazard", action=AuditAction.DELETE)
     assert deleted.object_repr == "【一般隐患】配电箱警示标识缺失" and deleted.enterprise_id == enterprise.pk
 
 
 def test_who_may_not_delete(login, users, enterprise, hazard):
-    assert login(users["jinshui"]).post(url("delete", hazard.pk)).status_code == 403
+    assert login(users["jinshui"]).post(url("hazard_delete", hazard.pk)).status_code == 403
     inspected = create_hazard(enterprise, source="inspection")
-    assert login(users["owner"]).post(url("delete", inspected.pk)).status_code == 403
+    assert login(users["owner"]).post(url("hazard_delete", inspected.pk)).status_code == 403
     HazardStep.objects.create(hazard=hazard, action="start", target="rectifying", actor_name="x")
     Hazard.objects.filter(pk=hazard.pk).update(state="rectifying")
-    assert login(users["owner"]).post(url("delete", hazard.pk)).status_code == 403
+    assert login(users["owner"]).post(url("hazard_delete", hazard.pk)).status_code == 403
     assert Hazard.objects.count() == 2
 
 
@@ -308,16 +308,16 @@ def test_who_may_not_delete(login, users, enterprise, hazard):
 def test_the_page_shows_the_paper_form_the_steps_and_the_actions(login, users, hazard, with_photo):
     HazardStep.objects.create(hazard=hazard, action="report", target="reported", actor=users["owner"],
                               actor_name="王五", comment="由企业自查发现")
-    html = login(users["owner"]).get(url("detail", hazard.pk)).content.decode()
+    html = login(users["owner"]).get(url("hazard_detail", hazard.pk)).content.decode()
     for text in ("配电箱警示标识缺失", "一车间", "现场管理-用电安全", "张贴警示标识", "设置临时围挡", "赵六",
                  "隐患整改结果评估", "填表人", "审核人", "由企业自查发现", "王五（金水测试机械有限公司）",
                  f"YH-{hazard.found_on.year}-{hazard.pk:06d}"):
         assert text in html, text
     assert 'data-action="start"' in html and 'data-action="accept"' not in html
-    assert f'src="{url("photo", with_photo.pk)}"' in html
+    assert f'src="{url("photo_detail", with_photo.pk)}"' in html
     assert 'data-testid="edit-link"' in html and 'data-testid="delete-link"' in html
     # The regulator sees the page, without the enterprise's edit and delete.
-    html = login(users["jinshui"]).get(url("detail", hazard.pk)).content.decode()
+    html = login(users["jinshui"]).get(url("hazard_detail", hazard.pk)).content.decode()
     assert 'data-testid="edit-link"' not in html and 'data-testid="delete-link"' not in html
 
 
@@ -326,39 +326,39 @@ def test_the_page_says_where_a_patrol_hazard_came_from(login, users, enterprise,
     with django_capture_on_commit_callbacks(execute=True):  # a measure not in place raises its hazard on commit
         create_patrol(enterprise, timezone.now(), [False])
     h = Hazard.objects.get()
-    html = login(users["owner"]).get(url("detail", h.pk)).content.decode()
+    html = login(users["owner"]).get(url("hazard_detail", h.pk)).content.decode()
     assert 'data-testid="origin"' in html and "风险巡检记录" in html
     assert reverse("risks:patrol_detail", args=[h.patrol_item.patrol_id]) in html
 
 
 def test_the_rectify_page_is_for_those_who_submit_while_rectifying(login, users, enterprise, hazard):
     client = login(users["owner"])
-    r = client.get(url("rectify", hazard.pk), follow=True)
+    r = client.get(url("hazard_rectify", hazard.pk), follow=True)
     assert "整改记录只能在整改中填写" in "".join(messages_of(r))
     Hazard.objects.filter(pk=hazard.pk).update(state="rectifying")
-    r = client.get(url("rectify", hazard.pk))
+    r = client.get(url("hazard_rectify", hazard.pk))
     assert r.status_code == 200 and "提交验收前还需填写" in r.content.decode()
-    r = client.post(url("rectify", hazard.pk), {"measures_taken": "x", "completed_on": (TODAY() + D).isoformat(),
+    r = client.post(url("hazard_rectify", hazard.pk), {"measures_taken": "x", "completed_on": (TODAY() + D).isoformat(),
                                                 "actual_funds": "-2"})
     assert "实际完成时间不能晚于今天" in r.context["form"].errors["completed_on"][0]
     assert r.context["form"].errors["actual_funds"] == ["实际使用资金（万元）不能为负数"]
     major = create_hazard(enterprise, level="major", review="confirmed", state="rectifying")
-    assert login(users["jinshui"]).get(url("rectify", major.pk)).status_code == 403
+    assert login(users["jinshui"]).get(url("hazard_rectify", major.pk)).status_code == 403
 
 
 # ---- photos ----
 
 
 def test_photos_are_served_in_scope(login, users, with_photo):
-    r = login(users["jinshui"]).get(url("photo", with_photo.pk))
+    r = login(users["jinshui"]).get(url("photo_detail", with_photo.pk))
     assert r.status_code == 200 and r["Content-Type"] == "image/png"
     assert b"".join(r.streaming_content) == png_bytes()
 
 
 def test_the_enterprise_deletes_a_photo_while_open(login, users, hazard, with_photo):
     assert login(users["jinshui"]).post(url("photo_delete", with_photo.pk)).status_code == 403
-    r = login(users["owner"]).post(url("photo_delete", with_photo.pk), {"next": url("edit", hazard.pk)})
-    assert r.status_code == 302 and r["Location"] == url("edit", hazard.pk)
+    r = login(users["owner"]).post(url("photo_delete", with_photo.pk), {"next": url("hazard_edit", hazard.pk)})
+    assert r.status_code == 302 and r["Location"] == url("hazard_edit", hazard.pk)
     assert not HazardPhoto.objects.exists()
     Hazard.objects.filter(pk=hazard.pk).update(state="closed")
     p = HazardPhoto.objects.create(hazard=hazard, stage="after", file=photo())
@@ -369,7 +369,7 @@ def test_the_enterprise_deletes_a_photo_while_open(login, users, hazard, with_ph
 
 
 def test_the_notice_is_a_chinese_pdf(login, users, enterprise, hazard, tmp_path):
-    r = login(users["jinshui"]).get(url("notice_pdf", hazard.pk))
+    r = login(users["jinshui"]).get(url("hazard_notice_pdf", hazard.pk))
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     assert r.content.startswith(b"%PDF-")
     path = write(tmp_path, "notice.pdf", r.content)
@@ -385,10 +385,10 @@ def test_the_notice_is_a_chinese_pdf(login, users, enterprise, hazard, tmp_path)
 def test_a_pending_major_hazard_points_the_regulator_to_the_review(login, users, enterprise):
     """The review (confirm / downgrade, with supervision) is the major panel's form: not offered twice."""
     h = create_hazard(enterprise, level="major", review="pending")
-    html = login(users["jinshui"]).get(url("detail", h.pk)).content.decode()
+    html = login(users["jinshui"]).get(url("hazard_detail", h.pk)).content.decode()
     assert 'data-testid="review-pointer"' in html
     assert 'data-action="confirm"' not in html and 'data-action="downgrade"' not in html
-    assert 'data-testid="review-pointer"' not in login(users["owner"]).get(url("detail", h.pk)).content.decode()
+    assert 'data-testid="review-pointer"' not in login(users["owner"]).get(url("hazard_detail", h.pk)).content.decode()
 
 
 # ---- the card on the archive and the workbench ----
@@ -398,6 +398,6 @@ def test_the_card_links_to_the_ledger_and_to_recording(login, users, enterprise,
     for name in ("owner", "jinshui"):
         html = login(users[name]).get(reverse("archive:enterprise_detail", args=[enterprise.pk])).content.decode()
         assert 'data-testid="hazard-card"' in html
-        assert f'href="{url("list", enterprise.pk)}"' in html
-        assert f'href="{url("add", enterprise.pk)}"' in html
-        assert f'href="{url("list", enterprise.pk)}?due=soon"' in html
+        assert f'href="{url("hazard_list", enterprise.pk)}"' in html
+        assert f'href="{url("hazard_add", enterprise.pk)}"' in html
+        assert f'href="{url("hazard_list", enterprise.pk)}?due=soon"' in html

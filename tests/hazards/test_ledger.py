@@ -55,7 +55,7 @@ def hazards(users, enterprise, other_enterprise):
 
 
 def test_table4_lists_only_the_enterprises_major_hazards(login, users, enterprise, hazards):
-    response = login(users["owner"]).get(reverse("hazards:table4", args=[enterprise.pk]))
+    response = login(users["owner"]).get(reverse("hazards:table4_detail", args=[enterprise.pk]))
     assert response.status_code == 200
     assert [h.name for h in response.context["hazards"]] == ["锅炉安全阀失效", "液氨储罐区泄漏报警失效"]  # 排查时间 order
     html = response.content.decode()
@@ -68,15 +68,15 @@ def test_table4_lists_only_the_enterprises_major_hazards(login, users, enterpris
 
 def test_table4_year_filter(login, users, enterprise, hazards):
     client = login(users["jinshui"])
-    response = client.get(reverse("hazards:table4", args=[enterprise.pk]), {"year": TODAY.year - 1})
+    response = client.get(reverse("hazards:table4_detail", args=[enterprise.pk]), {"year": TODAY.year - 1})
     assert [h.name for h in response.context["hazards"]] == ["锅炉安全阀失效"]
     assert response.context["years"] == [TODAY.year, TODAY.year - 1]
     # A year without major hazards is not offered: the whole list instead.
-    response = client.get(reverse("hazards:table4", args=[enterprise.pk]), {"year": 1999})
+    response = client.get(reverse("hazards:table4_detail", args=[enterprise.pk]), {"year": 1999})
     assert len(response.context["hazards"]) == 2
 
 
-@pytest.mark.parametrize("name", ["table4", "table4_xlsx", "ledger_all_xlsx"])
+@pytest.mark.parametrize("name", ["table4_detail", "table4_xlsx", "ledger_all_xlsx"])
 def test_enterprise_pages_are_scoped(client, login, users, enterprise, hazards, name):
     target = reverse(f"hazards:{name}", args=[enterprise.pk])
     for user in ("owner", "jinshui", "city", "province", "sysadmin"):
@@ -106,7 +106,7 @@ def test_table4_xlsx_is_the_form(login, users, enterprise, hazards):
 
 def test_ledger_page_is_laid_out_like_the_form(login, users, hazards):
     h = hazards["major"]
-    response = login(users["owner"]).get(reverse("hazards:ledger", args=[h.pk]))
+    response = login(users["owner"]).get(reverse("hazards:ledger_detail", args=[h.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "辅助表1 重大隐患整改治理台账" in html
@@ -120,7 +120,7 @@ def test_ledger_page_is_laid_out_like_the_form(login, users, hazards):
 
 
 def test_ledger_and_its_xlsx_are_scoped(client, login, users, hazards):
-    for name in ("ledger", "ledger_xlsx"):
+    for name in ("ledger_detail", "ledger_xlsx"):
         target = reverse(f"hazards:{name}", args=[hazards["major"].pk])
         for user in ("owner", "jinshui", "city"):
             assert login(users[user]).get(target).status_code == 200
@@ -175,7 +175,7 @@ def history(users, enterprise, other_enterprise):
 
 
 def change_rows(client, **params):
-    response = client.get(reverse("hazards:changes"), params)
+    response = client.get(reverse("hazards:change_list"), params)
     assert response.status_code == 200
     return response, list(response.context["page"].object_list)
 
@@ -244,13 +244,13 @@ def test_change_log_keeps_deleted_enterprises_history_readable(login, users, ent
 
 def test_change_log_query_count_does_not_grow_with_rows(login, users, enterprise, history, django_assert_max_num_queries):
     client = login(users["jinshui"])
-    client.get(reverse("hazards:changes"))
+    client.get(reverse("hazards:change_list"))
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("hazards:changes"))
+        client.get(reverse("hazards:change_list"))
     with audit.acting_as(users["owner"]):
         for i in range(15):
             create_hazard(enterprise, f"批量{i}", level="major" if i % 2 else "general")
     with django_assert_max_num_queries(len(few)):
-        response = client.get(reverse("hazards:changes"))
+        response = client.get(reverse("hazards:change_list"))
     assert len(response.context["page"].object_list) == 20
     assert Hazard.objects.filter(enterprise=enterprise).count() == 16

@@ -60,13 +60,13 @@ def flashed(response):
 
 
 def review(client, hazard, decision, reason="", supervision="", number=""):
-    return client.post(url("major_review", hazard), {
+    return client.post(url("hazard_major_review", hazard), {
         "major-decision": decision, "major-reason": reason, "major-supervision": supervision, "major-notice_number": number,
     })
 
 
 def supervise(client, hazard, level, number):
-    return client.post(url("supervise", hazard), {"major-level": level, "major-notice_number": number})
+    return client.post(url("hazard_supervise", hazard), {"major-level": level, "major-notice_number": number})
 
 
 PLAN = {
@@ -143,7 +143,7 @@ def test_a_downgrade_cannot_be_supervised(login, users, major):
 
 
 def test_no_decision_is_refused_in_chinese(login, users, major):
-    response = login(users["jinshui"]).post(url("major_review", major), {})
+    response = login(users["jinshui"]).post(url("hazard_major_review", major), {})
     assert "请选择审核结论" in response.content.decode() and fresh(major).review == "pending"
 
 
@@ -170,7 +170,7 @@ def test_only_regulators_in_scope_above_township_review(login, users, major, tow
     assert review(login(users["erqi"]), major, decision, reason="x").status_code == 404
     assert review(login(users["outsider"]), major, decision, reason="x").status_code == 404
     assert review(login(users["owner"]), major, decision, reason="x").status_code == 403
-    assert login(users["owner"]).get(url("major_review", major)).status_code == 403
+    assert login(users["owner"]).get(url("hazard_major_review", major)).status_code == 403
     # A township regulator sees its township's enterprises but does not review.
     major.enterprise.region_id = "410105001"
     major.enterprise.save()
@@ -193,7 +193,7 @@ def test_a_second_review_gets_a_message_not_an_error(login, users, confirmed):
 
 
 def test_the_review_page_shows_the_hazard_and_the_form(login, users, major):
-    page = login(users["jinshui"]).get(url("major_review", major)).content.decode()
+    page = login(users["jinshui"]).get(url("hazard_major_review", major)).content.decode()
     assert "液氨储罐区安全阀失效" in page and 'data-testid="review-form"' in page
     assert f"郑金应急隐督〔{YEAR}〕1号" in page  # the suggested number
 
@@ -247,10 +247,10 @@ def test_supervision_validates_level_and_number(login, users, confirmed, enterpr
 def test_the_suggested_number_counts_this_units_notices_this_year(login, users, confirmed, enterprise):
     other = workflow.perform(create_hazard(enterprise, name="另一处重大隐患", level="major", review="pending"), A.CONFIRM, users["jinshui"])
     supervise(login(users["jinshui"]), other, "county", "金应急〔自编〕1号")
-    page = login(users["jinshui"]).get(url("supervise", confirmed)).content.decode()
+    page = login(users["jinshui"]).get(url("hazard_supervise", confirmed)).content.decode()
     assert f"郑金应急隐督〔{YEAR}〕2号" in page
-    assert f"郑应急隐督〔{YEAR}〕1号" in login(users["city"]).get(url("supervise", confirmed)).content.decode()
-    assert f"豫应急隐督〔{YEAR}〕1号" in login(users["province"]).get(url("supervise", confirmed)).content.decode()
+    assert f"郑应急隐督〔{YEAR}〕1号" in login(users["city"]).get(url("hazard_supervise", confirmed)).content.decode()
+    assert f"豫应急隐督〔{YEAR}〕1号" in login(users["province"]).get(url("hazard_supervise", confirmed)).content.decode()
 
 
 def test_who_may_supervise(login, users, major, confirmed, township_user):
@@ -271,10 +271,10 @@ def test_a_hazard_not_confirmed_is_not_supervised(login, users, major):
 
 def test_the_notice_pdf(login, users, confirmed, enterprise, tmp_path):
     Hazard.objects.filter(pk=confirmed.pk).update(deadline=datetime.date(YEAR + 1, 3, 31))
-    assert login(users["jinshui"]).get(url("major_notice_pdf", confirmed)).status_code == 404  # not supervised yet
+    assert login(users["jinshui"]).get(url("hazard_major_notice_pdf", confirmed)).status_code == 404  # not supervised yet
     number = f"郑金应急隐督〔{YEAR}〕12号"
     supervise(login(users["jinshui"]), confirmed, "county", number)
-    response = login(users["owner"]).get(url("major_notice_pdf", confirmed))
+    response = login(users["owner"]).get(url("hazard_major_notice_pdf", confirmed))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(write(tmp_path, "notice.pdf", response.content))
     for expected in ["金水区应急管理局", "重大事故隐患限期整改通知书", number, f"{enterprise.name}：", enterprise.uscc,
@@ -282,8 +282,8 @@ def test_the_notice_pdf(login, users, confirmed, enterprise, tmp_path):
                      "《中华人民共和国安全生产法》", "《安全生产事故隐患排查治理暂行规定》", f"{YEAR + 1}年3月31日前完成整改",
                      "责任领导、整改措施、整改资金、整改负责人、整改期限和应急预案", "（印章）", TODAY().strftime("%Y年") ]:
         assert expected in text, expected
-    assert login(users["erqi"]).get(url("major_notice_pdf", confirmed)).status_code == 404
-    assert login(users["outsider"]).get(url("major_notice_pdf", confirmed)).status_code == 404
+    assert login(users["erqi"]).get(url("hazard_major_notice_pdf", confirmed)).status_code == 404
+    assert login(users["outsider"]).get(url("hazard_major_notice_pdf", confirmed)).status_code == 404
 
 
 # ---- the plan --------------------------------------------------------------------------------------------------
@@ -291,10 +291,10 @@ def test_the_notice_pdf(login, users, confirmed, enterprise, tmp_path):
 
 def test_the_enterprise_files_its_plan(login, users, confirmed):
     client = login(users["owner"])
-    page = client.get(url("plan", confirmed)).content.decode()
+    page = client.get(url("hazard_major_plan", confirmed)).content.decode()
     assert "重大隐患整改方案" in page and 'data-testid="plan-form"' in page and "液氨储罐区安全阀失效" in page
     deadline = TODAY() + datetime.timedelta(days=20)  # earlier than the hazard's 30 days: it tightens the deadline
-    response = client.post(url("plan", confirmed), plan_data(deadline))
+    response = client.post(url("hazard_major_plan", confirmed), plan_data(deadline))
     assert response.status_code == 302 and response.url == confirmed.get_absolute_url()
     h = fresh(confirmed)
     assert (h.plan_leader, h.plan_person, h.plan_funds, h.plan_deadline, h.deadline) == (
@@ -310,7 +310,7 @@ def test_the_enterprise_files_its_plan(login, users, confirmed):
 def test_a_later_plan_deadline_leaves_the_hazards_deadline(login, users, confirmed):
     before = fresh(confirmed).deadline
     later = before + datetime.timedelta(days=10)
-    assert login(users["owner"]).post(url("plan", confirmed), plan_data(later)).status_code == 302
+    assert login(users["owner"]).post(url("hazard_major_plan", confirmed), plan_data(later)).status_code == 302
     h = fresh(confirmed)
     assert (h.plan_deadline, h.deadline) == (later, before)
 
@@ -318,32 +318,32 @@ def test_a_later_plan_deadline_leaves_the_hazards_deadline(login, users, confirm
 def test_a_plan_keeps_within_the_notices_deadline(login, users, confirmed):
     supervise(login(users["jinshui"]), confirmed, "county", "郑金应急隐督〔2026〕1号")
     notice_deadline = fresh(confirmed).deadline
-    page = login(users["owner"]).post(url("plan", confirmed), plan_data(notice_deadline + datetime.timedelta(days=1))).content.decode()
+    page = login(users["owner"]).post(url("hazard_major_plan", confirmed), plan_data(notice_deadline + datetime.timedelta(days=1))).content.decode()
     assert f"不能晚于《重大事故隐患限期整改通知书》规定的期限（{notice_deadline:%Y-%m-%d}）" in page
     assert not fresh(confirmed).plan_leader
 
 
 def test_the_plan_form_says_in_chinese_what_is_missing(login, users, confirmed):
     client = login(users["owner"])
-    page = client.post(url("plan", confirmed), {"plan_leader": "  ", "plan_funds": "-1"}).content.decode()
+    page = client.post(url("hazard_major_plan", confirmed), {"plan_leader": "  ", "plan_funds": "-1"}).content.decode()
     for message in ["请填写责任领导", "请填写整改负责人", "请填写整改措施", "整改资金不能为负数", "请填写整改期限", "请填写应急预案"]:
         assert message in page, message
-    page = client.post(url("plan", confirmed), plan_data(TODAY() - datetime.timedelta(days=1), plan_funds="十万")).content.decode()
+    page = client.post(url("hazard_major_plan", confirmed), plan_data(TODAY() - datetime.timedelta(days=1), plan_funds="十万")).content.decode()
     assert "整改资金请填写数字" in page and "整改期限不能早于" in page
     assert steps(confirmed) == [A.CONFIRM] and not fresh(confirmed).plan_leader
 
 
 def test_who_may_file_the_plan(login, users, major, confirmed):
     data = plan_data(TODAY() + datetime.timedelta(days=5))
-    assert login(users["jinshui"]).get(url("plan", confirmed)).status_code == 403
-    assert login(users["jinshui"]).post(url("plan", confirmed), data).status_code == 403
-    assert login(users["outsider"]).post(url("plan", confirmed), data).status_code == 404
-    assert login(users["erqi"]).get(url("plan", confirmed)).status_code == 404
+    assert login(users["jinshui"]).get(url("hazard_major_plan", confirmed)).status_code == 403
+    assert login(users["jinshui"]).post(url("hazard_major_plan", confirmed), data).status_code == 403
+    assert login(users["outsider"]).post(url("hazard_major_plan", confirmed), data).status_code == 404
+    assert login(users["erqi"]).get(url("hazard_major_plan", confirmed)).status_code == 404
     assert not fresh(confirmed).plan_leader
 
 
 def test_no_plan_before_confirmation(login, users, major):
-    response = login(users["owner"]).post(url("plan", major), plan_data(TODAY() + datetime.timedelta(days=5)))
+    response = login(users["owner"]).post(url("hazard_major_plan", major), plan_data(TODAY() + datetime.timedelta(days=5)))
     assert response.status_code == 302 and "只有经监管部门确认、正在整改的重大隐患" in flashed(response)[0]
     assert not fresh(major).plan_leader
 
@@ -354,7 +354,7 @@ def test_no_plan_before_confirmation(login, users, major):
 def test_only_a_regulator_accepts_a_major_hazard_and_it_shows_as_delisted(login, users, confirmed):
     owner, jinshui = users["owner"], users["jinshui"]
     supervise(login(jinshui), confirmed, "county", "郑金应急隐督〔2026〕1号")
-    login(owner).post(url("plan", confirmed), plan_data(TODAY() + datetime.timedelta(days=5)))
+    login(owner).post(url("hazard_major_plan", confirmed), plan_data(TODAY() + datetime.timedelta(days=5)))
     rectify(confirmed, owner)
     h = fresh(confirmed)
     assert h.state == "accepting"
@@ -400,7 +400,7 @@ def test_the_panel_links_the_notice_once_supervised(login, users, confirmed):
     assert 'data-testid="notice-pdf"' not in panel(users["owner"], confirmed)
     supervise(login(users["jinshui"]), confirmed, "city", f"郑金应急隐督〔{YEAR}〕1号")
     html = panel(users["owner"], confirmed)
-    assert url("major_notice_pdf", confirmed) in html
+    assert url("hazard_major_notice_pdf", confirmed) in html
     assert element_text(html, "notice-number") == f"郑金应急隐督〔{YEAR}〕1号"
     assert element_text(html, "supervision-badge") == "市级挂牌督办"
 

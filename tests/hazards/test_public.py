@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 REPORT_URL = reverse("hazards:public_report")
 STATUS_URL = reverse("hazards:public_status")
-QUEUE_URL = reverse("hazards:public_queue")
+QUEUE_URL = reverse("hazards:public_list")
 TEXT = "仓库门口堆放大量纸箱，堵住了安全出口，里面还有人在工作"
 
 
@@ -388,7 +388,7 @@ def test_enterprise_users_may_not_see_the_queue(users, login, reports):
 
 def test_anonymous_visitors_are_sent_to_log_in(reports):
     response = anon().get(QUEUE_URL)
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert response.status_code == 302 and reverse("core:login") in response["Location"]
 
 
 def test_out_of_scope_detail_and_photo_are_404(users, login, reports):
@@ -448,7 +448,7 @@ def test_accepting_makes_a_hazard_of_the_enterprise_with_the_photos(enterprise, 
     # The enterprise sees it, and its workbench says so; a sibling county's enterprise does not.
     assert Hazard.objects.for_user(users["owner"]).filter(pk=hazard.pk).exists()
     assert not Hazard.objects.for_user(users["outsider"]).filter(pk=hazard.pk).exists()
-    workbench = login(users["owner"]).get(reverse("workbench:index")).content.decode()
+    workbench = login(users["owner"]).get(reverse("archive:workbench")).content.decode()
     assert 'data-testid="public-notice"' in workbench
 
 

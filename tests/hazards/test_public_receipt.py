@@ -50,16 +50,16 @@ def text_of(response):
 
 def enterprise_views(hazard):
     e = hazard.enterprise_id
-    return [reverse("hazards:detail", args=[hazard.pk]), reverse("hazards:list", args=[e]), reverse("workbench:index"),
-            reverse("hazards:changes"), reverse("hazards:table4", args=[e]),
-            reverse("hazards:table4_xlsx", args=[e]), reverse("hazards:ledger", args=[hazard.pk]),
+    return [reverse("hazards:hazard_detail", args=[hazard.pk]), reverse("hazards:hazard_list", args=[e]), reverse("archive:workbench"),
+            reverse("hazards:change_list"), reverse("hazards:table4_detail", args=[e]),
+            reverse("hazards:table4_xlsx", args=[e]), reverse("hazards:ledger_detail", args=[hazard.pk]),
             reverse("hazards:ledger_xlsx", args=[hazard.pk]), reverse("hazards:ledger_all_xlsx", args=[e])]
 
 
 def test_the_enterprise_never_sees_the_receipt(accepted, users, login):
     hazard = accepted.hazard
     owner = login(users["owner"])
-    detail = text_of(owner.get(reverse("hazards:detail", args=[hazard.pk])))
+    detail = text_of(owner.get(reverse("hazards:hazard_detail", args=[hazard.pk])))
     assert "群众举报（随手拍）" in detail and TEXT[:10] in detail  # where it came from, and what was reported
     assert hazard.name in text_of(owner.get(reverse("hazards:table4_xlsx", args=[hazard.enterprise_id])))
     for url in enterprise_views(hazard):
@@ -76,7 +76,7 @@ def test_the_enterprises_own_system_reads_no_receipt_through_the_api(accepted, c
 
 
 def test_regulators_keep_seeing_the_receipt(accepted, users, login):
-    html = text_of(login(users["jinshui"]).get(reverse("hazards:detail", args=[accepted.hazard_id])))
+    html = text_of(login(users["jinshui"]).get(reverse("hazards:hazard_detail", args=[accepted.hazard_id])))
     assert f"回执 {accepted.receipt}" in html and reverse("hazards:public_detail", args=[accepted.pk]) in html
 
 
@@ -93,11 +93,11 @@ def test_steps_stored_with_the_receipt_lose_it_in_the_migration(accepted, users,
     other = HazardStep.objects.create(hazard=accepted.hazard, action="start", target="rectifying", actor_name="x",
                                       comment=f"群众举报（随手拍）回执 {accepted.receipt}")  # not a REPORT step: kept
     owner = login(users["owner"])
-    assert accepted.receipt in text_of(owner.get(reverse("hazards:detail", args=[accepted.hazard_id])))
+    assert accepted.receipt in text_of(owner.get(reverse("hazards:hazard_detail", args=[accepted.hazard_id])))
     importlib.import_module("worksafe.hazards.migrations.0004_report_steps_without_receipt").forwards(apps, None)
     step.refresh_from_db()
     other.refresh_from_db()
     assert step.comment == "群众举报（随手拍）"
     assert other.comment.endswith(accepted.receipt)
     other.delete()
-    assert accepted.receipt not in text_of(owner.get(reverse("hazards:detail", args=[accepted.hazard_id])))
+    assert accepted.receipt not in text_of(owner.get(reverse("hazards:hazard_detail", args=[accepted.hazard_id])))

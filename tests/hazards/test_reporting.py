@@ -24,7 +24,7 @@ def today():
 
 
 def report_url(e):
-    return reverse("hazards:report", args=[e.pk])
+    return reverse("hazards:report_edit", args=[e.pk])
 
 
 def duty(e, **fields):
@@ -227,7 +227,7 @@ def test_the_statistics_page_shows_rates_by_region_and_industry(county, users, l
 
 def test_the_filing_list_shows_who_reported_this_period(county, users, login):
     client = login(users["jinshui"])
-    response = client.get(reverse("hazards:filing"))
+    response = client.get(reverse("hazards:filing_list"))
     assert response.status_code == 200
     rows = {e.name: e for e in response.context["page"]}
     assert rows[county["reported"].name].duty_status == "reported"
@@ -235,29 +235,29 @@ def test_the_filing_list_shows_who_reported_this_period(county, users, login):
     assert rows["金水停产企业"].duty_status == "paused" and rows["金水未报企业"].duty_status == "due"
     assert response.context["totals"].percent == "33.3%"
 
-    due = client.get(reverse("hazards:filing"), {"status": "due"})
+    due = client.get(reverse("hazards:filing_list"), {"status": "due"})
     assert {e.name for e in due.context["page"]} == {"金水季报企业", "金水未报企业"}
     assert due.context["totals"].due == 3  # the figures on top ignore the status filter
-    quarterly = client.get(reverse("hazards:filing"), {"cycle": "quarter"})
+    quarterly = client.get(reverse("hazards:filing_list"), {"cycle": "quarter"})
     assert [e.name for e in quarterly.context["page"]] == ["金水季报企业"]
-    month = client.get(reverse("hazards:filing"), {"cycle": "month"})
+    month = client.get(reverse("hazards:filing_list"), {"cycle": "month"})
     assert "金水未报企业" in {e.name for e in month.context["page"]}  # no duty row: 月报
-    keyword = client.get(reverse("hazards:filing"), {"q": "停产"})
+    keyword = client.get(reverse("hazards:filing_list"), {"q": "停产"})
     assert [e.name for e in keyword.context["page"]] == ["金水停产企业"]
 
 
 def test_the_filing_list_reads_a_page_in_a_fixed_number_of_queries(county, users, login):
     client = login(users["jinshui"])
-    client.get(reverse("hazards:filing"))
+    client.get(reverse("hazards:filing_list"))
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("hazards:filing"))
+        client.get(reverse("hazards:filing_list"))
     for i in range(6):
         e = create_enterprise(JINSHUI, name=f"金水新增企业{i}")
         duty(e, last_period=periods.key("month", today()))
         HazardReport.objects.create(enterprise=e, cycle="month", period=periods.key("month", today()),
                                     starts_on=today(), ends_on=today())
     with CaptureQueriesContext(connection) as many:
-        response = client.get(reverse("hazards:filing"))
+        response = client.get(reverse("hazards:filing_list"))
     assert len(response.context["page"]) == 10
     assert len(many) == len(few)
 
@@ -397,7 +397,7 @@ def test_regulator_pages_are_scoped(county, users, login, other_enterprise):
     erqi.post(reverse("hazards:duty_bulk"), {"action": "cycle", "cycle": "year", "pk": [county["silent"].pk]})
     assert not ReportingDuty.objects.filter(cycle="year").exists()
     assert county["silent"].name not in erqi.get(reverse("hazards:duty_list")).text
-    assert county["silent"].name not in erqi.get(reverse("hazards:filing")).text
+    assert county["silent"].name not in erqi.get(reverse("hazards:filing_list")).text
     assert erqi.get(reverse("hazards:reporting_stats")).context["total"]["total"] == 1
     assert login(users["chem"]).get(reverse("hazards:duty_edit", args=[county["silent"].pk])).status_code == 404
 
@@ -405,7 +405,7 @@ def test_regulator_pages_are_scoped(county, users, login, other_enterprise):
 @pytest.mark.parametrize("who", ["owner", "outsider"])
 def test_enterprise_users_get_403_on_regulator_pages(county, users, login, who):
     client = login(users[who])
-    for name in ("hazards:duty_list", "hazards:filing", "hazards:filing_export", "hazards:reporting_stats"):
+    for name in ("hazards:duty_list", "hazards:filing_list", "hazards:filing_export", "hazards:reporting_stats"):
         assert client.get(reverse(name)).status_code == 403, name
     assert client.get(reverse("hazards:duty_edit", args=[users[who].enterprise_id])).status_code == 403
     assert client.post(reverse("hazards:duty_edit", args=[users[who].enterprise_id]),

@@ -207,7 +207,7 @@ def test_major_list_shows_major_hazards_newest_first_and_the_pending_count(login
     assert response.context["pending"] == 1
     html = response.content.decode()
     assert 'data-review="pending"' in html and 'data-supervision="county"' in html
-    assert reverse("hazards:ledger", args=[world["major"].pk]) in html
+    assert reverse("hazards:ledger_detail", args=[world["major"].pk]) in html
     assert login(users["erqi"]).get(url("major_list")).context["pending"] == 0
 
 

@@ -18,7 +18,7 @@ from worksafe.core.stats import year_window
 from worksafe.hazards import stats
 
 pytestmark = pytest.mark.django_db
-URL = reverse("hazards:stats")
+URL = reverse("hazards:hazard_stats")
 TODAY = timezone.localdate()
 Y = TODAY.year
 

@@ -20,7 +20,7 @@ TODAY = timezone.localdate
 
 
 def step(client, hazard, action, comment="", follow=True):
-    return client.post(reverse("hazards:step", args=[hazard.pk, action]), {"comment": comment}, follow=follow)
+    return client.post(reverse("hazards:hazard_step", args=[hazard.pk, action]), {"comment": comment}, follow=follow)
 
 
 def fresh(hazard):
@@ -189,7 +189,7 @@ def test_an_unknown_step_is_forbidden(login, users, general):
 
 
 def test_a_step_is_posted_not_fetched(login, users, general):
-    assert login(users["owner"]).get(reverse("hazards:step", args=[general.pk, "start"])).status_code == 405
+    assert login(users["owner"]).get(reverse("hazards:hazard_step", args=[general.pk, "start"])).status_code == 405
 
 
 # ---- submitting for acceptance: the rectification record must be complete ----
@@ -222,7 +222,7 @@ def test_an_after_photo_stands_in_for_the_reason(users, general):
 def test_save_and_submit_on_the_rectify_page(login, users, general):
     Hazard.objects.filter(pk=general.pk).update(state=State.RECTIFYING)
     client = login(users["owner"])
-    url = reverse("hazards:rectify", args=[general.pk])
+    url = reverse("hazards:hazard_rectify", args=[general.pk])
     # Incomplete: saved, but not submitted; the message names what is missing.
     r = client.post(url, {"measures_taken": "已更换配电箱", "submit": "1"}, follow=True)
     h = fresh(general)
@@ -260,7 +260,7 @@ def test_a_township_regulator_sees_but_does_not_review(login, users, township_us
     enterprise.region_id = TOWNSHIP  # the township regulator sees its township's enterprises
     enterprise.save()
     client = login(township_user)
-    assert client.get(reverse("hazards:detail", args=[major.pk])).status_code == 200
+    assert client.get(reverse("hazards:hazard_detail", args=[major.pk])).status_code == 200
     assert actions(township_user, major) == []
     assert step(client, major, "confirm", follow=False).status_code == 403
     Hazard.objects.filter(pk=general.pk).update(state=State.ACCEPTING)
@@ -282,9 +282,9 @@ def test_reporting_through_the_form_records_the_report_step(login, users, enterp
             "level": "major", "source": "self_check", "content": "消防通道被堆放的货物阻塞",
             "deadline": (TODAY() + datetime.timedelta(days=7)).isoformat(), "filled_by": "王五",
             "filled_on": TODAY().isoformat()}
-    r = login(users["owner"]).post(reverse("hazards:add", args=[enterprise.pk]), data)
+    r = login(users["owner"]).post(reverse("hazards:hazard_add", args=[enterprise.pk]), data)
     h = Hazard.objects.get()
-    assert r.status_code == 302 and r["Location"] == reverse("hazards:detail", args=[h.pk])
+    assert r.status_code == 302 and r["Location"] == reverse("hazards:hazard_detail", args=[h.pk])
     assert (h.level, h.review, h.state) == (Level.MAJOR, Review.PENDING, State.REPORTED)
     s = h.steps.get()
     assert (s.action, s.source, s.target, s.comment) == ("report", "", "reported", "由企业自查发现")

@@ -212,7 +212,7 @@ def test_it_lays_the_year_out_by_month_with_totals(enterprise, year_rows):
 
 
 def test_the_page_shows_twelve_months_and_totals_equal_to_the_rows(login, users, enterprise, year_rows):
-    response = login(users["owner"]).get(reverse("incidents:accidents", args=[enterprise.pk]), {"year": Y})
+    response = login(users["owner"]).get(reverse("incidents:accident_list", args=[enterprise.pk]), {"year": Y})
     assert response.status_code == 200
     html = response.content.decode()
     assert f"{Y}年度生产安全事故（件）统计表" in html
@@ -244,7 +244,7 @@ def test_the_page_shows_twelve_months_and_totals_equal_to_the_rows(login, users,
 
 def test_the_year_defaults_to_this_one_and_the_picker_lists_the_years_with_rows(login, users, enterprise, year_rows):
     client = login(users["owner"])
-    url = reverse("incidents:accidents", args=[enterprise.pk])
+    url = reverse("incidents:accident_list", args=[enterprise.pk])
     response = client.get(url)
     assert response.context["year"] == TODAY.year
     assert response.context["years"] == sorted({TODAY.year, Y + 1, Y, Y - 1}, reverse=True)
@@ -259,12 +259,12 @@ def test_the_picker_offers_this_year_even_without_rows(login, users, enterprise)
     create_accident(enterprise, D(Y - 2, 6, 1), "前年的事故")
     create_penalty(enterprise, D(Y - 3, 6, 1))
     client = login(users["owner"])
-    assert client.get(reverse("incidents:accidents", args=[enterprise.pk])).context["years"] == [TODAY.year, Y - 2]
-    assert client.get(reverse("incidents:penalties", args=[enterprise.pk])).context["years"] == [TODAY.year, Y - 3]
+    assert client.get(reverse("incidents:accident_list", args=[enterprise.pk])).context["years"] == [TODAY.year, Y - 2]
+    assert client.get(reverse("incidents:penalty_list", args=[enterprise.pk])).context["years"] == [TODAY.year, Y - 3]
 
 
 def test_an_empty_year_is_twelve_zero_rows(login, users, enterprise):
-    html = login(users["owner"]).get(reverse("incidents:accidents", args=[enterprise.pk]), {"year": Y}).content.decode()
+    html = login(users["owner"]).get(reverse("incidents:accident_list", args=[enterprise.pk]), {"year": Y}).content.decode()
     groups = month_groups(html)
     assert [(m, rows) for m, rows in groups] == [(f"{m:02d}", [["无", "0", "0.00", ""]]) for m in range(1, 13)]
     assert data_totals(html) == {"accidents": "0", "incidents": "0", "minor": "0", "serious": "0", "deaths": "0", "loss": "0.00"}
@@ -401,7 +401,7 @@ def test_it_adds_edits_and_shows_the_investigation(login, users, enterprise):
 def test_the_ledger_marks_investigated_accidents(login, users, enterprise):
     create_investigation(create_accident(enterprise, D(Y, 3, 5), "已调查的事故"))
     create_accident(enterprise, D(Y, 3, 6), "未调查的事故")
-    groups = dict(month_groups(login(users["owner"]).get(reverse("incidents:accidents", args=[enterprise.pk]),
+    groups = dict(month_groups(login(users["owner"]).get(reverse("incidents:accident_list", args=[enterprise.pk]),
                                                           {"year": Y}).content.decode()))
     assert [(r[1], r[-1]) for r in groups["03"]] == [("已调查的事故", "已登记"), ("未调查的事故", "未登记")]
 
@@ -427,7 +427,7 @@ def test_deleting_an_accident_deletes_its_investigation(login, users, enterprise
     client = login(users["owner"])
     response = client.post(reverse("incidents:accident_delete", args=[a.pk]))
     assert response.status_code == 302
-    assert response["Location"] == reverse("incidents:accidents", args=[enterprise.pk]) + f"?year={Y}"
+    assert response["Location"] == reverse("incidents:accident_list", args=[enterprise.pk]) + f"?year={Y}"
     assert messages_of(client.get(response["Location"])) == ["已删除 叉车倒车撞伤员工。"]
     assert list(Accident.objects.values_list("name", flat=True)) == ["另一起事故"]
     assert list(Investigation.objects.values_list("accident_id", flat=True)) == [other.pk]
@@ -467,7 +467,7 @@ def test_penalty_totals_per_year(login, users, enterprise, penalty_rows):
     assert ledger.penalty_year(Penalty.objects.filter(enterprise=enterprise), Y + 1)[1] == {"penalties": 0, "sanctions": 1}
 
     client = login(users["jinshui"])
-    response = client.get(reverse("incidents:penalties", args=[enterprise.pk]), {"year": Y})
+    response = client.get(reverse("incidents:penalty_list", args=[enterprise.pk]), {"year": Y})
     html = response.content.decode()
     body = table(html, "penalty-year")["tbody"]
     assert [[c["text"] for c in r["cells"]][:6] for r in body] == [
@@ -484,12 +484,12 @@ def test_penalty_totals_per_year(login, users, enterprise, penalty_rows):
     alert = re.search(r'data-testid="sanction-alert">(.*?)</div>', html, re.S).group(1)
     assert "联合惩戒事由" in alert and "次年惩戒" in alert and "已移除惩戒事由" not in alert
 
-    html = client.get(reverse("incidents:penalties", args=[enterprise.pk]), {"year": Y + 1}).content.decode()
+    html = client.get(reverse("incidents:penalty_list", args=[enterprise.pk]), {"year": Y + 1}).content.decode()
     assert data_totals(html) == {"penalties": "0", "sanctions": "1"}
 
 
 def test_an_empty_penalty_year(login, users, enterprise):
-    html = login(users["owner"]).get(reverse("incidents:penalties", args=[enterprise.pk]), {"year": Y}).content.decode()
+    html = login(users["owner"]).get(reverse("incidents:penalty_list", args=[enterprise.pk]), {"year": Y}).content.decode()
     assert f"{Y}年无处罚和惩戒记录。" in html and data_totals(html) == {"penalties": "0", "sanctions": "0"}
     assert 'data-testid="sanction-alert"' not in html
 
@@ -518,7 +518,7 @@ def test_a_state_that_fits_is_saved(login, users, enterprise, kind, state):
     client = login(users["owner"])
     response = client.post(reverse("incidents:penalty_add", args=[enterprise.pk]), penalty_post(kind=kind, state=state))
     assert response.status_code == 302
-    assert response["Location"] == reverse("incidents:penalties", args=[enterprise.pk]) + f"?year={Y}"
+    assert response["Location"] == reverse("incidents:penalty_list", args=[enterprise.pk]) + f"?year={Y}"
     p = Penalty.objects.get()
     assert (p.enterprise_id, p.kind, p.state, p.imposed_on) == (enterprise.pk, kind, state, D(Y, 4, 1))
     assert messages_of(client.get(response["Location"])) == ["处罚（惩戒）信息已保存。"]
@@ -587,7 +587,7 @@ def test_a_penalty_never_flags(login, users, enterprise, other_enterprise, kind)
     archive = login(users["owner"]).get(reverse("archive:enterprise_detail", args=[enterprise.pk])).content.decode()
     assert 'data-testid="sanctioned"' not in archive and 'data-testid="sanction-badge"' not in archive
     client = login(users["owner"])
-    html = client.get(reverse("incidents:penalties", args=[enterprise.pk]), {"year": Y}).content.decode()
+    html = client.get(reverse("incidents:penalty_list", args=[enterprise.pk]), {"year": Y}).content.decode()
     assert data_totals(html) == {"penalties": "2", "sanctions": "1"} and 'data-testid="sanction-alert"' not in html
 
 
@@ -617,7 +617,7 @@ def test_the_accident_xlsx_is_the_year_table(login, users, enterprise, year_rows
     year_rows["crush"].name = "=cmd|' /C calc'!A0"
     year_rows["crush"].recorded_by = "=1+1"
     year_rows["crush"].save()
-    ws = workbook(login(users["owner"]).get(reverse("incidents:accidents_xlsx", args=[enterprise.pk]), {"year": Y}))
+    ws = workbook(login(users["owner"]).get(reverse("incidents:accident_export", args=[enterprise.pk]), {"year": Y}))
     rows = list(ws.iter_rows())
     assert rows[0][0].value == f"{Y}年度生产安全事故（件）统计表"
     assert rows[1][0].value == f"单位名称：{enterprise.name}（{enterprise.uscc}）"
@@ -653,7 +653,7 @@ def test_the_accident_xlsx_is_the_year_table(login, users, enterprise, year_rows
 def test_the_penalty_xlsx_is_the_year_table(login, users, enterprise, penalty_rows):
     penalty_rows["fine"].reason = "=HYPERLINK(\"http://x\")"
     penalty_rows["fine"].save()
-    ws = workbook(login(users["jinshui"]).get(reverse("incidents:penalties_xlsx", args=[enterprise.pk]), {"year": Y}))
+    ws = workbook(login(users["jinshui"]).get(reverse("incidents:penalty_export", args=[enterprise.pk]), {"year": Y}))
     rows = list(ws.iter_rows())
     assert rows[0][0].value == f"{Y}年处罚和惩戒信息统计表"
     assert rows[1][0].value == f"单位名称：{enterprise.name}（{enterprise.uscc}）"
@@ -669,16 +669,16 @@ def test_the_penalty_xlsx_is_the_year_table(login, users, enterprise, penalty_ro
     assert all(r[1].is_date for r in body) and body[0][1].value.date() == D(Y, 2, 1)
     assert body[2][4].data_type == "s"
     assert [c.value for c in rows[-1]][:3] == ["合计", None, "处罚总数 3，惩戒总数 2"]
-    ws = workbook(login(users["jinshui"]).get(reverse("incidents:penalties_xlsx", args=[enterprise.pk]), {"year": Y + 1}))
+    ws = workbook(login(users["jinshui"]).get(reverse("incidents:penalty_export", args=[enterprise.pk]), {"year": Y + 1}))
     assert [c.value for c in list(ws.iter_rows())[-1]][:3] == ["合计", None, "处罚总数 0，惩戒总数 1"]
 
 
 def test_an_empty_year_xlsx(login, users, enterprise):
-    ws = workbook(login(users["owner"]).get(reverse("incidents:accidents_xlsx", args=[enterprise.pk]), {"year": Y}))
+    ws = workbook(login(users["owner"]).get(reverse("incidents:accident_export", args=[enterprise.pk]), {"year": Y}))
     rows = [[c for c in r][:8] for r in ws.iter_rows(min_row=4, values_only=True)]
     assert rows == [[f"{m:02d}", None, None, None, 0, 0, 0, 0] for m in range(1, 13)] + [
         ["合计", None, "事故 0 起，事件 0 起", None, 0, 0, 0, 0]]
-    ws = workbook(login(users["owner"]).get(reverse("incidents:penalties_xlsx", args=[enterprise.pk]), {"year": Y}))
+    ws = workbook(login(users["owner"]).get(reverse("incidents:penalty_export", args=[enterprise.pk]), {"year": Y}))
     assert [list(r)[:3] for r in ws.iter_rows(min_row=4, values_only=True)] == [["合计", None, "处罚总数 0，惩戒总数 0"]]
 
 

@@ -41,10 +41,10 @@ def more_rows(enterprise, report, users, n=8):
 
 def pages(enterprise, rows):
     return {
-        "accidents": reverse("incidents:accidents", args=[enterprise.pk]) + f"?year={Y}",
+        "accidents": reverse("incidents:accident_list", args=[enterprise.pk]) + f"?year={Y}",
         "accident_detail": reverse("incidents:accident_detail", args=[rows["accident"].pk]),
-        "penalties": reverse("incidents:penalties", args=[enterprise.pk]) + f"?year={Y}",
-        "reports": reverse("incidents:reports"),
+        "penalties": reverse("incidents:penalty_list", args=[enterprise.pk]) + f"?year={Y}",
+        "reports": reverse("incidents:report_list"),
         "report_detail": reverse("incidents:report_detail", args=[rows["report"].pk]),
     }
 

@@ -132,7 +132,7 @@ def filed(login, users, enterprise):
 ])
 def test_it_shows_a_county_report_up_the_hierarchy_at_once_and_to_nobody_beside_it(client, login, users, filed, who, sees):
     client = login(users[who])
-    assert ("金水叉车撞伤事故" in listed_titles(page(client, reverse("incidents:reports")))) is sees
+    assert ("金水叉车撞伤事故" in listed_titles(page(client, reverse("incidents:report_list")))) is sees
     response = client.get(detail_url(filed))
     assert response.status_code == (200 if sees else 404)
     if sees:
@@ -157,8 +157,8 @@ def test_it_lets_an_enterprise_file_for_itself_and_its_county_sees_it(login, use
     assert report.enterprise == enterprise and report.reporter == users["owner"]
     assert report.reporter_unit == enterprise.name  # an enterprise user has no organisation
     for who in ("jinshui", "city", "province"):
-        assert "自报的灼烫事故" in listed_titles(page(login(users[who]), reverse("incidents:reports")))
-    assert "自报的灼烫事故" not in listed_titles(page(login(users["erqi"]), reverse("incidents:reports")))
+        assert "自报的灼烫事故" in listed_titles(page(login(users[who]), reverse("incidents:report_list")))
+    assert "自报的灼烫事故" not in listed_titles(page(login(users["erqi"]), reverse("incidents:report_list")))
 
 
 def test_it_lets_enterprise_staff_file_too(login, enterprise, users):
@@ -196,7 +196,7 @@ def test_nobody_out_of_scope_follows_up_or_closes_a_report(login, users, enterpr
 def test_the_list_follows_the_enterprise_when_it_moves(login, users, enterprise, filed):
     enterprise.region_id = ERQI
     enterprise.save()
-    assert "金水叉车撞伤事故" in listed_titles(page(login(users["erqi"]), reverse("incidents:reports")))
+    assert "金水叉车撞伤事故" in listed_titles(page(login(users["erqi"]), reverse("incidents:report_list")))
     assert login(users["jinshui"]).get(detail_url(filed)).status_code == 404
     assert login(users["city"]).get(detail_url(filed)).status_code == 200
 
@@ -253,7 +253,7 @@ def test_each_follow_up_brings_the_figures_up_to_date_and_the_grade_follows(logi
         assert (f"死亡 {values['deaths']} 人，失踪 {values['missing']} 人，重伤 {values['serious_injuries']} 人，"
                 f"轻伤 {values['minor_injuries']} 人") in html
     assert filed.follow_ups.count() == len(steps)
-    row, = table_rows(page(client, reverse("incidents:reports")))
+    row, = table_rows(page(client, reverse("incidents:report_list")))
     assert (row["severity"], row["deaths"], row["serious"], row["loss"]) == ("较大事故", 1, 0, Decimal("4999.99"))
 
 
@@ -344,7 +344,7 @@ def test_linking_the_enterprises_investigation_closes_the_report(login, users, e
     html = response.content.decode()
     assert "已结案" in html and "跟踪中" not in html and "叉车倒车撞伤员工" in html
     assert f'action="{follow_url(filed)}"' not in html and f'action="{close_url(filed)}"' not in html
-    assert table_rows(page(client, reverse("incidents:reports")))[0]["state"] == "已结案"
+    assert table_rows(page(client, reverse("incidents:report_list")))[0]["state"] == "已结案"
 
     # Further follow-ups are refused, and the report keeps its figures.
     response = client.post(follow_url(filed), follow_up_post(deaths=7), follow=True)
@@ -465,7 +465,7 @@ def listed(users, enterprise, other_enterprise):
     ({"severity": "major", "region": JINSHUI}, ""),
 ])
 def test_the_filters_narrow_the_list_and_the_totals_add_up_its_rows(login, users, listed, params, expected):
-    html = page(login(users["city"]), reverse("incidents:reports"), **params)
+    html = page(login(users["city"]), reverse("incidents:report_list"), **params)
     rows = table_rows(html)
     assert sorted(r["title"] for r in rows) == list(expected)
     reports = [listed[k] for k in expected]
@@ -481,13 +481,13 @@ def test_the_filters_narrow_the_list_and_the_totals_add_up_its_rows(login, users
 
 
 def test_the_list_runs_from_the_latest_accident_down(login, users, listed):
-    assert listed_titles(page(login(users["city"]), reverse("incidents:reports"))) == list("DCAB" "E")
+    assert listed_titles(page(login(users["city"]), reverse("incidents:report_list"))) == list("DCAB" "E")
 
 
 @pytest.mark.parametrize("who, expected", [("province", "ABCDEF"), ("jinshui", "ABE"), ("erqi", "CD"), ("owner", "AB"),
                                            ("outsider", "CD"), ("chem", "CDE")])
 def test_the_totals_stay_within_the_scope(login, users, listed, who, expected):
-    html = page(login(users[who]), reverse("incidents:reports"))
+    html = page(login(users[who]), reverse("incidents:report_list"))
     assert sorted(listed_titles(html)) == list(expected)
     reports = [listed[k] for k in expected]
     assert totals_line(html) == (len(reports), sum(r.deaths for r in reports), sum(r.serious_injuries for r in reports),
@@ -497,16 +497,16 @@ def test_the_totals_stay_within_the_scope(login, users, listed, who, expected):
 def test_totals_cover_every_filtered_row_not_only_the_page(login, users, enterprise):
     for n in range(25):
         create_report(enterprise, f"第{n}起", local(Y, 6, 1, 8, n), deaths=n % 3, direct_loss=Decimal(n) + Decimal("0.10"))
-    html = page(login(users["jinshui"]), reverse("incidents:reports"))
+    html = page(login(users["jinshui"]), reverse("incidents:report_list"))
     assert len(table_rows(html)) == 20
     assert totals_line(html) == (25, sum(n % 3 for n in range(25)), 0, Decimal(sum(range(25))) + Decimal("2.50"))
-    html = page(login(users["jinshui"]), reverse("incidents:reports"), page=2)
+    html = page(login(users["jinshui"]), reverse("incidents:report_list"), page=2)
     assert len(table_rows(html)) == 5 and totals_line(html)[0] == 25
 
 
 def test_a_region_out_of_scope_does_not_widen_the_list(login, users, listed):
     """二七区 cannot pick 金水区: the choice is not offered, and asking for it still shows only 二七's reports."""
-    html = page(login(users["erqi"]), reverse("incidents:reports"), region=JINSHUI)
+    html = page(login(users["erqi"]), reverse("incidents:report_list"), region=JINSHUI)
     assert sorted(listed_titles(html)) == ["C", "D"]
     filters = html.split('class="row g-2 filter-bar"', 1)[1].split("</form>", 1)[0]
     assert f'value="{ERQI}"' in filters and f'value="{JINSHUI}"' not in filters

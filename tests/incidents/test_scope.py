@@ -33,11 +33,11 @@ def rows(enterprise, other_enterprise):
 def get_urls(e, a, p):
     """Every page and download of an enterprise's ledgers (GET)."""
     return [
-        reverse("incidents:accidents", args=[e.pk]), reverse("incidents:accidents_xlsx", args=[e.pk]),
+        reverse("incidents:accident_list", args=[e.pk]), reverse("incidents:accident_export", args=[e.pk]),
         reverse("incidents:accident_add", args=[e.pk]), reverse("incidents:accident_detail", args=[a.pk]),
         reverse("incidents:accident_edit", args=[a.pk]), reverse("incidents:investigation_edit", args=[a.pk]),
-        reverse("incidents:investigation_pdf", args=[a.pk]), reverse("incidents:penalties", args=[e.pk]),
-        reverse("incidents:penalties_xlsx", args=[e.pk]), reverse("incidents:penalty_add", args=[e.pk]),
+        reverse("incidents:investigation_pdf", args=[a.pk]), reverse("incidents:penalty_list", args=[e.pk]),
+        reverse("incidents:penalty_export", args=[e.pk]), reverse("incidents:penalty_add", args=[e.pk]),
         reverse("incidents:penalty_edit", args=[p.pk]),
     ]
 
@@ -79,7 +79,7 @@ def test_those_in_scope_get_200(login, users, enterprise, rows, who):
         assert response.status_code == 200, url
     assert client.get(reverse("incidents:accident_detail", args=[rows["bare"].pk])).status_code == 200
     # The regulators in scope keep the ledgers too (permissions.can_edit_archive).
-    html = client.get(reverse("incidents:accidents", args=[enterprise.pk]), {"year": Y}).content.decode()
+    html = client.get(reverse("incidents:accident_list", args=[enterprise.pk]), {"year": Y}).content.decode()
     assert "金水事故" in html and reverse("incidents:accident_add", args=[enterprise.pk]) in html
     for url, data in posts(enterprise, rows["accident"], rows["penalty"]):
         assert client.post(url, data).status_code == 302, url
@@ -167,8 +167,8 @@ def menu(html, title="事故与处罚"):
 def test_the_menu_leads_an_enterprise_to_its_own_ledgers(login, users, enterprise, other_enterprise):
     html = login(users["owner"]).get(reverse("archive:enterprise_detail", args=[enterprise.pk])).content.decode()
     links = menu(html)
-    for name, label in (("accidents", "生产安全事故（件）台账"), ("accident_add", "登记事故（件）"), ("penalties", "处罚和惩戒信息台账")):
+    for name, label in (("accident_list", "生产安全事故（件）台账"), ("accident_add", "登记事故（件）"), ("penalty_list", "处罚和惩戒信息台账")):
         assert (reverse(f"incidents:{name}", args=[enterprise.pk]), label) in links
     assert not [href for href, _ in links if f"/enterprises/{other_enterprise.pk}/" in href]
     html = login(users["outsider"]).get(reverse("archive:enterprise_detail", args=[other_enterprise.pk])).content.decode()
-    assert (reverse("incidents:accidents", args=[other_enterprise.pk]), "生产安全事故（件）台账") in menu(html)
+    assert (reverse("incidents:accident_list", args=[other_enterprise.pk]), "生产安全事故（件）台账") in menu(html)

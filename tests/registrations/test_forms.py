@@ -38,7 +38,7 @@ def filler(login):
 
 
 def edit_url(e, table):
-    return reverse("registrations:edit", args=[e.pk, table.key])
+    return reverse("registrations:table_edit", args=[e.pk, table.key])
 
 
 def again(table, stored, post=None):
@@ -123,7 +123,7 @@ def test_it_stores_what_was_posted_and_shows_it_everywhere(filler, key, seed, tm
             assert f'data-field="{f.key}">{escape(f.text(data))}</dd>' in shown, (f.key, f.text(data))
 
     # the table's own xlsx: label | value | unit, groups as small tables with 序号
-    rows = rows_of(sheet(client.get(reverse("registrations:xlsx", args=[e.pk, key]))))
+    rows = rows_of(sheet(client.get(reverse("registrations:table_xlsx", args=[e.pk, key]))))
     assert rows[0] == [table.title]
     by_label = {r[0]: r[1:] for r in rows if len(r) > 1 and isinstance(r[0], str)}
     for f in table.fields:
@@ -142,7 +142,7 @@ def test_it_stores_what_was_posted_and_shows_it_everywhere(filler, key, seed, tm
                 assert isinstance(by_label[f.label][0], (int, float)), f.key
 
     # the PDF: the title, the enterprise and some values
-    text = pdf_text(client.get(reverse("registrations:pdf", args=[e.pk, key])), tmp_path)
+    text = pdf_text(client.get(reverse("registrations:table_pdf", args=[e.pk, key])), tmp_path)
     assert table.title in text and e.name in text
     texts = [f.text(data) for f in table.fields if f.type in ("text", "integer", "date", "daterange") and f.text(data)]
     assert len(texts) >= 3

@@ -26,7 +26,7 @@ TAILINGS_DATA = {"name": "金水一号尾矿库", "ownerless": "否", "operating
 
 
 def edit_url(e, table="tailings_pond"):
-    return reverse("registrations:edit", args=[e.pk, table])
+    return reverse("registrations:table_edit", args=[e.pk, table])
 
 
 def again(table, stored):
@@ -72,12 +72,12 @@ def mines(users):
 
 
 @pytest.mark.parametrize("who", ["erqi", "outsider", "chem", "owner"])
-@pytest.mark.parametrize("name", ["edit", "xlsx", "pdf"])
+@pytest.mark.parametrize("name", ["table_edit", "table_xlsx", "table_pdf"])
 def test_outsiders_get_404_on_another_enterprises_table(login, users, mines, who, name):
     client = login(users[who])
     url = reverse(f"registrations:{name}", args=[mines["jinshui"].pk, "tailings_pond"])
     assert client.get(url).status_code == 404
-    if name == "edit":
+    if name == "table_edit":
         assert client.post(url, as_post(TAILINGS, {**TAILINGS_DATA, "name": "改名"})).status_code == 404
         assert Registration.objects.get(enterprise=mines["jinshui"]).data == TAILINGS_DATA
 
@@ -87,14 +87,14 @@ def test_the_enterprise_and_its_regulators_see_and_fill_in_its_table(login, user
     client = login(mines[who] if who in ("admin", "staff") else users[who])
     e = mines["jinshui"]
     assert client.get(edit_url(e)).status_code == 200
-    assert workbook(client.get(reverse("registrations:xlsx", args=[e.pk, "tailings_pond"]))).worksheets[0]["A1"].value == TAILINGS.title
+    assert workbook(client.get(reverse("registrations:table_xlsx", args=[e.pk, "tailings_pond"]))).worksheets[0]["A1"].value == TAILINGS.title
     response = client.post(edit_url(e), as_post(TAILINGS, {**TAILINGS_DATA, "name": f"{who}改的名"}))
     assert response.status_code == 302
     assert Registration.objects.get(enterprise=e).data["name"] == f"{who}改的名"
 
 
 def test_the_pdf_is_inline_for_those_in_scope(login, users, mines):
-    response = login(users["jinshui"]).get(reverse("registrations:pdf", args=[mines["jinshui"].pk, "tailings_pond"]))
+    response = login(users["jinshui"]).get(reverse("registrations:table_pdf", args=[mines["jinshui"].pk, "tailings_pond"]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline") and response.content.startswith(b"%PDF")
 
@@ -135,25 +135,25 @@ def test_a_table_of_another_industry_is_not_found(login, users, mines):
         assert client.get(edit_url(e, "underground_mine")).status_code == 404
         assert client.post(edit_url(e, "underground_mine"), {"name": "x"}).status_code == 404
         assert client.get(edit_url(e, "no_such_table")).status_code == 404
-        assert client.get(reverse("registrations:xlsx", args=[e.pk, "underground_mine"])).status_code == 404
-        assert client.get(reverse("registrations:pdf", args=[e.pk, "open_pit_mine"])).status_code == 404
+        assert client.get(reverse("registrations:table_xlsx", args=[e.pk, "underground_mine"])).status_code == 404
+        assert client.get(reverse("registrations:table_pdf", args=[e.pk, "open_pit_mine"])).status_code == 404
     assert not Registration.objects.filter(enterprise=e).exclude(table="tailings_pond").exists()
 
 
 def test_an_unfilled_table_has_no_xlsx_or_pdf_yet(login, users, mines):
     client = login(users["city"])
-    for name in ("xlsx", "pdf"):
+    for name in ("table_xlsx", "table_pdf"):
         assert client.get(reverse(f"registrations:{name}", args=[mines["jinshui_blank"].pk, "tailings_pond"])).status_code == 404
 
 
 def test_the_archive_card_offers_what_the_user_may_do(login, users, mines):
     blank = login(users["jinshui"]).get(reverse("archive:enterprise_detail", args=[mines["jinshui_blank"].pk])).content.decode()
     assert "尚未填写尾矿库登记表，请点击“填写”" in blank and edit_url(mines["jinshui_blank"]) in blank
-    assert reverse("registrations:xlsx", args=[mines["jinshui_blank"].pk, "tailings_pond"]) not in blank
+    assert reverse("registrations:table_xlsx", args=[mines["jinshui_blank"].pk, "tailings_pond"]) not in blank
 
     e = mines["jinshui"]
     filled = login(mines["admin"]).get(reverse("archive:enterprise_detail", args=[e.pk])).content.decode()
-    for url in (edit_url(e), *[reverse(f"registrations:{name}", args=[e.pk, "tailings_pond"]) for name in ("xlsx", "pdf")]):
+    for url in (edit_url(e), *[reverse(f"registrations:{name}", args=[e.pk, "tailings_pond"]) for name in ("table_xlsx", "table_pdf")]):
         assert url in filled
     assert "金水一号尾矿库" in filled and "30 米" in filled and "2023-01-01 至 2026-01-01" in filled
 
@@ -282,7 +282,7 @@ def test_a_refused_table_leaves_an_approved_archive_approved(login, mines):
 
 
 def bulk(client, key="tailings_pond", query=""):
-    return workbook(client.get(reverse("registrations:bulk_export", args=[key]) + query))
+    return workbook(client.get(reverse("registrations:table_bulk_export", args=[key]) + query))
 
 
 def by_name(ws):
@@ -315,11 +315,11 @@ def test_a_county_exports_its_own_only(login, users, mines):
 @pytest.mark.parametrize("who", ["owner", "outsider", "admin", "staff"])
 def test_enterprise_users_may_not_bulk_export(login, users, mines, who):
     client = login(mines[who] if who in ("admin", "staff") else users[who])
-    assert client.get(reverse("registrations:bulk_export", args=["tailings_pond"])).status_code == 403
+    assert client.get(reverse("registrations:table_bulk_export", args=["tailings_pond"])).status_code == 403
 
 
 def test_an_unknown_table_has_no_export(login, users):
-    assert login(users["city"]).get(reverse("registrations:bulk_export", args=["no_such_table"])).status_code == 404
+    assert login(users["city"]).get(reverse("registrations:table_bulk_export", args=["no_such_table"])).status_code == 404
 
 
 def test_the_list_filters_apply_to_the_export(login, users, mines):
@@ -329,7 +329,7 @@ def test_the_list_filters_apply_to_the_export(login, users, mines):
     _, rows, _ = by_name(bulk(client, query=f"?region={ERQI}").worksheets[0])
     assert sorted(rows) == ["二七尾矿库有限公司", "二七未填尾矿库有限公司"]
     page = client.get(reverse("archive:enterprise_list") + "?q=二七未填").content.decode()
-    assert reverse("registrations:bulk_export", args=["tailings_pond"]) + "?q=" in page
+    assert reverse("registrations:table_bulk_export", args=["tailings_pond"]) + "?q=" in page
 
 
 def test_group_sheets_have_one_row_per_block(login, users):
@@ -395,7 +395,7 @@ def test_numbers_are_numbers_and_formulas_stay_text(login, users, mines):
     assert cell["设计总库容（万立方米）"].value == 120.5 and cell["特种作业人员数量（人）"].value == 12
     assert cell["安全生产许可证有效期（起）"].is_date
 
-    single = workbook(login(mines["admin"]).get(reverse("registrations:xlsx", args=[mines["jinshui"].pk, "tailings_pond"]))).worksheets[0]
+    single = workbook(login(mines["admin"]).get(reverse("registrations:table_xlsx", args=[mines["jinshui"].pk, "tailings_pond"]))).worksheets[0]
     values = {r[0].value: r[1] for r in single.iter_rows() if len(r) > 1 and r[0].value}
     assert values["尾矿库名称"].value == "=cmd|' /C calc'!A0" and values["尾矿库名称"].data_type == "s"
     assert values["设计总坝高"].data_type == "n" and values["设计总坝高"].value == 30
@@ -410,7 +410,7 @@ def test_formulas_in_blocks_stay_text(login, users):
     block = next(r for r in wb["排土场"].iter_rows(min_row=2))
     assert block[0].value == "=金水露天矿" and block[0].data_type == "s"
     assert block[3].value == "=SUM(A1:A9)" and block[3].data_type == "s"
-    single = workbook(login(users["city"]).get(reverse("registrations:xlsx", args=[e.pk, "open_pit_mine"]))).worksheets[0]
+    single = workbook(login(users["city"]).get(reverse("registrations:table_xlsx", args=[e.pk, "open_pit_mine"]))).worksheets[0]
     cells = [c for r in single.iter_rows() for c in r if isinstance(c.value, str) and c.value.startswith("=")]
     assert {c.value for c in cells} >= {"=1+1", "=SUM(A1:A9)"} and all(c.data_type == "s" for c in cells)
 
@@ -445,7 +445,7 @@ def test_the_archive_page_costs_the_same_however_many_blocks(login, users):
 
 def test_the_bulk_export_costs_the_same_however_many_enterprises(login, users, mines):
     client = login(users["city"])
-    url = reverse("registrations:bulk_export", args=["tailings_pond"])
+    url = reverse("registrations:table_bulk_export", args=["tailings_pond"])
     workbook(client.get(url))
     with CaptureQueriesContext(connection) as few:
         assert len(rows_of(workbook(client.get(url)).worksheets[0])) == 5

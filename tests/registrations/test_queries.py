@@ -30,8 +30,8 @@ def blocks(n):
 
 
 # Measured with one block of each kind; the regulator's pages read its organisation and check the enterprise in scope.
-PINS = {("edit", "admin"): 5, ("edit", "jinshui"): 7, ("xlsx", "admin"): 4, ("xlsx", "jinshui"): 7,
-        ("pdf", "admin"): 4, ("pdf", "jinshui"): 7}
+PINS = {("table_edit", "admin"): 5, ("table_edit", "jinshui"): 7, ("table_xlsx", "admin"): 4, ("table_xlsx", "jinshui"): 7,
+        ("table_pdf", "admin"): 4, ("table_pdf", "jinshui"): 7}
 
 
 @pytest.mark.parametrize("page, who", list(PINS))
@@ -48,5 +48,5 @@ def test_the_tables_pages_read_a_fixed_number_of_queries_however_many_blocks(cli
     with django_assert_max_num_queries(few):
         response = client.get(url)
     assert response.status_code == 200
-    if page == "edit":  # five blocks of each kind on the form
+    if page == "table_edit":  # five blocks of each kind on the form
         assert all(response.context["form"].formsets[g.key].total_form_count() >= 5 for g in TABLE.groups)

@@ -210,7 +210,7 @@ def test_a_seventh_table_needs_only_a_file(schemas_dir, users, login):
     client = login(create_user(trader.uscc, Role.ENTERPRISE_ADMIN, enterprise=trader))
     page = client.get(reverse("archive:enterprise_detail", args=[trader.pk])).content.decode()
     assert 'data-testid="registration-chemical_trading"' in page and "危险化学品经营登记信息" in page
-    edit = reverse("registrations:edit", args=[trader.pk, "chemical_trading"])
+    edit = reverse("registrations:table_edit", args=[trader.pk, "chemical_trading"])
     assert edit in page
 
     data = {"license_no": "豫郑危化经字〔2024〕000123", "mode": "带储存经营", "storage_capacity": 120.5,
@@ -226,10 +226,10 @@ def test_a_seventh_table_needs_only_a_file(schemas_dir, users, login):
     for text in ["豫郑危化经字〔2024〕000123", "带储存经营", "120.5 吨", "一号仓库", "二号仓库", "300 m²"]:
         assert text in card, text
 
-    single = sheet_rows(client.get(reverse("registrations:xlsx", args=[trader.pk, "chemical_trading"])))["危险化学品经营"]
+    single = sheet_rows(client.get(reverse("registrations:table_xlsx", args=[trader.pk, "chemical_trading"])))["危险化学品经营"]
     assert ["储存能力", 120.5, "吨"] in single and [2, "二号仓库"] in [[v for v in r if v is not None] for r in single]
 
-    rows = sheet_rows(login(users["jinshui"]).get(reverse("registrations:bulk_export", args=["chemical_trading"])))
+    rows = sheet_rows(login(users["jinshui"]).get(reverse("registrations:table_bulk_export", args=["chemical_trading"])))
     main = rows["危险化学品经营"]
     assert main[0][6:] == ["经营许可证编号", "经营方式", "储存能力（吨）", "仓库（仓库数）", "仓库"]
     assert [r[0] for r in main[1:]] == ["金水危化经营有限公司"]
@@ -266,7 +266,7 @@ def trading(schemas_dir, login):
     write(schemas_dir, WAREHOUSES_WHEN, "chemical_trading.yaml")
     trader = create_enterprise(JINSHUI, industry="0302")
     client = login(create_user(trader.uscc, Role.ENTERPRISE_ADMIN, enterprise=trader))
-    return schema.get("chemical_trading"), reverse("registrations:edit", args=[trader.pk, "chemical_trading"]), client, trader
+    return schema.get("chemical_trading"), reverse("registrations:table_edit", args=[trader.pk, "chemical_trading"]), client, trader
 
 
 @pytest.mark.django_db

@@ -37,7 +37,7 @@ SAMPLE = [
 
 def urls(pk):
     return {name: reverse(f"risks:{name}", args=[pk])
-            for name in ("list_export", "list_template", "list_import", "table3", "table3_xlsx", "table3_pdf")}
+            for name in ("register_export", "register_template", "register_import", "table3_detail", "table3_xlsx", "table3_pdf")}
 
 
 def to_bytes(wb):
@@ -64,7 +64,7 @@ def upload(client, enterprise, data, replace=False):
     payload = {"file": SimpleUploadedFile("清单.xlsx", data, content_type=XLSX)}
     if replace:
         payload["replace"] = "on"
-    return client.post(reverse("risks:list_import", args=[enterprise.pk]), payload)
+    return client.post(reverse("risks:register_import", args=[enterprise.pk]), payload)
 
 
 def imported(response):
@@ -194,7 +194,7 @@ def test_it_reads_post_and_person(text, expected):
 
 
 def test_the_template_has_the_columns_the_instructions_and_the_sample(login, users, enterprise):
-    data = downloaded(login(users["owner"]).get(urls(enterprise.pk)["list_template"]))
+    data = downloaded(login(users["owner"]).get(urls(enterprise.pk)["register_template"]))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames[:3] == ["安全风险分级管控清单", "填写说明", "示例"]
     assert [c.value for c in wb.worksheets[0][1]] == ALL_HEADERS
@@ -214,7 +214,7 @@ def test_the_template_has_the_columns_the_instructions_and_the_sample(login, use
 
 def test_export_is_the_sample_layout_with_continuation_rows(login, users, enterprise):
     tree = create_risk_list(enterprise)
-    rows = rows_of(downloaded(login(users["jinshui"]).get(urls(enterprise.pk)["list_export"])))
+    rows = rows_of(downloaded(login(users["jinshui"]).get(urls(enterprise.pk)["register_export"])))
     assert rows[0] == ALL_HEADERS
     core = [r[:14] for r in rows[1:]]
     assert core[0] == [1, "甲醇罐区", "安环部", "张三", "甲醇罐区微单元", "甲醇储罐", "泄漏造成火灾", "重大风险", "爆炸、火灾",
@@ -229,7 +229,7 @@ def test_export_is_the_sample_layout_with_continuation_rows(login, users, enterp
 
 def test_export_then_import_reproduces_the_list(login, users, enterprise, other_enterprise):
     richer_list(enterprise)
-    data = downloaded(login(users["owner"]).get(urls(enterprise.pk)["list_export"]))
+    data = downloaded(login(users["owner"]).get(urls(enterprise.pk)["register_export"]))
     original = dump(enterprise)
     assert len(original) == 16  # 2 objects, 3 units, 3 sources, 4 events, 4 measures
     # Into another enterprise (its own administrator): the same list, field for field.
@@ -247,7 +247,7 @@ def test_export_then_import_reproduces_the_list(login, users, enterprise, other_
 def test_an_import_updates_matched_nodes_and_keeps_their_history(login, users, enterprise):
     tree = create_risk_list(enterprise)
     RiskUnit.objects.filter(pk=tree["unit"].pk).update(map_x=0.25, map_y=0.5)  # the four-colour map's, not the file's
-    data = downloaded(login(users["owner"]).get(urls(enterprise.pk)["list_export"]))
+    data = downloaded(login(users["owner"]).get(urls(enterprise.pk)["register_export"]))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb.worksheets[0]
     col = {c.value: c.column for c in ws[1]}
@@ -274,7 +274,7 @@ def test_an_import_updates_matched_nodes_and_keeps_their_history(login, users, e
 
 def test_a_sample_only_file_keeps_the_grading_it_agrees_with(login, users, enterprise):
     tree = create_risk_list(enterprise)
-    data = downloaded(login(users["owner"]).get(urls(enterprise.pk)["list_export"]))
+    data = downloaded(login(users["owner"]).get(urls(enterprise.pk)["register_export"]))
     rows = [r[:14] for r in rows_of(data)[1:]]
     rows[2][7] = "较大风险"  # 检修作业高空坠落: LEC says 低风险, the file now says 较大
     response = upload(login(users["owner"]), enterprise, sheet(rows))
@@ -428,16 +428,16 @@ def test_only_those_who_see_the_enterprise_reach_its_pages(login, users, enterpr
             assert c.get(url).status_code == 404, (who, name)
         assert upload(c, enterprise, data).status_code == 404
     c = login(users["jinshui"])
-    for name in ("list_export", "list_template", "table3", "table3_xlsx", "table3_pdf"):
+    for name in ("register_export", "register_template", "table3_detail", "table3_xlsx", "table3_pdf"):
         assert c.get(pages[name]).status_code == 200, name
-    assert c.get(pages["list_import"]).status_code == 403
+    assert c.get(pages["register_import"]).status_code == 403
     before = row_counts()
     assert upload(c, enterprise, data).status_code == 403
     assert row_counts() == before
     c = login(users["owner"])
-    assert c.get(pages["list_import"]).status_code == 200
+    assert c.get(pages["register_import"]).status_code == 200
     client.logout()
-    assert client.get(pages["list_export"]).status_code == 302  # to the login page
+    assert client.get(pages["register_export"]).status_code == 302  # to the login page
 
 
 # 表3 ----------------------------------------------------------------------------------------------------------------
@@ -445,7 +445,7 @@ def test_only_those_who_see_the_enterprise_reach_its_pages(login, users, enterpr
 
 def test_table3_page_lists_one_row_per_risk(login, users, enterprise):
     richer_list(enterprise)
-    response = login(users["jinshui"]).get(urls(enterprise.pk)["table3"])
+    response = login(users["jinshui"]).get(urls(enterprise.pk)["table3_detail"])
     html = response.content.decode()
     assert html.count('data-testid="table3-row"') == 4
     for text in ("风险辨识分级管控登记表", "泄漏造成火灾", "甲醇罐区 / 甲醇罐区微单元 / 甲醇储罐", "对液位进行巡检", "安环部", "张三",
@@ -490,6 +490,6 @@ def test_pages_and_exports_take_a_fixed_number_of_queries(login, users, enterpri
     pages = urls(enterprise.pk)
     # Session, user and scope (6), then the events and their measures (2) or the five levels of the tree (5);
     # a download also writes its audit record (1).
-    for name, limit in (("table3", 8), ("table3_xlsx", 9), ("table3_pdf", 9), ("list_export", 12)):
+    for name, limit in (("table3_detail", 8), ("table3_xlsx", 9), ("table3_pdf", 9), ("register_export", 12)):
         with django_assert_max_num_queries(limit):
             assert client.get(pages[name]).status_code == 200

@@ -76,7 +76,7 @@ def unplaced_items(html):
 
 
 def map_url(enterprise):
-    return reverse("risks:map", args=[enterprise.pk])
+    return reverse("risks:map_detail", args=[enterprise.pk])
 
 
 def changes(model, pk):
@@ -364,7 +364,7 @@ def test_out_of_scope_users_get_404_for_the_map_and_its_files(login, users, ente
     post_plan(owner, enterprise, "p.png", image_bytes())
     post_ready(owner, enterprise, "m.pdf", pdf_bytes())
     client = login(users[who])
-    for name in ("risks:map", "risks:map_plan", "risks:map_ready"):
+    for name in ("risks:map_detail", "risks:map_plan", "risks:map_ready"):
         assert client.get(reverse(name, args=[enterprise.pk])).status_code == 404
     for name in ("risks:map_plan_upload", "risks:map_ready_upload", "risks:map_ready_delete"):
         assert client.post(reverse(name, args=[enterprise.pk]), {"plan": upload("x.png", image_bytes())}).status_code == 404
@@ -372,7 +372,7 @@ def test_out_of_scope_users_get_404_for_the_map_and_its_files(login, users, ente
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, enterprise, users):
-    for name in ("risks:map", "risks:map_plan", "risks:map_ready"):
+    for name in ("risks:map_detail", "risks:map_plan", "risks:map_ready"):
         response = client.get(reverse(name, args=[enterprise.pk]))
         assert response.status_code == 302 and "/login" in response.url
 
@@ -397,7 +397,7 @@ def test_the_map_list_shows_the_enterprises_in_scope_with_their_map_status(login
     assert county.status_code == 200 and map_rows(county) == [enterprise.pk]
     row = re.search(r'<tr data-enterprise="\d+">(.*?)</tr>', county.content.decode(), re.S).group(1)
     assert "已上传" in row and 'data-testid="units-placed">1 / 2<' in row and 'data-level="major"' in row
-    assert reverse("risks:map", args=[enterprise.pk]) in row
+    assert reverse("risks:map_detail", args=[enterprise.pk]) in row
     assert sorted(map_rows(login(users["city"]).get(reverse("risks:map_list")))) == sorted([enterprise.pk, other_enterprise.pk])
     assert map_rows(login(users["erqi"]).get(reverse("risks:map_list"))) == [other_enterprise.pk]
     assert map_rows(login(users["chem"]).get(reverse("risks:map_list"))) == [other_enterprise.pk]  # 危化 only

@@ -366,9 +366,9 @@ def test_a_deleted_measure_keeps_its_text_in_the_history(login, users, enterpris
     page = client.get(reverse("risks:patrol_detail", args=[patrol.pk])).content.decode()
     assert "佩戴防毒口罩" in page and "该措施已从安全风险辨识清单中删除" in page
     # The measure still in the list links to its place in the tree.
-    tree = reverse("risks:register", args=[enterprise.pk]) + f"#controlmeasure-{daily.pk}"
+    tree = reverse("risks:register_detail", args=[enterprise.pk]) + f"#controlmeasure-{daily.pk}"
     assert f'href="{tree}"' in page
-    assert f'id="controlmeasure-{daily.pk}"' in client.get(reverse("risks:register", args=[enterprise.pk])).content.decode()
+    assert f'id="controlmeasure-{daily.pk}"' in client.get(reverse("risks:register_detail", args=[enterprise.pk])).content.decode()
 
 
 # ---- history ----
@@ -470,7 +470,7 @@ def test_regulators_in_scope_see_everything_read_only(login, users, enterprise, 
 def test_anonymous_users_are_sent_to_log_in(client, enterprise, risk, recorded):
     for url in pages(enterprise, *recorded):
         r = client.get(url)
-        assert r.status_code == 302 and reverse("login") in r.url, url
+        assert r.status_code == 302 and reverse("core:login") in r.url, url
 
 
 def test_the_owner_has_the_patrol_entry_points(login, users, enterprise, risk, recorded):

@@ -47,7 +47,7 @@ def test_an_enterprise_user_builds_the_list_level_by_level(login, users, enterpr
     # Every node knows its enterprise (scoping, statistics), and the new measure is due for its first check.
     assert {n.enterprise_id for n in (unit, source, event, measure)} == {enterprise.pk}
     assert measure.next_due_at is not None
-    page = client.get(reverse("risks:register", args=[enterprise.pk])).content.decode()
+    page = client.get(reverse("risks:register_detail", args=[enterprise.pk])).content.decode()
     for text in ("甲醇罐区", "甲醇储罐微单元", "甲醇储罐", "储罐泄漏火灾", "设置可燃气体报警仪", "重点管控", 'data-level="major"'):
         assert text in page
 
@@ -154,7 +154,7 @@ def test_regulators_see_the_list_but_do_not_edit_it(login, users, enterprise):
     tree = create_risk_list(enterprise)
     for who in ("jinshui", "city", "province"):
         client = login(users[who])
-        page = client.get(reverse("risks:register", args=[enterprise.pk]))
+        page = client.get(reverse("risks:register_detail", args=[enterprise.pk]))
         assert page.status_code == 200 and "泄漏造成火灾" in page.content.decode()
         assert reverse("risks:node_edit", args=["event", tree["event"].pk]) not in page.content.decode()
         assert client.post(add_url("unit", tree["object"].pk), {"name": "监管添加"}).status_code == 403
@@ -166,7 +166,7 @@ def test_regulators_see_the_list_but_do_not_edit_it(login, users, enterprise):
 def test_out_of_scope_users_get_404_everywhere(client, login, users, enterprise, who):
     tree = create_risk_list(enterprise)
     c = login(users[who])
-    urls = [reverse("risks:register", args=[enterprise.pk]), add_url("object", enterprise.pk)]
+    urls = [reverse("risks:register_detail", args=[enterprise.pk]), add_url("object", enterprise.pk)]
     for kind in ("object", "unit", "source", "event"):
         pk = tree[kind].pk
         urls += [reverse("risks:node_edit", args=[kind, pk]), reverse("risks:node_delete", args=[kind, pk])]
@@ -178,19 +178,19 @@ def test_out_of_scope_users_get_404_everywhere(client, login, users, enterprise,
 
 
 def test_anonymous_users_are_sent_to_log_in(client, enterprise):
-    r = client.get(reverse("risks:register", args=[enterprise.pk]))
-    assert r.status_code == 302 and reverse("login") in r.url
+    r = client.get(reverse("risks:register_detail", args=[enterprise.pk]))
+    assert r.status_code == 302 and reverse("core:login") in r.url
 
 
 def test_the_tree_page_reads_a_fixed_number_of_queries(login, users, enterprise, django_assert_max_num_queries):
     client = login(users["owner"])
     create_risk_list(enterprise)
     with django_assert_max_num_queries(14) as small:
-        client.get(reverse("risks:register", args=[enterprise.pk]))
+        client.get(reverse("risks:register_detail", args=[enterprise.pk]))
     for i in range(5):
         create_risk_list(enterprise, prefix=f"{i}号")
     with django_assert_max_num_queries(len(small)):
-        client.get(reverse("risks:register", args=[enterprise.pk]))
+        client.get(reverse("risks:register_detail", args=[enterprise.pk]))
 
 
 def test_the_level_shows_on_archive_workbench_list_and_public_scan(client, login, users, enterprise):
@@ -202,7 +202,7 @@ def test_the_level_shows_on_archive_workbench_list_and_public_scan(client, login
 
     archive = login(users["jinshui"]).get(reverse("archive:enterprise_detail", args=[enterprise.pk])).content.decode()
     assert 'data-testid="risk-card"' in archive and 'data-level-count="major"' in archive
-    workbench = login(users["owner"]).get(reverse("workbench:index")).content.decode()
+    workbench = login(users["owner"]).get(reverse("archive:workbench")).content.decode()
     assert 'data-testid="risk-card"' in workbench and "重大风险" in workbench
 
     for grade, shown in (("major", enterprise.name), ("low", "金水低风险企业"), ("none", "金水未评定企业")):

@@ -16,8 +16,8 @@ from django.utils import timezone
 from tests.factories import JINSHUI, add_risk_event, create_enterprise, create_patrol, create_risk_list
 
 pytestmark = pytest.mark.django_db
-URL = reverse("risks:stats")
-PATROLS_URL = reverse("risks:stats_patrols")
+URL = reverse("risks:risk_stats")
+PATROLS_URL = reverse("risks:patrol_stats")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LEVELS = ["重大风险", "较大风险", "一般风险", "低风险"]
 THIS_YEAR = timezone.localdate().year
@@ -103,7 +103,7 @@ def test_the_city_counts_events_by_level_per_county(login, users, world):
     assert [s["values"][jinshui] for s in chart["series"]] == [1, 0, 0, 1]
     assert chart["pie"]["values"] == [2, 1, 0, 3]
     # A stacked segment opens the county's events of that level.
-    assert chart["series"][0]["links"][jinshui] == reverse("risks:events") + f"?region={JINSHUI}&level=major"
+    assert chart["series"][0]["links"][jinshui] == reverse("risks:event_list") + f"?region={JINSHUI}&level=major"
 
 
 def test_the_province_counts_by_city_and_drills_into_one(login, users, world):
@@ -179,7 +179,7 @@ def test_patrols_by_region_for_the_chosen_year(login, users, world):
     assert (rows["金水区"]["patrols"], rows["金水区"]["items"], rows["金水区"]["failed"]) == (1, 3, 2)
     assert (rows["二七区"]["patrols"], rows["二七区"]["items"], rows["二七区"]["failed"]) == (1, 1, 0)
     # The year's links keep the year; the row opens that year's patrol records of the county.
-    assert rows["金水区"]["list"] == (reverse("risks:patrol_records")
+    assert rows["金水区"]["list"] == (reverse("risks:patrol_record_list")
                                       + f"?region={JINSHUI}&date_from={Y + 1}-01-01&date_to={Y + 1}-12-31")
     response, _ = patrol_stats(login(users["province"]), year=str(Y))
     assert table(response, "patrol_table")["洛阳市"]["drill"] == URL + f"?year={Y}&region=410300"

@@ -8,6 +8,6 @@ def plain_regulator(user):
 
 
 ENTRIES = [
-    Entry("接口订阅管理", "api:list", account_admin, 40, ADMIN),
-    Entry("接口订阅管理", "api:list", plain_regulator, 90),
+    Entry("接口订阅管理", "api:subscription_list", account_admin, 40, ADMIN),
+    Entry("接口订阅管理", "api:subscription_list", plain_regulator, 90),
 ]

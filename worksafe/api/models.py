@@ -93,7 +93,7 @@ class ApiSubscription(models.Model):
         return self.system_name
 
     def get_absolute_url(self):
-        return reverse("api:detail", args=[self.pk])
+        return reverse("api:subscription_detail", args=[self.pk])
 
     @property
     def subscriber(self):

@@ -5,11 +5,11 @@ from . import views
 
 app_name = "api"
 urlpatterns = [
-    path("", views.subscription_list, name="list"),
-    path("add/", views.subscription_add, name="add"),
-    path("grant/", views.subscription_grant, name="grant"),
-    path("<int:pk>/", views.subscription_detail, name="detail"),
-    path("<int:pk>/edit/", views.subscription_edit, name="edit"),
-    path("<int:pk>/secret/", views.subscription_secret, name="secret"),
-    path("<int:pk>/<str:action>/", views.subscription_step, name="step"),
+    path("", views.subscription_list, name="subscription_list"),
+    path("add/", views.subscription_add, name="subscription_add"),
+    path("grant/", views.subscription_grant, name="subscription_grant"),
+    path("<int:pk>/", views.subscription_detail, name="subscription_detail"),
+    path("<int:pk>/edit/", views.subscription_edit, name="subscription_edit"),
+    path("<int:pk>/secret/", views.subscription_secret, name="subscription_secret"),
+    path("<int:pk>/<str:action>/", views.subscription_step, name="subscription_step"),
 ]

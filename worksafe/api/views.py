@@ -59,7 +59,7 @@ def subscription_add(request):
             sub = still_in_scope(request, workflow.apply(form.save(commit=False), user))
         messages.success(request, f"接口订阅申请“{sub.system_name}”已提交，待{e.region.name}应急管理部门审核；审核前可修改。")
         return redirect(sub)
-    return render(request, "api/form.html", {"form": form, "title": "新增订阅申请", "back": reverse("api:list"),
+    return render(request, "api/form.html", {"form": form, "title": "新增订阅申请", "back": reverse("api:subscription_list"),
                                              "intro": f"为{e.name}申请数据对接接口。审核通过后可在订阅详情中获取企业标识和授权KEY。"})
 
 
@@ -95,7 +95,7 @@ def subscription_grant(request):
         messages.success(request, f"已授予{sub.organization}接口订阅，企业标识 {sub.key_id}。授权KEY由该单位的监管管理员（或您）在订阅详情中获取。")
         return redirect(sub)
     return render(request, "api/form.html", {
-        "form": form, "title": "授予园区/市县系统订阅", "back": reverse("api:list"),
+        "form": form, "title": "授予园区/市县系统订阅", "back": reverse("api:subscription_list"),
         "intro": "园区或市县应急管理局自建的双重预防机制系统，经授予后上报其管辖区域内企业的数据（接口对接或库表对接）。",
     })
 

@@ -2,7 +2,7 @@
 from worksafe.core.menu import Entry, enterprise_side, government_side, own_enterprise
 
 ENTRIES = [
-    Entry("我的工作台", "workbench:index", enterprise_side, 10),
+    Entry("我的工作台", "archive:workbench", enterprise_side, 10),
     Entry("企业档案", "archive:enterprise_detail", enterprise_side, 20, args=own_enterprise),
     Entry("生产经营单位", "archive:enterprise_list", government_side, 10),
     Entry("变更信息", "archive:change_list", government_side, 20),

@@ -11,7 +11,7 @@ from .sections import Action
 
 def actions(user, e):
     """What an enterprise user can do for their enterprise: the workbench's buttons, and a scan of its code."""
-    out = [Action("我的工作台", reverse("workbench:index")), Action("查看企业档案", e.get_absolute_url())]
+    out = [Action("我的工作台", reverse("archive:workbench")), Action("查看企业档案", e.get_absolute_url())]
     if permissions.can_edit_archive(user, e):
         out += [
             Action("编辑基本信息", reverse("archive:enterprise_edit", args=[e.pk])),

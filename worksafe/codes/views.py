@@ -140,7 +140,7 @@ def regenerate(request, key, pk):
         enterprise=target.enterprise(obj),
     ).save()
     messages.success(request, f"已生成新二维码（{timezone.localtime(new.created_at):%Y-%m-%d %H:%M}），原二维码及已印制的二维码牌即刻失效。")
-    return redirect_next(request, reverse("codes:detail", args=[key, pk]))
+    return redirect_next(request, reverse("codes:code_detail", args=[key, pk]))
 
 
 @login_required

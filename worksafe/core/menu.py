@@ -94,6 +94,6 @@ ADMIN = Group("系统管理", 90)
 
 ENTRIES = [
     Entry("用户管理", "core:user_list", account_admin, 10, ADMIN),
-    Entry("登录日志", "core:login_log", government_admin, 20, ADMIN),
-    Entry("操作日志", "core:operation_log", government_admin, 30, ADMIN),
+    Entry("登录日志", "core:login_log_list", government_admin, 20, ADMIN),
+    Entry("操作日志", "core:operation_log_list", government_admin, 30, ADMIN),
 ]

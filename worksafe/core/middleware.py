@@ -56,9 +56,9 @@ class AccountGateMiddleware:
         user = request.user
         if user.is_authenticated and not request.path.startswith("/static/"):
             step = gate(user)
-            if step and request.path not in {reverse(step), reverse("logout")}:
+            if step and request.path not in {reverse(step), reverse("core:logout")}:
                 url = reverse(step)
-                if step == "otp_verify" and request.method == "GET" and request.path != "/":
+                if step == "core:otp_verify" and request.method == "GET" and request.path != "/":
                     url += "?next=" + quote(request.get_full_path())  # back to the page asked for, once verified
                 return redirect(url)
         return self.get_response(request)
@@ -67,9 +67,9 @@ class AccountGateMiddleware:
 def gate(user):
     """The URL name of the page `user` must go through first, or None."""
     if user.has_second_factor and not user.is_verified():
-        return "otp_verify"
+        return "core:otp_verify"
     if passwords.change_reason(user):
-        return "password_change"
+        return "core:password_change"
     if second_factor.required(user) and not user.has_second_factor:
-        return "otp_setup"
+        return "core:otp_setup"
     return None

@@ -1,14 +1,33 @@
-from django.urls import path
+"""Core's routes: one's own account (/accounts/, Django's auth URLs live there) and 系统管理 (/system/).
 
-from . import views
+Included at the root: the two prefixes are kept as they always were, each wrapping its own list."""
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views, views_account
 
 app_name = "core"
 urlpatterns = [
-    path("users/", views.user_list, name="user_list"),
-    path("users/add/", views.user_add, name="user_add"),
-    path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
-    path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
-    path("users/<int:pk>/reset-otp/", views.user_reset_otp, name="user_reset_otp"),
-    path("login-log/", views.login_log, name="login_log"),
-    path("operations/", views.operation_log, name="operation_log"),
+    # views_account: logging in and out, the password, the profile, the second factor, one's sessions
+    path("accounts/", include([
+        path("login/", views_account.LoginView.as_view(), name="login"),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("password/", views_account.PasswordChangeView.as_view(), name="password_change"),
+        path("profile/", views_account.profile, name="profile"),
+        path("otp/", views_account.otp_verify, name="otp_verify"),
+        path("otp/setup/", views_account.otp_setup, name="otp_setup"),
+        path("otp/recovery-codes/", views_account.otp_recovery_codes, name="otp_recovery_codes"),
+        path("otp/disable/", views_account.otp_disable, name="otp_disable"),
+        path("sessions/<int:pk>/end/", views_account.session_end, name="session_end"),
+    ])),
+    # views: accounts and the logs (系统管理)
+    path("system/", include([
+        path("users/", views.user_list, name="user_list"),
+        path("users/add/", views.user_add, name="user_add"),
+        path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
+        path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
+        path("users/<int:pk>/reset-otp/", views.user_reset_otp, name="user_reset_otp"),
+        path("login-log/", views.login_log, name="login_log_list"),
+        path("operations/", views.operation_log, name="operation_log_list"),
+    ])),
 ]

@@ -34,7 +34,7 @@ def redirect_next(request, default):
 @login_required
 def home(request):
     if request.user.is_enterprise_user:
-        return redirect("workbench:index")
+        return redirect("archive:workbench")
     return redirect("archive:enterprise_list")
 
 

@@ -87,7 +87,7 @@ def otp_setup(request):
     """Enrol an authenticator app: scan the QR code (or type the key), confirm with its first code."""
     user = request.user
     if user.has_second_factor:
-        return redirect("profile")
+        return redirect("core:profile")
     device = second_factor.pending(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -121,7 +121,7 @@ def otp_disable(request):
     if user.has_second_factor:
         second_factor.remove(user, "停用双因素认证")
         messages.success(request, "已停用双因素认证。")
-    return redirect("profile")
+    return redirect("core:profile")
 
 
 @login_required
@@ -130,7 +130,7 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "个人信息已保存。")
-        return redirect("profile")
+        return redirect("core:profile")
     user = request.user
     return render(request, "core/profile.html", {
         "form": form, "sessions": sessions.sessions_of(user), "current": request.session.session_key,
@@ -154,4 +154,4 @@ def session_end(request, pk):
     if rows:
         audit.record(request.user, AuditAction.REVOKE_SESSION, message=f"注销登录会话 {len(rows)} 个").save()
     messages.success(request, f"已注销 {len(rows)} 个其他登录会话。" if not pk else "已注销该登录会话。")
-    return redirect("profile")
+    return redirect("core:profile")

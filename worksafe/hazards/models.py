@@ -205,7 +205,7 @@ class Hazard(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("hazards:detail", args=[self.pk])
+        return reverse("hazards:hazard_detail", args=[self.pk])
 
     @property
     def is_major(self):

@@ -36,11 +36,11 @@ def hazard_card(request, enterprise):
 
 # Pages of this app that take the enterprise's id, shown as links on the card and the ledger: (label, URL name).
 LINKS = [
-    ("隐患台账", "hazards:list"),
-    ("隐患排查记录", "hazards:checks"),
-    ("隐患排查计划", "hazards:plans"),
-    ("隐患排查上报", "hazards:report"),
-    ("表4 重大隐患排查治理统计表", "hazards:table4"),
+    ("隐患台账", "hazards:hazard_list"),
+    ("隐患排查记录", "hazards:check_list"),
+    ("隐患排查计划", "hazards:plan_list"),
+    ("隐患排查上报", "hazards:report_edit"),
+    ("表4 重大隐患排查治理统计表", "hazards:table4_detail"),
 ]
 
 
@@ -54,7 +54,7 @@ def hazard_actions(user, enterprise):
     if not (user.is_enterprise_user and workflow.can_report(user, enterprise)):
         return []
     return [sections.Action("记录隐患排查", reverse("hazards:check_add", args=[enterprise.pk])),
-            sections.Action("登记隐患", reverse("hazards:add", args=[enterprise.pk]))]
+            sections.Action("登记隐患", reverse("hazards:hazard_add", args=[enterprise.pk]))]
 
 
 def register_sections():

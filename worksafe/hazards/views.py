@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -99,7 +99,7 @@ def hazard_list(request, pk):
         "e": enterprise, "filters": filters, "page": paginate(request, qs), "sort": sort_key, "counts": counts,
         "states": [(s, counts[s.value]) for s in State],
         "can_report": workflow.can_report(request.user, enterprise),
-        "links": sections.enterprise_links(enterprise, exclude={"hazards:list"}),
+        "links": sections.enterprise_links(enterprise, exclude={"hazards:hazard_list"}),
         "export_url": reverse("hazards:ledger_all_xlsx", args=[enterprise.pk]),
     }
     return render(request, "hazards/list.html", context)
@@ -178,7 +178,7 @@ def hazard_delete(request, pk):
             hazard.delete()
             transaction.on_commit(lambda: _delete_files(files))
         messages.success(request, f"已删除隐患“{hazard.name}”。")
-        return redirect("hazards:list", enterprise.pk)
+        return redirect("hazards:hazard_list", enterprise.pk)
     return render(request, "hazards/delete.html", {"e": enterprise, "hazard": hazard,
                                                    "photo_count": hazard.photos.count()})
 
@@ -263,12 +263,12 @@ def _rectified(request, hazard, user):
     """After the rectification record is saved: back to it, or (保存并提交验收) on to the acceptance."""
     if "submit" not in request.POST:
         messages.success(request, "整改记录已保存。")
-        return redirect("hazards:rectify", hazard.pk)
+        return redirect("hazards:hazard_rectify", hazard.pk)
     try:
         workflow.perform(hazard, A.SUBMIT, user)
     except ValidationError as e:
         messages.error(request, "整改记录已保存，但未能提交验收：" + "".join(e.messages))
-        return redirect("hazards:rectify", hazard.pk)
+        return redirect("hazards:hazard_rectify", hazard.pk)
     messages.success(request, "整改记录已保存并提交验收。")
     return redirect(hazard)
 
@@ -346,16 +346,3 @@ def notice_pdf(request, pk):
     })
     return pdf_response(pdf, f"隐患整改通知单_{number}.pdf", f"hazard_notice_{hazard.pk}.pdf")
 
-
-urlpatterns = [
-    path("enterprises/<int:pk>/", hazard_list, name="list"),
-    path("enterprises/<int:pk>/add/", hazard_add, name="add"),
-    path("<int:pk>/", hazard_detail, name="detail"),
-    path("<int:pk>/edit/", hazard_edit, name="edit"),
-    path("<int:pk>/delete/", hazard_delete, name="delete"),
-    path("<int:pk>/step/<str:action>/", hazard_step, name="step"),
-    path("<int:pk>/rectify/", hazard_rectify, name="rectify"),
-    path("<int:pk>/notice.pdf", notice_pdf, name="notice_pdf"),
-    path("photos/<int:photo_pk>/", hazard_photo, name="photo"),
-    path("photos/<int:photo_pk>/delete/", photo_delete, name="photo_delete"),
-]

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Max, ProtectedError, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -230,7 +229,7 @@ def checklist_delete(request, pk):
                                     "请先修改这些计划的排查标准或删除计划。")
             return redirect("hazards:checklist_detail", checklist.pk)
         messages.success(request, f"已删除排查标准《{checklist.name}》。")
-        return redirect("hazards:checklists")
+        return redirect("hazards:checklist_list")
     return render(request, "hazards/checklist_delete.html", {"c": checklist, "plan_count": plan_count})
 
 
@@ -264,7 +263,7 @@ def checklist_review(request, pk):
         return redirect("hazards:checklist_detail", checklist.pk)
     done = "审核通过" if action == "approve" else "退回"
     messages.success(request, f"{checklist.enterprise.name}的标准《{checklist.name}》已{done}。")
-    return redirect("hazards:custom_checklists")
+    return redirect("hazards:checklist_custom_list")
 
 
 @login_required
@@ -324,7 +323,7 @@ def plan_add(request, pk):
     if request.method == "POST" and form.is_valid():
         plan = save_in_scope(request, form)
         messages.success(request, f"已添加排查计划“{plan.name}”。")
-        return redirect("hazards:plans", e.pk)
+        return redirect("hazards:plan_list", e.pk)
     return render(request, "hazards/plan_form.html", {"e": e, "form": form})
 
 
@@ -338,7 +337,7 @@ def plan_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         save_in_scope(request, form)
         messages.success(request, f"排查计划“{plan.name}”已保存。")
-        return redirect("hazards:plans", e.pk)
+        return redirect("hazards:plan_list", e.pk)
     return render(request, "hazards/plan_form.html", {"e": e, "form": form, "plan": plan})
 
 
@@ -352,7 +351,7 @@ def plan_delete(request, pk):
     if request.method == "POST":
         plan.delete()
         messages.success(request, f"已删除排查计划“{plan.name}”，其排查记录仍保留。")
-        return redirect("hazards:plans", e.pk)
+        return redirect("hazards:plan_list", e.pk)
     return render(request, "hazards/plan_delete.html", {"e": e, "plan": plan, "check_count": plan.checks.count()})
 
 
@@ -466,25 +465,3 @@ def check_detail(request, pk):
 
 check_photo = uploads.serve_view(HazardCheckItem, "photo", lambda item: f"排查照片-{item.pk}")
 
-
-urlpatterns = [
-    path("checklists/", checklist_list, name="checklists"),
-    path("checklists/import/", checklist_import, name="checklist_import"),
-    path("checklists/template/", checklist_template, name="checklist_template"),
-    path("checklists/custom/", custom_checklists, name="custom_checklists"),
-    path("checklists/<int:pk>/", checklist_detail, name="checklist_detail"),
-    path("checklists/<int:pk>/export/", checklist_export, name="checklist_export"),
-    path("checklists/<int:pk>/derive/", checklist_derive, name="checklist_derive"),
-    path("checklists/<int:pk>/edit/", checklist_edit, name="checklist_edit"),
-    path("checklists/<int:pk>/delete/", checklist_delete, name="checklist_delete"),
-    path("checklists/<int:pk>/submit/", checklist_submit, name="checklist_submit"),
-    path("checklists/<int:pk>/review/", checklist_review, name="checklist_review"),
-    path("enterprises/<int:pk>/plans/", plan_list, name="plans"),
-    path("enterprises/<int:pk>/plans/add/", plan_add, name="plan_add"),
-    path("plans/<int:pk>/edit/", plan_edit, name="plan_edit"),
-    path("plans/<int:pk>/delete/", plan_delete, name="plan_delete"),
-    path("enterprises/<int:pk>/checks/", check_list, name="checks"),
-    path("enterprises/<int:pk>/checks/add/", check_add, name="check_add"),
-    path("checks/<int:pk>/", check_detail, name="check_detail"),
-    path("checks/items/<int:pk>/photo/", check_photo, name="check_photo"),
-]

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -146,11 +145,3 @@ def plan(request, pk):
 def _plan_context(hazard, form):
     return {"hazard": hazard, "e": hazard.enterprise, "form": form, "elements": PLAN_ELEMENTS,
             "notice": hazard.supervision != Supervision.NONE and bool(hazard.notice_number)}
-
-
-urlpatterns = [
-    path("<int:pk>/major/review/", major_review, name="major_review"),
-    path("<int:pk>/major/supervise/", supervise, name="supervise"),
-    path("<int:pk>/major/notice.pdf", major_notice_pdf, name="major_notice_pdf"),
-    path("<int:pk>/major/plan/", plan, name="plan"),
-]

@@ -11,7 +11,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -256,13 +256,3 @@ def _reported_photos(request, photos):
 
 public_photo = uploads.serve_view(PublicReportPhoto, "file", lambda photo: f"随手拍-{photo.report_id}-{photo.pk}", rows=_reported_photos)
 
-
-urlpatterns = [
-    path("report/", public_report, name="public_report"),
-    path("report/status/", public_status, name="public_status"),
-    path("report/receipt/<str:receipt>/", public_receipt, name="public_receipt"),
-    path("report/<str:signed>/", public_report, name="public_report_code"),
-    path("public/", public_queue, name="public_queue"),
-    path("public/<int:pk>/", public_detail, name="public_detail"),
-    path("public/photos/<int:pk>/", public_photo, name="public_photo"),
-]

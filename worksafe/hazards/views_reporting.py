@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -61,7 +61,7 @@ def report(request, pk):
             else:
                 messages.success(request, f"已上报{periods.label(done.cycle, done.starts_on)}隐患排查信息："
                                           f"排查 {done.checks} 次，发现一般隐患 {done.general} 条、重大隐患 {done.major} 条。")
-            return redirect("hazards:report", enterprise.pk)
+            return redirect("hazards:report_edit", enterprise.pk)
     state = reporting.EnterpriseStatus(enterprise)
     history = paginate(request, HazardReport.objects.filter(enterprise_id=enterprise.pk).select_related("submitted_by"))
     for r in history:
@@ -210,10 +210,10 @@ def filing(request):
     params = request.GET.copy()
     params.pop("page", None)
     cards = [
-        {"label": "应报企业", "n": totals.due, "url": link("hazards:filing", params, status=""), "color": ""},
-        {"label": "已上报", "n": totals.reported, "url": link("hazards:filing", params, status=Status.REPORTED), "color": "green"},
-        {"label": "未上报", "n": totals.unreported, "url": link("hazards:filing", params, status=Status.DUE), "color": "red"},
-        {"label": "暂不上报", "n": totals.paused, "url": link("hazards:filing", params, status=Status.PAUSED), "color": "secondary"},
+        {"label": "应报企业", "n": totals.due, "url": link("hazards:filing_list", params, status=""), "color": ""},
+        {"label": "已上报", "n": totals.reported, "url": link("hazards:filing_list", params, status=Status.REPORTED), "color": "green"},
+        {"label": "未上报", "n": totals.unreported, "url": link("hazards:filing_list", params, status=Status.DUE), "color": "red"},
+        {"label": "暂不上报", "n": totals.paused, "url": link("hazards:filing_list", params, status=Status.PAUSED), "color": "secondary"},
     ]
     context = {"filter": filterset, "page": page, "totals": totals, "cards": cards, "today": today,
                "periods": [(label, periods.label(c, today)) for c, label in Cycle.choices],
@@ -330,13 +330,13 @@ def reporting_stats(request):
     total = sum(by_region.values(), Rate())
 
     def table(rows, rates):
-        return [_row(row.label, rates.get(row.key, Rate()), partial(row.link, "hazards:filing", params),
+        return [_row(row.label, rates.get(row.key, Rate()), partial(row.link, "hazards:filing_list", params),
                      drill=row.drill("hazards:reporting_stats", params)) for row in rows]
 
     region_table, industry_table = table(regions.rows(region_counts), by_region), table(industries.rows(industry_counts), by_industry)
     industry_title = f"行业上报率统计（{industries.root.name}）" if industries.root else "行业上报率统计"
     context = {
-        "filter": scope.filter, "scope": regions.root, "total": _row("合计", total, partial(link, "hazards:filing", params)),
+        "filter": scope.filter, "scope": regions.root, "total": _row("合计", total, partial(link, "hazards:filing_list", params)),
         "region_table": region_table, "industry_table": industry_table, "industry_title": industry_title,
         "periods": [(label, periods.label(c, today)) for c, label in Cycle.choices],
         "charts": {"region": _chart("属地上报率统计", region_table), "industry": _chart(industry_title, industry_table)},
@@ -345,14 +345,3 @@ def reporting_stats(request):
                      ("industry", industry_title, industry_table, bar_height(industry_table, 10, 1.8), "行业")],
     }
     return render(request, "hazards/reporting_stats.html", context)
-
-
-urlpatterns = [
-    path("enterprises/<int:pk>/report/", report, name="report"),
-    path("duties/", duty_list, name="duty_list"),
-    path("duties/bulk/", duty_bulk, name="duty_bulk"),
-    path("duties/<int:enterprise_pk>/", duty_edit, name="duty_edit"),
-    path("filing/", filing, name="filing"),
-    path("filing/export/", filing_export, name="filing_export"),
-    path("stats/reporting/", reporting_stats, name="reporting_stats"),
-]

@@ -26,7 +26,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -61,13 +60,13 @@ def _col(name, **kw):
 HAZARDS = "{% load hazards %}"
 COLUMNS = [
     Column("企业名称", "enterprise", format=lambda h: h.enterprise.name, width=30, label="企业",
-           cell="<a href=\"{% url 'hazards:list' row.enterprise_id %}\">{{ value }}</a>"),
+           cell="<a href=\"{% url 'hazards:hazard_list' row.enterprise_id %}\">{{ value }}</a>"),
     Column("统一社会信用代码", "uscc", format=lambda h: h.enterprise.uscc, width=20),
     Column("属地", "region", format=lambda h: h.enterprise.region.name, width=12, css="text-nowrap"),
     _col("place"), _col("content", width=40),
     *[_col(name, width=30 if name in ("precautions", "method", "requirements", "evaluation") else 16)
       for name in io.LEDGER_FIELDS if name not in ("name", "found_on", "level", "place", "content")],
-    _col("name", width=30, cell="{% url 'hazards:detail' row.pk as detail %}{% if detail %}<a href=\"{{ detail }}\">{{ value }}</a>"
+    _col("name", width=30, cell="{% url 'hazards:hazard_detail' row.pk as detail %}{% if detail %}<a href=\"{{ detail }}\">{{ value }}</a>"
                                 "{% else %}{{ value }}{% endif %}<div class=\"small text-secondary\">{{ row.place }}</div>"),
     _col("found_on", label="发现日期", css="text-nowrap", cell='{{ value|date:"Y-m-d" }}'),
     _col("level", label="级别", css="text-nowrap", cell=HAZARDS + "{% level_badge row %}"),
@@ -85,7 +84,7 @@ COLUMNS = [
     _col("review_reason", width=30), _col("supervision"),
     Column("督办单位", "supervisor", format=lambda h: h.supervisor.name if h.supervisor_id else "", width=24),
     _col("notice_number"), _col("notice_on"),
-    Column("", "ledger", format=lambda h: "", css="text-nowrap", cell="<a href=\"{% url 'hazards:ledger' row.pk %}\">台账</a>"),
+    Column("", "ledger", format=lambda h: "", css="text-nowrap", cell="<a href=\"{% url 'hazards:ledger_detail' row.pk %}\">台账</a>"),
 ]
 PAGE = ["enterprise", "region", "name", "level", "source", "found_on", "deadline", "state", "responsible"]
 # 未整改隐患管理 and 隐患清单: the page's columns and the hazard's content; 重大隐患管理: 辅助表1's.
@@ -307,19 +306,3 @@ def changes(request):
         c.is_major = c.level_label == Level.MAJOR.label
     offset = (page.number - 1) * page.paginator.per_page
     return render(request, "hazards/changes.html", {"filter": filterset, "page": page, "offset": offset})
-
-
-urlpatterns = [
-    path("open/", open_list, name="open_list"),
-    path("open/export/", open_export, name="open_export"),
-    path("major/", major_list, name="major_list"),
-    path("major/export/", major_export, name="major_export"),
-    path("all/", all_list, name="all_list"),
-    path("all/export/", all_export, name="all_export"),
-    path("enterprises/<int:pk>/table4/", table4, name="table4"),
-    path("enterprises/<int:pk>/table4.xlsx", table4_xlsx, name="table4_xlsx"),
-    path("enterprises/<int:pk>/ledger.xlsx", ledger_all_xlsx, name="ledger_all_xlsx"),
-    path("<int:pk>/ledger/", ledger, name="ledger"),
-    path("<int:pk>/ledger.xlsx", ledger_xlsx, name="ledger_xlsx"),
-    path("changes/", changes, name="changes"),
-]

@@ -9,7 +9,6 @@ from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
 from django.views.decorators.http import require_GET
 
 from worksafe.core.stats import HEX, Scope, Tally, bar_height, cells, chart, chosen_year, in_cells, link, pie_of, rate, since_first, year_window
@@ -67,13 +66,13 @@ def hazard_stats(request):
     def axis_table(rows, tally):
         """属地 or 行业: a row's figures in the chosen year; cells open its hazards of that year."""
         return [_row(row.label, _figures(*(tally[row.key][k] for k in KINDS)), partial(row.link, "hazards:all_list", span),
-                     drill=row.drill("hazards:stats", params, year=str(year))) for row in rows]
+                     drill=row.drill("hazards:hazard_stats", params, year=str(year))) for row in rows]
 
     region_table = axis_table(regions.rows(by_region.counts("seen")), by_region)
     industry_table = axis_table(industries.rows(by_industry.counts("seen")), by_industry)
     # 年度: the window's years, from the first one with hazards on.
     year_table = [_row(f"{y}年", _figures(*(by_year[y][k] for k in KINDS)), partial(link, "hazards:all_list", _found_in(params, y)),
-                       year=y, drill=scope.link("hazards:stats", year=str(y)))
+                       year=y, drill=scope.link("hazards:hazard_stats", year=str(y)))
                   for y in since_first(years, lambda y: by_year[y]["general"] + by_year[y]["major"])]
 
     def footer(table):
@@ -99,12 +98,9 @@ def hazard_stats(request):
     ]
     context = {
         "filter": scope.filter, "scope": regions.root, "year": year, "cards": cards, "series": SERIES,
-        "year_links": [(y, scope.link("hazards:stats", year=str(y))) for y in years],
+        "year_links": [(y, scope.link("hazards:hazard_stats", year=str(y))) for y in years],
         "region_table": region_table, "industry_table": industry_table, "year_table": year_table,
         "region_footer": footer(region_table), "industry_footer": footer(industry_table), "industry_title": industry_title,
         "charts": charts, "enterprises_url": scope.link("archive:enterprise_list"), "region_height": bar_height(region_table),
     }
     return render(request, "hazards/stats.html", context)
-
-
-urlpatterns = [path("stats/", hazard_stats, name="stats")]

@@ -114,7 +114,7 @@ def accident_add(request, pk):
     e = scoped_enterprise(request, pk)
     _editable(request, e)
     form = AccidentForm(request.POST or None, initial={"recorded_by": request.user.full_name or request.user.get_username()})
-    return _form(request, e, form, "事故（件）", "登记事故（件）", _accident_back, reverse("incidents:accidents", args=[e.pk]))
+    return _form(request, e, form, "事故（件）", "登记事故（件）", _accident_back, reverse("incidents:accident_list", args=[e.pk]))
 
 
 @login_required
@@ -145,7 +145,7 @@ def accident_delete(request, pk):
         return redirect(accident)
     accident.delete()
     messages.success(request, f"已删除 {accident.name}。")
-    return redirect(reverse("incidents:accidents", args=[e.pk]) + f"?year={accident.occurred_on.year}")
+    return redirect(reverse("incidents:accident_list", args=[e.pk]) + f"?year={accident.occurred_on.year}")
 
 
 @login_required
@@ -192,7 +192,7 @@ def penalties_xlsx(request, pk):
 
 
 def _penalty_back(obj):
-    return reverse("incidents:penalties", args=[obj.enterprise_id]) + f"?year={obj.imposed_on.year}"
+    return reverse("incidents:penalty_list", args=[obj.enterprise_id]) + f"?year={obj.imposed_on.year}"
 
 
 @login_required
@@ -200,7 +200,7 @@ def penalty_add(request, pk):
     e = scoped_enterprise(request, pk)
     _editable(request, e)
     form = PenaltyForm(request.POST or None, instance=Penalty(enterprise=e), initial={"imposed_on": datetime.date.today()})
-    return _form(request, e, form, "处罚（惩戒）信息", "登记处罚或惩戒", _penalty_back, reverse("incidents:penalties", args=[e.pk]))
+    return _form(request, e, form, "处罚（惩戒）信息", "登记处罚或惩戒", _penalty_back, reverse("incidents:penalty_list", args=[e.pk]))
 
 
 @login_required

@@ -55,7 +55,7 @@ def actions(user, enterprise):
 
     if not permissions.can_edit_archive(user, enterprise):
         return []
-    return [Action(f"{t.short}登记表", reverse("registrations:edit", args=[enterprise.pk, t.key]))
+    return [Action(f"{t.short}登记表", reverse("registrations:table_edit", args=[enterprise.pk, t.key]))
             for t in schema.for_industry(enterprise.industry_id)]
 
 
@@ -67,7 +67,7 @@ def list_action(request):
 def next_step(enterprise):
     """After the basic information (表1), the first table of the enterprise's industry, if it has one."""
     tables = schema.for_industry(enterprise.industry_id)
-    return reverse("registrations:edit", args=[enterprise.pk, tables[0].key]) if tables else None
+    return reverse("registrations:table_edit", args=[enterprise.pk, tables[0].key]) if tables else None
 
 
 @login_required

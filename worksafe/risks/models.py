@@ -285,7 +285,7 @@ class FourColourMap(models.Model):
         return f"{self.enterprise} 风险四色图"
 
     def get_absolute_url(self):
-        return reverse("risks:map", args=[self.enterprise_id])
+        return reverse("risks:map_detail", args=[self.enterprise_id])
 
 
 class Patrol(models.Model):

@@ -9,7 +9,7 @@ from .models import RiskEvent
 
 
 def risk_card(request, enterprise):
-    links = [("安全风险辨识清单", reverse("risks:register", args=[enterprise.pk]))]
+    links = [("安全风险辨识清单", reverse("risks:register_detail", args=[enterprise.pk]))]
     links += [(label, reverse(name, args=[enterprise.pk])) for label, name in EXTRA_LINKS]
     can_edit = permissions.can_edit_risks(request.user, enterprise)
     if can_edit:
@@ -27,7 +27,7 @@ def risk_card(request, enterprise):
 
 
 # Pages of this app that take the enterprise's id, shown as links on the card: (label, URL name).
-EXTRA_LINKS = [("表3 登记表", "risks:table3"), ("风险四色图", "risks:map"), ("风险巡检", "risks:patrol_due")]
+EXTRA_LINKS = [("表3 登记表", "risks:table3_detail"), ("风险四色图", "risks:map_detail"), ("风险巡检", "risks:patrol_due")]
 
 
 def risk_actions(user, enterprise):

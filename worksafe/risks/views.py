@@ -62,7 +62,7 @@ def _scoped_node(request, kind, pk):
 
 
 def _back(enterprise, obj=None):
-    url = reverse("risks:register", args=[enterprise.pk])
+    url = reverse("risks:register_detail", args=[enterprise.pk])
     return f"{url}#{type(obj).__name__.lower()}-{obj.pk}" if obj is not None and obj.pk else url
 
 

@@ -4,7 +4,6 @@ Everything is scoped to an enterprise the user may see (404 otherwise); only the
 """
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -94,13 +93,3 @@ def table3_pdf(request, pk):
     response = pdf_response(io.table3_pdf(e, events), f"{e.name}_{io.TABLE3_TITLE}.pdf", f"table3_{e.pk}.pdf")
     audit.record_export(request, RiskEvent, f"{io.TABLE3_TITLE}（PDF）", len(events), enterprise=e)
     return response
-
-
-urlpatterns = [
-    path("enterprises/<int:pk>/list/export/", list_export, name="list_export"),
-    path("enterprises/<int:pk>/list/template/", list_template, name="list_template"),
-    path("enterprises/<int:pk>/list/import/", list_import, name="list_import"),
-    path("enterprises/<int:pk>/table3/", table3, name="table3"),
-    path("enterprises/<int:pk>/table3/xlsx/", table3_xlsx, name="table3_xlsx"),
-    path("enterprises/<int:pk>/table3/pdf/", table3_pdf, name="table3_pdf"),
-]

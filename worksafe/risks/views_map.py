@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
@@ -187,7 +187,7 @@ def plan_upload(request, pk):
     if storage.save(form, lambda: still_in_scope(request, work()), field="plan") is storage.NOT_SAVED:
         return _render_map(request, enterprise, plan_form=form, status=503)
     messages.success(request, "厂区平面图已上传。选择分析单元后，在平面图上点击即可标注其位置。")
-    return redirect("risks:map", enterprise.pk)
+    return redirect("risks:map_detail", enterprise.pk)
 
 
 @login_required
@@ -204,7 +204,7 @@ def ready_upload(request, pk):
     if storage.save(form, lambda: still_in_scope(request, work()), field="ready_map") is storage.NOT_SAVED:
         return _render_map(request, enterprise, ready_form=form, status=503)
     messages.success(request, "风险四色图文件已上传。")
-    return redirect("risks:map", enterprise.pk)
+    return redirect("risks:map_detail", enterprise.pk)
 
 
 @login_required
@@ -220,7 +220,7 @@ def ready_delete(request, pk):
             fcm.ready_map_type = ""
             fcm.save()
         messages.success(request, "风险四色图文件已删除。")
-    return redirect("risks:map", enterprise.pk)
+    return redirect("risks:map_detail", enterprise.pk)
 
 
 # ---- placing a unit ----
@@ -258,7 +258,7 @@ def unit_place(request, pk):
     if _wants_json(request):
         return JsonResponse({"ok": True, "unit": unit.pk, "x": unit.map_x, "y": unit.map_y, "message": message})
     messages.success(request, message)
-    return redirect("risks:map", enterprise.pk)
+    return redirect("risks:map_detail", enterprise.pk)
 
 
 def _touch(enterprise):
@@ -290,15 +290,3 @@ def map_list(request):
         row = counts.get(e.pk, {})
         e.units_total, e.units_placed = row.get("total", 0), row.get("placed", 0)
     return render(request, "risks/map_list.html", {"filter": filterset, "page": page, "sort": sort_key})
-
-
-urlpatterns = [
-    path("enterprises/<int:pk>/map/", map_page, name="map"),
-    path("enterprises/<int:pk>/map/plan/", plan_file, name="map_plan"),
-    path("enterprises/<int:pk>/map/plan/upload/", plan_upload, name="map_plan_upload"),
-    path("enterprises/<int:pk>/map/ready/", ready_file, name="map_ready"),
-    path("enterprises/<int:pk>/map/ready/upload/", ready_upload, name="map_ready_upload"),
-    path("enterprises/<int:pk>/map/ready/delete/", ready_delete, name="map_ready_delete"),
-    path("units/<int:pk>/place/", unit_place, name="unit_place"),
-    path("maps/", map_list, name="map_list"),
-]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from worksafe.core import permissions, storage, uploads
@@ -125,7 +125,7 @@ def patrol_detail(request, pk):
     patrol = scoped_or_404(request, Patrol, pk=pk)
     enterprise = scoped_enterprise(request, patrol.enterprise_id)
     items = list(patrol.items.select_related("measure__event__source__unit"))
-    register = reverse("risks:register", args=[enterprise.pk])
+    register = reverse("risks:register_detail", args=[enterprise.pk])
     for item in items:
         item.tree_url = f"{register}#controlmeasure-{item.measure_id}" if item.measure_id else None
     context = {
@@ -137,11 +137,3 @@ def patrol_detail(request, pk):
 
 patrol_item_photo = uploads.serve_view(PatrolItem, "photo", lambda item: f"巡检照片-{item.pk}")
 
-
-urlpatterns = [
-    path("enterprises/<int:pk>/patrols/", patrol_list, name="patrol_list"),
-    path("enterprises/<int:pk>/patrols/due/", patrol_due, name="patrol_due"),
-    path("enterprises/<int:pk>/patrols/add/", patrol_add, name="patrol_add"),
-    path("patrols/<int:pk>/", patrol_detail, name="patrol_detail"),
-    path("patrol-items/<int:pk>/photo/", patrol_item_photo, name="patrol_item_photo"),
-]

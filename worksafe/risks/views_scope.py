@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 from django.template.defaultfilters import floatformat
-from django.urls import path
 
 from worksafe.core.lists import Column, List, Table
 from worksafe.core.risk_levels import overall
@@ -42,7 +41,7 @@ def scoped(model, *related):
     return lambda request: model.objects.for_user(request.user).select_related(*related)
 
 
-REGISTER = "{% url 'risks:register' row.enterprise_id %}"
+REGISTER = "{% url 'risks:register_detail' row.enterprise_id %}"
 
 
 def anchored(anchor, pk="row.pk"):
@@ -125,7 +124,7 @@ def lists():
         Column("安全风险分析单元", "name", cell=anchored("riskunit"), width=24),
         count("危险源", "source_count"), level("最高风险等级", "highest_level"),
         Column("四色图标注", "placed", format=lambda u: "已标注" if u.map_x is not None and u.map_y is not None else "未标注",
-               cell="{% if value == '已标注' %}<a href=\"{% url 'risks:map' row.enterprise_id %}\">已标注</a>"
+               cell="{% if value == '已标注' %}<a href=\"{% url 'risks:map_detail' row.enterprise_id %}\">已标注</a>"
                     "{% else %}<span class=\"text-secondary\">未标注</span>{% endif %}"),
     ], title="安全风险分析单元", empty="没有符合条件的安全风险分析单元。")
     events = Table([
@@ -209,12 +208,11 @@ def tabs(request, current):
     result = []
     for name, spec in LISTS.items():
         shared = {k: v for k, v in request.GET.items() if v and k in SHARED and k in spec.filterset.base_filters}
-        result.append({"name": name, "title": spec.title, "active": name == current, "query": urlencode(shared)})
+        result.append({"name": name, "url_name": f"risks:{name.removesuffix('s')}_list", "title": spec.title,  # patrol_records → patrol_record_list
+                       "active": name == current, "query": urlencode(shared)})
     return result
 
 
-urlpatterns = [
-    path(route, LISTS[name].page_view(f"{name}_list", get_only=False), name=name)
-    for route, name in [("objects/", "objects"), ("units/", "units"), ("events/", "events"), ("measures/", "measures"),
-                        ("patrol-records/", "patrol_records")]
-]
+def view(name):
+    """The page of list `name` (these pages answer POST as GET, as they always have)."""
+    return LISTS[name].page_view(f"{name}_list", get_only=False)

@@ -9,12 +9,12 @@ statistics do (province: 300,000 enterprises read, ~0.25 s on PostgreSQL).
 Patrols are counted the same way, from their yearly summaries per enterprise (PatrolYear, kept by
 patrols.record_patrol): a few rows per enterprise instead of every patrol item (措施落实 is on the item row; a
 province holds millions). The patrol sections are still a second request the page loads after showing the rest
-(risks:stats_patrols).
+(risks:patrol_stats).
 """
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from worksafe.archive.models import Enterprise
 from worksafe.core.risk_levels import COLORS, ORDER
@@ -50,16 +50,16 @@ def risk_stats(request):
     def events(row, tally):
         """A row's enterprises and events per level; each cell opens the row's events of its level."""
         figures = tally[row.key]
-        return {"label": row.label, "enterprises": figures["enterprises"], "drill": row.drill("risks:stats", params),
-                **cells([figures[v] for v, _, _ in LEVELS], [row.link("risks:events", params, level=v) for v, _, _ in LEVELS]),
-                "list": row.link("risks:events", params)}
+        return {"label": row.label, "enterprises": figures["enterprises"], "drill": row.drill("risks:risk_stats", params),
+                **cells([figures[v] for v, _, _ in LEVELS], [row.link("risks:event_list", params, level=v) for v, _, _ in LEVELS]),
+                "list": row.link("risks:event_list", params)}
 
     region_rows = regions.rows(by_region.counts("enterprises"))
     region_table = [events(row, by_region) for row in region_rows]
     industry_table = [events(row, by_industry) for row in industries.rows(by_industry.counts("enterprises"))]
     # Enterprises by overall grade (未评定: no graded event yet), per region; cells open the enterprise list.
     grade_table = [{
-        "label": row.label, "drill": row.drill("risks:stats", params), "list": row.link("archive:enterprise_list", params),
+        "label": row.label, "drill": row.drill("risks:risk_stats", params), "list": row.link("archive:enterprise_list", params),
         **cells([by_region[row.key][f"grade_{g}"] for g, _, _ in GRADES],
                 [row.link("archive:enterprise_list", params, risk_grade=g) for g, _, _ in GRADES]),
     } for row in region_rows]
@@ -68,14 +68,14 @@ def risk_stats(request):
     industry_title = f"行业风险等级统计（{industries.root.name}）" if industries.root else "行业风险等级统计"
     charts = {
         "region": chart("属地风险等级统计", region_table, in_cells(LEVELS), series_pie(
-            LEVELS, level_totals, [scope.link("risks:events", level=v) for v, _, _ in LEVELS]), stack=True),
+            LEVELS, level_totals, [scope.link("risks:event_list", level=v) for v, _, _ in LEVELS]), stack=True),
         "industry": chart(industry_title, industry_table, in_cells(LEVELS), pie_of(industry_table, "total"), stack=True),
         "grade": chart("企业风险等级统计", grade_table, in_cells(GRADES), series_pie(
             GRADES, grade_totals, [scope.link("archive:enterprise_list", risk_grade=g) for g, _, _ in GRADES]), stack=True, unit="家"),
     }
     total_events = sum(level_totals)
-    cards = [{"label": "风险事件总数", "count": total_events, "color": "", "url": scope.link("risks:events")}] + [
-        {"label": label, "count": n, "color": color, "url": scope.link("risks:events", level=v)}
+    cards = [{"label": "风险事件总数", "count": total_events, "color": "", "url": scope.link("risks:event_list")}] + [
+        {"label": label, "count": n, "color": color, "url": scope.link("risks:event_list", level=v)}
         for (v, label, color), n in zip(LEVELS, level_totals, strict=True)
     ]
     context = {
@@ -83,7 +83,7 @@ def risk_stats(request):
         "total_enterprises": by_region.total("enterprises"), "total_events": total_events, "level_totals": level_totals,
         "region_table": region_table, "industry_table": industry_table, "grade_table": grade_table,
         "grade_totals": grade_totals, "industry_title": industry_title, "charts": charts,
-        "region_height": bar_height(region_table), "patrols_url": f"{reverse('risks:stats_patrols')}?{request.GET.urlencode()}",
+        "region_height": bar_height(region_table), "patrols_url": f"{reverse('risks:patrol_stats')}?{request.GET.urlencode()}",
     }
     return render(request, "risks/stats.html", context)
 
@@ -96,7 +96,7 @@ def patrol_stats(request):
     counting every year at once; the year table sums the regions, the region table reads the chosen year.
     """
     if not request.htmx:
-        return redirect(f"{reverse('risks:stats')}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('risks:risk_stats')}?{request.GET.urlencode()}")
     scope = Scope(request)
     params, regions = scope.params, scope.regions
     years = year_window()
@@ -120,16 +120,16 @@ def patrol_stats(request):
     for y in since_first(years, lambda y: patrols.total(f"patrols{y}")):
         f = {k: patrols.total(f"{k}{y}") for k in ("patrols", "items", "failed")}
         year_table.append({"label": f"{y}年", "year": y, **f, "rate": rate(f["items"] - f["failed"], f["items"]),
-                           "list": scope.link("risks:patrol_records", date_from=f"{y}-01-01", date_to=f"{y}-12-31")})
+                           "list": scope.link("risks:patrol_record_list", date_from=f"{y}-01-01", date_to=f"{y}-12-31")})
     year_params = params.copy()
     year_params["year"] = str(year)
 
     def in_region(row):
         """The chosen year's patrols of a region row; the row opens that year's patrol records."""
         n, f = enterprises[row.key]["n"], {k: patrols[row.key][f"{k}{year}"] for k in ("patrolling", "patrols", "items", "failed")}
-        return {"label": row.label, "drill": row.drill("risks:stats", year_params), "enterprises": n, **f,
+        return {"label": row.label, "drill": row.drill("risks:risk_stats", year_params), "enterprises": n, **f,
                 "coverage": rate(f["patrolling"], n), "rate": rate(f["items"] - f["failed"], f["items"]),
-                "list": row.link("risks:patrol_records", params, date_from=f"{year}-01-01", date_to=f"{year}-12-31")}
+                "list": row.link("risks:patrol_record_list", params, date_from=f"{year}-01-01", date_to=f"{year}-12-31")}
 
     patrol_table = [in_region(row) for row in regions.rows(enterprises.counts("n"))]
     charts = {
@@ -138,13 +138,7 @@ def patrol_stats(request):
     }
     context = {
         "year_table": year_table, "patrol_table": patrol_table, "year": year, "charts": charts,
-        "year_links": [(y, scope.link("risks:stats", year=str(y))) for y in years if y >= year_table[0]["year"]],
+        "year_links": [(y, scope.link("risks:risk_stats", year=str(y))) for y in years if y >= year_table[0]["year"]],
         "region_height": bar_height(patrol_table),
     }
     return render(request, "risks/stats_patrols.html", context)
-
-
-urlpatterns = [
-    path("stats/", risk_stats, name="stats"),
-    path("stats/patrols/", patrol_stats, name="stats_patrols"),
-]

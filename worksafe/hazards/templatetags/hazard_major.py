@@ -36,7 +36,7 @@ def major_panel(context, hazard):
         "reject_step": last.get(A.REJECT) if hazard.state == State.RECTIFYING else None,
         "can_plan": workflow.can_plan(user, hazard),
         "is_own": workflow.is_own(user, hazard),
-        "pdf_url": reverse("hazards:major_notice_pdf", args=[hazard.pk])
+        "pdf_url": reverse("hazards:hazard_major_notice_pdf", args=[hazard.pk])
         if hazard.supervision and hazard.notice_number else "",
     }
     if awaiting_review(hazard) and workflow.is_regulator_of(user, hazard):
