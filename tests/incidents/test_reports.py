@@ -88,7 +88,7 @@ def table_rows(html):
     """The list's rows: title, severity, deaths, serious injuries, loss and state as shown."""
     body = html.split('data-testid="report-table"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     rows = []
-    for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+    for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
         cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
         if len(cells) == 11:
             rows.append({"title": cells[1], "severity": cells[6], "deaths": int(cells[7]), "serious": int(cells[8]),

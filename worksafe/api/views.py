@@ -11,10 +11,12 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from worksafe.core.access import require, still_in_scope
 from worksafe.core.listing import paginate
+from worksafe.core.lists import Column, List, Table
 
 from . import workflow
 from .filters import SubscriptionFilter
@@ -35,17 +37,47 @@ def _subscription(request, pk):
     return get_object_or_404(qs, pk=pk)
 
 
-@login_required
-def subscription_list(request):
+COLUMNS = [
+    Column("对接系统名称", "system_name", cell='<a href="{{ row.get_absolute_url }}">{{ value }}</a>'
+           '{% if row.staging %} <span class="badge bg-azure-lt">库表对接</span>{% endif %}'
+           '{% if row.vendor %}<div class="small text-secondary">{{ row.vendor }}</div>{% endif %}'),
+    Column("订阅单位", "subscriber", format=lambda s: s.enterprise.name if s.enterprise_id else s.organization.name,
+           cell='{{ value }}{% if row.enterprise_id %}<div class="small text-secondary font-monospace">{{ row.enterprise.uscc }}</div>'
+                '{% else %}<div class="small text-secondary">园区/市县系统</div>{% endif %}'),
+    Column("属地", "region", format=lambda s: (s.enterprise.region if s.enterprise_id else s.region).name),
+    Column("订阅接口", "interfaces", format=lambda s: "、".join(s.interface_labels()), css="small"),
+    Column("企业标识", "key_id", css="font-monospace small", cell='{{ value|default:"—" }}'),
+    Column("申请时间", "applied_at", css="text-nowrap", cell='{{ value|date:"Y-m-d H:i" }}'),
+    Column("状态", "state", format=lambda s: s.get_state_display(), cell='<span class="badge bg-{{ row.state_color }}-lt">{{ value }}</span>'),
+]
+
+
+def _may_see_list(request):
+    require(_may_use(request.user))
+
+
+def _subscriptions(request):
+    return ApiSubscription.objects.for_user(request.user).select_related("enterprise__region", "organization", "region")
+
+
+def list_header(request, filterset):
+    """待审核 counted over every subscription in reach (not only the filtered ones), and what the user may start."""
     user = request.user
-    require(_may_use(user))
-    scoped = ApiSubscription.objects.for_user(user)
-    filterset = SubscriptionFilter(request.GET, scoped.select_related("enterprise__region", "organization", "region"))
-    return render(request, "api/list.html", {
-        "filter": filterset, "page": paginate(request, workflow.ordered(filterset.qs)),
-        "pending": scoped.filter(state=SubscriptionState.PENDING).count(),
-        "can_apply": workflow.can_apply(user), "can_grant": workflow.can_grant(user),
-    })
+    can_apply = workflow.can_apply(user)
+    empty = "没有接口订阅。"
+    if can_apply:
+        empty = format_html('{}需要对接自建系统时，请<a href="{}">新增订阅申请</a>。', empty, reverse("api:subscription_add"))
+    return {"pending": ApiSubscription.objects.for_user(user).filter(state=SubscriptionState.PENDING).count(),
+            "can_apply": can_apply, "can_grant": workflow.can_grant(user), "empty": empty}
+
+
+SUBSCRIPTIONS = List(
+    "接口订阅管理", "api/list.html", _subscriptions, lambda request, queryset: SubscriptionFilter(request.GET, queryset),
+    Table(COLUMNS, title="接口订阅", row=' data-state="{{ row.state }}"'), {"pending": workflow.ORDER},
+    audience=_may_see_list, extra=list_header, capped=False, model=ApiSubscription,
+)
+subscription_list = SUBSCRIPTIONS.page_view("subscription_list", get_only=False)
+subscription_list.__doc__ = "接口订阅管理: the subscriptions in the user's reach, 待审核 first, then the newest."
 
 
 @login_required

@@ -37,10 +37,8 @@ S = SubscriptionState
 # ---- seeing ---------------------------------------------------------------------------------------------------
 
 
-def ordered(qs):
-    """待审核 first, then the newest."""
-    pending_first = Case(When(state=S.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return qs.order_by(pending_first, "-applied_at", "-id")
+# The list's order: 待审核 first, then the newest.
+ORDER = (Case(When(state=S.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()), "-applied_at", "-id")
 
 
 # ---- who may --------------------------------------------------------------------------------------------------

@@ -129,6 +129,10 @@ def regulators(request):
     regulator_only(request)
 
 
+def everyone(request):
+    """Every signed-in user: the queryset's scoping alone decides what each sees (an enterprise its own rows)."""
+
+
 @dataclass
 class List:
     """One list page (and its export).
