@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "worksafe.core",
     "worksafe.archive",
     "worksafe.codes",
@@ -304,6 +306,35 @@ CACHES = {
     "scans": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "worksafe_cache_scans",
               "OPTIONS": {"MAX_ENTRIES": int(env("CACHE_MAX_ENTRIES", 100_000))}},
 }
+
+# Background jobs (core.jobs): Django's tasks API, queued in the database and run by `worksafe db_worker` processes
+# (several on several machines share one PostgreSQL queue; one beside an SQLite file). Tests run them at once.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"), "QUEUES": ["default"]}}
+# A running job whose worker has not reported for this many seconds is taken for dead (killed, machine lost): the
+# sweep fails it, or queues it again when its kind is idempotent.
+JOB_HEARTBEAT_TIMEOUT = int(env("JOB_HEARTBEAT_TIMEOUT", 300))
+# Results (PDFs, exports, reports) are kept this many hours, then deleted with their job.
+JOB_RESULT_HOURS = int(env("JOB_RESULT_HOURS", 72))
+# One-time passwords from an account-creating import are downloadable once, and at most this many hours.
+JOB_SECRET_RESULT_HOURS = int(env("JOB_SECRET_RESULT_HOURS", 24))
+# Lists with more rows than this are exported by a background job; imports with more data rows than this are run
+# by one (account-creating imports always are).
+EXPORT_JOB_ROWS = int(env("EXPORT_JOB_ROWS", 2000))
+IMPORT_JOB_ROWS = int(env("IMPORT_JOB_ROWS", 500))
+
+# Notifications beyond the in-app centre (core.notify), off by default (intranets): e-mail through Django's mail
+# settings (WORKSAFE_EMAIL_HOST …), and SMS/WeChat through one HTTP gateway that receives a JSON POST.
+NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", False)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", 25))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "worksafe@localhost")
+NOTIFY_GATEWAY_URL = env("NOTIFY_GATEWAY_URL", "")
+NOTIFY_GATEWAY_AUTH = env("NOTIFY_GATEWAY_AUTH", "")  # the Authorization header's value, e.g. "Bearer …"
+NOTIFY_GATEWAY_TIMEOUT = float(env("NOTIFY_GATEWAY_TIMEOUT", 5))
+NOTIFY_GATEWAY_ATTEMPTS = int(env("NOTIFY_GATEWAY_ATTEMPTS", 5))
 
 # Largest xlsx accepted by imports.
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
