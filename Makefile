@@ -27,7 +27,9 @@ venv: $(VENV)/.synced
 demo: venv
 	$(VENV)/bin/worksafe migrate --noinput
 	$(VENV)/bin/worksafe demo --enterprises $(ENTERPRISES)
-	@echo "打开 http://$(ADDR) 登录"
+	@echo "打开 http://$(ADDR) 登录（后台任务由同时启动的 worksafe db_worker 执行）"
+	@# The background job worker runs beside the web server and stops with it (Ctrl-C stops both).
+	$(VENV)/bin/worksafe db_worker --interval 0.5 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/worksafe runserver $(ADDR)
 
 test: venv system-packages

@@ -30,7 +30,8 @@ def png():
 
 
 class World:
-    """`get(kind, county)` builds the county's object of `kind` once; `session(user)` a second session of `user`."""
+    """`get(kind, county)` builds the county's object of `kind` once; `own(kind, user)` an object of `user`'s own (a
+    second session, a background job)."""
 
     def __init__(self, users, orgs):
         self.users, self.orgs = users, orgs
@@ -51,6 +52,22 @@ class World:
 
         Client().force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return UserSession.objects.filter(user=user).order_by("-pk").first()
+
+    def job(self, user):
+        """A finished background job of `user`, with a result to download."""
+        from django.core.files.base import ContentFile
+        from django.utils import timezone
+
+        from worksafe.core.models import Job, JobState
+
+        job = Job(owner=user, kind="test", label="导出", state=JobState.DONE, finished_at=timezone.now(),
+                  result_name="导出.xlsx", result_type="application/octet-stream")
+        job.result.save("导出.xlsx", ContentFile(b"x"), save=False)
+        job.save()
+        return job
+
+    def own(self, kind, user):
+        return getattr(self, kind)(user)
 
 
 def _today():

@@ -85,3 +85,20 @@ def _private_media(settings, tmp_path):
 
 
 from tests.factories import *  # noqa: E402,F401,F403  (the shared fixtures)
+
+
+@pytest.fixture
+def run_jobs(monkeypatch):
+    """run_jobs() → run every queued background job to its end with the real worker (`worksafe db_worker --batch`).
+
+    The worker drops unusable connections between tasks; inside a test's transaction that would break the test's
+    own connection, so that one call is made a no-op here."""
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run():
+        call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
+
+    return run

@@ -313,6 +313,8 @@ TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBa
 # A running job whose worker has not reported for this many seconds is taken for dead (killed, machine lost): the
 # sweep fails it, or queues it again when its kind is idempotent.
 JOB_HEARTBEAT_TIMEOUT = int(env("JOB_HEARTBEAT_TIMEOUT", 300))
+# /healthz fails when a queued job has waited longer than this many seconds (no worker, or too few).
+JOB_QUEUE_MAX_WAIT = int(env("JOB_QUEUE_MAX_WAIT", 600))
 # Results (PDFs, exports, reports) are kept this many hours, then deleted with their job.
 JOB_RESULT_HOURS = int(env("JOB_RESULT_HOURS", 72))
 # One-time passwords from an account-creating import are downloadable once, and at most this many hours.

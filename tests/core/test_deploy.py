@@ -192,8 +192,16 @@ def test_each_timer_starts_a_oneshot_service_running_an_existing_command():
         program, command, *_ = service["ExecStart"].split()
         assert program == WORKSAFE and command in commands, path.name
         scheduled.add(command)
-    assert {"import_staging", "prune_api_log", "prune_sessions"} <= scheduled
+    assert {"import_staging", "prune_api_log", "prune_sessions", "sweep_jobs"} <= scheduled
     assert unit("worksafe-import-staging.timer")["Timer"]["OnCalendar"] == "*:0/5"
+
+
+def test_the_job_workers_run_db_worker_as_a_template_unit_that_restarts():
+    service = unit("worksafe-worker@.service")["Service"]
+    program, command, *args = service["ExecStart"].split()
+    assert (program, command) == (WORKSAFE, "db_worker") and command in get_commands()
+    assert "--worker-id" in args and service["Restart"] == "always"
+    assert "worksafe-worker@1.service worksafe-worker@2.service" in GUIDE
 
 
 def test_the_timers_commands_run_in_a_fresh_process(tmp_path):

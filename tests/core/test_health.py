@@ -48,17 +48,17 @@ def database_unreachable():
 
 
 def test_it_answers_ok_with_one_query_and_nothing_else(client, django_assert_num_queries):
-    with django_assert_num_queries(1):  # SELECT 1: no session, no user, no cache row
+    with django_assert_num_queries(2):  # SELECT 1 and the oldest queued job: no session, no user, no cache row
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "queue": "ok", "queue_wait_seconds": 0}
     assert "no-store" in response["Cache-Control"]
     assert not response.cookies  # no session, no CSRF cookie
 
 
 def test_a_logged_in_probe_still_loads_no_session(login, users, django_assert_num_queries):
     client = login(users["owner"])
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert client.get("/healthz").status_code == 200
 
 
@@ -76,10 +76,10 @@ def test_it_answers_503_when_the_database_is_unreachable(client, caplog):
     with database_unreachable():
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "error"}
+    assert response.json() == {"status": "error", "database": "error", "queue": "error"}
     assert "no-store" in response["Cache-Control"]
-    [record] = [r for r in caplog.records if r.name == "worksafe.health"]
-    assert "health check database failed: OperationalError" in record.getMessage()
+    logged = [r.getMessage() for r in caplog.records if r.name == "worksafe.health"]
+    assert any("health check database failed: OperationalError" in m for m in logged)
 
 
 def test_a_check_registered_later_joins_the_answer(client, monkeypatch):
@@ -91,7 +91,7 @@ def test_a_check_registered_later_joins_the_answer(client, monkeypatch):
 
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "jobs": "error"}
+    assert response.json() == {"status": "error", "database": "ok", "queue": "ok", "queue_wait_seconds": 0, "jobs": "error"}
 
 
 # ---- pages and the API while the database is down ----

@@ -1,4 +1,6 @@
 """Reference data (regions, industries, accident categories), organisations, users and the audit trail."""
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -253,6 +255,7 @@ class AuditAction(models.TextChoices):
     UNLOCK = "unlock", "解除锁定"
     RESET_OTP = "reset_otp", "重置双因素认证"
     REVOKE_SESSION = "revoke_session", "注销会话"
+    TAKE_RESULT = "take_result", "下载一次性结果"
 
 
 class ChangeRecord(models.Model):
@@ -320,3 +323,78 @@ class ChangeRecord(models.Model):
                 if old != new:
                     rows.append((field.verbose_name, old, new))
         return rows
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """One piece of long work a user started (core.jobs): what it is, how far it got, and what it produced.
+
+    The task queue (django-tasks) only says "run job X"; this row is what the user watches. The worker writes
+    `done`/`total`/`heartbeat` as it goes, the result file when it finishes, `error` (Chinese) when it fails. The id
+    is a UUID: job pages are the owner's alone (404 for anyone else), and ids do not tell how many jobs there are.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="jobs", verbose_name="发起人")
+    kind = models.CharField("类型", max_length=64)
+    label = models.CharField("任务", max_length=200)
+    params = models.JSONField("参数", default=dict, blank=True)
+    state = models.CharField("状态", max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    done = models.PositiveIntegerField("已完成", default=0)
+    total = models.PositiveIntegerField("总数", null=True, blank=True)
+    step = models.CharField("当前步骤", max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    heartbeat = models.DateTimeField("最近心跳", null=True, blank=True)
+    expires_at = models.DateTimeField("结果保留至", null=True, blank=True)
+    result = models.FileField("结果文件", upload_to="jobs/%Y/%m/", blank=True, max_length=200)
+    result_name = models.CharField("结果文件名", max_length=200, blank=True)
+    result_type = models.CharField("结果类型", max_length=100, blank=True)
+    # A secret result (one-time passwords) is stored encrypted and deleted at its first download.
+    result_secret = models.BooleanField("一次性结果", default=False)
+    result_taken_at = models.DateTimeField("结果下载时间", null=True, blank=True)
+    summary = models.TextField("结果说明", blank=True)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "后台任务"
+        ordering = ["-created_at"]
+        indexes = [
+            # The owner's job list, newest first.
+            models.Index(fields=["owner", "-created_at"], name="job_owner_created"),
+            # The sweep and /healthz: WHERE state = 'running' AND heartbeat < ?; WHERE state = 'queued' ORDER BY created
+            models.Index(fields=["state", "heartbeat"], name="job_state_heartbeat"),
+            models.Index(fields=["expires_at"], name="job_expires"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("core:job_detail", args=[self.pk])
+
+    @property
+    def finished(self):
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self):
+        if self.state == JobState.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, self.done * 100 // self.total)
+
+    @property
+    def has_result(self):
+        return bool(self.result) and self.result_taken_at is None

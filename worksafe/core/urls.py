@@ -4,7 +4,7 @@ Included at the root: the two prefixes are kept as they always were, each wrappi
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account
+from . import views, views_account, views_jobs
 
 app_name = "core"
 urlpatterns = [
@@ -19,6 +19,12 @@ urlpatterns = [
         path("otp/recovery-codes/", views_account.otp_recovery_codes, name="otp_recovery_codes"),
         path("otp/disable/", views_account.otp_disable, name="otp_disable"),
         path("sessions/<int:pk>/end/", views_account.session_end, name="session_end"),
+    ])),
+    # views_jobs: one's background jobs (core.jobs)
+    path("jobs/", include([
+        path("", views_jobs.job_list, name="job_list"),
+        path("<uuid:pk>/", views_jobs.job_detail, name="job_detail"),
+        path("<uuid:pk>/result/", views_jobs.job_result, name="job_result"),
     ])),
     # views: accounts and the logs (系统管理)
     path("system/", include([
