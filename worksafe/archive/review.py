@@ -89,9 +89,11 @@ def saved_message(text, went_back):
 
 # What changed since the last approval ------------------------------------------------------------------------------
 # The archive under review is 表1 (the enterprise), its secondary units and key supervision items (registered in
-# apps.py) and what other apps keep in it (the registration tables): each `track`s its model. Their changes since the
-# last approval (one query on the index change_enterprise_time: enterprise_id = ? AND time >= ?) are folded into the
-# net change per row and field; related names cost one query per related model, whatever the number of records.
+# apps.py) and what other apps keep in it (the registration tables): each `track`s its model. The last approval is the
+# newest ArchiveReview row into 审核通过 (the workflow writes it beside the APPROVE change record; the enterprise's few
+# review steps are read, not its whole change history). The changes since (one query on the index
+# change_enterprise_time: enterprise_id = ? AND time > ?) are folded into the net change per row and field; related
+# names cost one query per related model, whatever the number of records.
 
 CHANGES_LIMIT = 5000  # records folded at most; beyond, the diff says it is partial and points to the full history
 
@@ -120,7 +122,7 @@ class Group:
 
 @dataclass
 class Diff:
-    approval: ChangeRecord | None  # the last approval; None: never approved (the first review)
+    approval: ArchiveReview | None  # the last approval (time, actor_name); None: never approved (the first review)
     groups: list
     truncated: bool = False
 
@@ -140,15 +142,13 @@ class Diff:
 
 def changes_since_approval(enterprise):
     """The archive's changes since its last approval, grouped by table (Diff); two queries and the related names."""
-    types = ContentType.objects.get_for_models(*_tracked)
-    approval = (ChangeRecord.objects.filter(enterprise_id=enterprise.pk, action=AuditAction.APPROVE,
-                                            content_type=types[Enterprise])
-                .order_by("-time", "-id").only("time", "user_name").first())
+    approval = (ArchiveReview.objects.filter(enterprise_id=enterprise.pk, target=R.APPROVED)
+                .order_by("-time", "-id").only("time", "actor_name").first())
     if approval is None:
         return Diff(None, [])
+    types = ContentType.objects.get_for_models(*_tracked)
     records = list(
-        ChangeRecord.objects.filter(enterprise_id=enterprise.pk, time__gte=approval.time, id__gt=approval.pk,
-                                    content_type__in=types.values())
+        ChangeRecord.objects.filter(enterprise_id=enterprise.pk, time__gt=approval.time, content_type__in=types.values())
         .exclude(action=AuditAction.EXPORT).order_by("time", "id").values_list(*changes.COLUMNS)[:CHANGES_LIMIT + 1]
     )
     truncated = len(records) > CHANGES_LIMIT
