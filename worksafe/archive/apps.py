@@ -8,12 +8,17 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
+        from . import review
         from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
         audit.register(Enterprise, enterprise=lambda e: e, exclude={"updated_at", *RISK_SUMMARY_FIELDS})
         audit.register(SecondaryUnit, enterprise=lambda u: u.enterprise)
         audit.register(KeySupervisionItem, enterprise=lambda i: i.enterprise)
+        # The archive's review compares these (and the registration tables) with the last approval.
+        review.track(Enterprise, "企业基本信息", single=True, hidden={"review_state", "review_reason"})
+        review.track(SecondaryUnit, hidden={"enterprise_id"})
+        review.track(KeySupervisionItem, hidden={"enterprise_id"})
         menu.add(*ENTRIES)
         demo.add(20, "worksafe.archive.fake.demo_enterprises")
         demo.add(40, "worksafe.archive.fake.demo_fill")

@@ -23,7 +23,7 @@ from worksafe.core.scoping import regions_for, supervised_industries
 from worksafe.core.validators import normalize_uscc
 from worksafe.core.xlsx import Column, Spec, cell_text, human_size
 
-from . import signals
+from . import review, signals
 from .forms import county_regions
 from .models import ArchiveReview, Enterprise, ReviewState
 
@@ -336,6 +336,7 @@ def _write(creates, updates, user, result):
         records.append(audit.record(account, AuditAction.CREATE, None, audit.snapshot(account),
                                     "导入企业时创建企业管理员账号，签发一次性密码", enterprise=account.enterprise, user=user))
     ArchiveReview.objects.bulk_create(reviews, batch_size=500)
+    review.announce_sent_back([r.enterprise for r in reviews], user)  # the reviewers are told (after the commit)
     ChangeRecord.objects.bulk_create(records, batch_size=500)
 
     # Belt and braces: everything written must be within the importer's reach, or nothing is.

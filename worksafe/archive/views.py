@@ -19,7 +19,7 @@ from worksafe.core.views import redirect_next
 from . import review, sections
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
 from .listing import filtered_enterprises
-from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
+from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit
 
 
 @login_required
@@ -47,6 +47,8 @@ def enterprise_detail(request, pk):
     sections.mark_badges([enterprise])
     user = request.user
     history = ChangeRecord.objects.filter(enterprise_id=enterprise.pk).select_related("content_type")
+    # The reviewer's question first: what changed since the last approval (the whole history stays below).
+    reviewing = enterprise.review_state == ReviewState.SUBMITTED and not user.is_enterprise_user
     context = {
         "e": enterprise,
         "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason", *RISK_SUMMARY_FIELDS}),
@@ -63,6 +65,7 @@ def enterprise_detail(request, pk):
         "can_manage": permissions.can_manage_enterprise(user, enterprise),
         "can_delete": permissions.can_delete_enterprise(user, enterprise),
         "return_form": ReturnForm(),
+        "review_diff": review.changes_since_approval(enterprise) if reviewing else None,
     }
     return render(request, "archive/enterprise_detail.html", context)
 
@@ -95,15 +98,14 @@ def enterprise_edit(request, pk):
         try:
             with transaction.atomic():
                 save_in_scope(request, form.instance)
-                if form.has_changed():
-                    review.mark_for_review(enterprise, request.user)
+                went_back = form.has_changed() and review.mark_for_review(enterprise, request.user)
                 if enterprise.uscc != old_uscc:
                     _follow_uscc(enterprise, old_uscc)
-            messages.success(request, "企业基本信息已保存。")
+            messages.success(request, review.saved_message("企业基本信息已保存。", went_back))
             return redirect(sections.next_after_basic(enterprise))
         except OutOfScope:
             form.add_error(None, "修改后的企业将超出您的管辖范围，未保存。")
-    return render(request, "archive/enterprise_form.html", {"form": form, "e": enterprise})
+    return render(request, "archive/enterprise_form.html", {"form": form, "e": enterprise, "notice": review.RESUBMIT_NOTICE})
 
 
 def _follow_uscc(enterprise, old_uscc):
@@ -217,10 +219,11 @@ def _child_form(request, enterprise, form_class, instance, title):
         obj.enterprise = enterprise
         with transaction.atomic():
             save_in_scope(request, obj)
-            review.mark_for_review(enterprise, request.user)
-        messages.success(request, f"{title}已保存。")
+            went_back = review.mark_for_review(enterprise, request.user)
+        messages.success(request, review.saved_message(f"{title}已保存。", went_back))
         return redirect(enterprise)
-    return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": title})
+    # Saving here sends an approved archive back to review: the form says so first.
+    return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": title, "notice": review.RESUBMIT_NOTICE})
 
 
 def _child(request, model, pk):
@@ -262,8 +265,8 @@ def child_delete(request, kind, pk):
     require(permissions.can_edit_archive(request.user, enterprise))
     with transaction.atomic():
         obj.delete()
-        review.mark_for_review(enterprise, request.user)
-    messages.success(request, f"已删除 {obj}。")
+        went_back = review.mark_for_review(enterprise, request.user)
+    messages.success(request, review.saved_message(f"已删除 {obj}。", went_back))
     return redirect(enterprise)
 
 

@@ -7,8 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from worksafe.archive import review
 from worksafe.archive.listing import filtered_enterprises
-from worksafe.archive.review import mark_for_review
 from worksafe.core import audit, permissions
 from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise
 from worksafe.core.pdf import render_pdf
@@ -80,15 +80,17 @@ def edit(request, pk, table):
     registration, data = stored(enterprise, table)
     form = TableForm(table, request.POST or None, stored=data if registration else table.initial_from(enterprise))
     if request.method == "POST" and form.is_valid():
+        went_back = False
         with transaction.atomic():
             registration = registration or Registration(enterprise=enterprise, table=table.key)
             if registration.data != form.stored:
                 registration.data = form.stored
                 save_in_scope(request, registration)
-                mark_for_review(enterprise, request.user)
-        messages.success(request, f"《{table.title}》已保存。")
+                went_back = review.mark_for_review(enterprise, request.user)
+        messages.success(request, review.saved_message(f"《{table.title}》已保存。", went_back))
         return redirect(reverse("archive:enterprise_detail", args=[enterprise.pk]) + f"#reg-{table.key}")
-    return render(request, "registrations/form.html", {"e": enterprise, "table": table, "form": form, "registration": registration})
+    return render(request, "registrations/form.html", {"e": enterprise, "table": table, "form": form, "registration": registration,
+                                                       "notice": review.RESUBMIT_NOTICE})
 
 
 def _filled(request, pk, key):
