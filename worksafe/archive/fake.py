@@ -1,13 +1,14 @@
 """Plausible, valid enterprises for the demo, tests and benchmarks (reproducible from a seed)."""
 from decimal import Decimal
 
+from django.db import transaction
 from stdnum.cn import uscc as uscc_mod
 
 from worksafe.core import demo as demo_data
 from worksafe.core.fake import WORDS, mobile, person
 from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region, RegionLevel, Role, User
 
-from .models import Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit, YesNoNA
+from .models import ArchiveReview, Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit, YesNoNA
 
 TRADES = {
     "01": "煤业", "02": "矿业", "0201": "矿业", "0202": "石料", "0203": "尾矿", "0204": "油气", "03": "化工",
@@ -117,3 +118,36 @@ def demo_accounts(demo):
         user = User(username=e.uscc, full_name=e.name, role=Role.ENTERPRISE_ADMIN, enterprise=e, is_demo=True)
         user.set_password(demo_data.DEMO_PASSWORD)
         user.save()
+
+
+def demo_reviews(demo):
+    """Approvals on record for the approved archives (the review diff starts at the last one), and the 金水 demo
+    enterprise's archive approved, then edited by its administrator: back to 待审核 with a diff to review."""
+    from worksafe.core import audit
+
+    from . import review
+
+    approved = Enterprise.objects.filter(review_state=ReviewState.APPROVED).only("pk", "region_id")
+    ArchiveReview.objects.bulk_create(
+        [ArchiveReview(enterprise_id=e.pk, source=ReviewState.SUBMITTED, target=ReviewState.APPROVED,
+                       actor=demo.reviewer_for(e.region_id), actor_name=demo.reviewer_for(e.region_id).username)
+         for e in approved], batch_size=500)
+    if not demo.showcase:
+        return
+    e = demo.showcase[0]
+    admin = User.objects.get(username=e.uscc)
+    reviewer = demo.reviewer_for(e.region_id)
+    if e.review_state != ReviewState.APPROVED:
+        e.review_state = ReviewState.APPROVED
+        e.save(update_fields=["review_state"])
+        ArchiveReview.objects.create(enterprise=e, source=ReviewState.SUBMITTED, target=ReviewState.APPROVED,
+                                     actor=reviewer, actor_name=reviewer.username)
+    with audit.acting_as(admin), transaction.atomic():
+        e.staff_count += 12
+        e.safety_head_mobile = mobile(demo.rng)
+        e.save()
+        item = e.key_items.order_by("pk").first()
+        if item is not None:
+            item.monitoring = "可燃气体报警、视频监控、液位联锁"
+            item.save()
+        review.mark_for_review(e, admin)
