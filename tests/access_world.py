@@ -3,7 +3,8 @@ sibling counties (金水区: the owner's enterprise; 二七区: the outsider's),
 
 Each builder reuses the helpers the app's own tests use, so an object here is what those tests call a hazard, a
 check record, a penalty … A builder takes the world and the county ("jinshui" or "erqi") and returns the object
-whose id goes into the URL (`World.get`); a few kinds are per account (a user's own second session).
+whose id goes into the URL (`World.get`); a few kinds are per account (`World.own`: a user's own second session, a
+notification to them).
 """
 import datetime
 import io
@@ -30,7 +31,7 @@ def png():
 
 
 class World:
-    """`get(kind, county)` builds the county's object of `kind` once; `session(user)` a second session of `user`."""
+    """`get(kind, county)` builds the county's object of `kind` once; `own(kind, user)` an object of `user`'s own."""
 
     def __init__(self, users, orgs):
         self.users, self.orgs = users, orgs
@@ -45,12 +46,23 @@ class World:
     def enterprise(self, county):
         return self.enterprises[county]
 
+    def own(self, kind, user):
+        """`user`'s own object of `kind` (a route scoped to the account: ACCOUNT in tests/test_access.py)."""
+        return getattr(self, kind)(user)
+
     def session(self, user):
         """Another logged-in session of `user` (as from another browser): the row of their session list."""
         from worksafe.core.models import UserSession
 
         Client().force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return UserSession.objects.filter(user=user).order_by("-pk").first()
+
+    def notification(self, user):
+        """A notification to `user`, pointing at their home page."""
+        from worksafe.core import notify
+
+        notify.kind("test.access", "测试通知")
+        return notify.notify(user, "test.access", "测试通知", link="/")[0]
 
 
 def _today():

@@ -47,7 +47,7 @@ USER_ADMINS = frozenset({"owner", "jinshui_admin", "sysadmin"})  # account manag
 ENTERPRISE_SCOPE = "enterprise"  # through the object's enterprise (core.scoping.enterprise_q)
 REGION = "region"  # by the region it concerns, whatever its enterprise (public reports, organisations' subscriptions)
 ORGANISATION = "organisation"  # seen by everyone, changed by the organisation that owns it (guidelines): 403
-ACCOUNT = "account"  # the account's own (its sessions)
+ACCOUNT = "account"  # the account's own (its sessions, its notifications)
 LOGIN = "/accounts/login/"
 
 
@@ -84,6 +84,10 @@ ROUTES = {
     "accounts/otp/recovery-codes/": row(USERS, *POST, ok=(404,)),  # 404: these accounts have no authenticator
     "accounts/otp/disable/": row(USERS, *POST),
     "accounts/sessions/<int:pk>/end/": row(USERS, *POST, obj="session", scope=ACCOUNT),
+    # ---- notifications (core.views_notifications): one's own ----
+    "notifications/": row(USERS),
+    "notifications/<int:pk>/": row(USERS, obj="notification", scope=ACCOUNT),
+    "notifications/read-all/": row(USERS, *POST),
     # ---- system (core.views): accounts and logs ----
     "system/users/": row(USER_ADMINS),
     "system/users/add/": row(USER_ADMINS, *BOTH),
@@ -468,8 +472,8 @@ def target(world, case, county, role="owner"):
     """The object a case's URL points to in `county`; for ACCOUNT scope, the asking account's own (or 二七's)."""
     if not case.obj:
         return None
-    if case.obj == "session":
-        return world.session(world.users["erqi" if county == "erqi" else role if role in world.users else "owner"])
+    if case.scope == ACCOUNT:
+        return world.own(case.obj, world.users["erqi" if county == "erqi" else role if role in world.users else "owner"])
     return world.get(case.obj, county)
 
 
@@ -499,7 +503,7 @@ def cases():
 @pytest.mark.parametrize("route, case", list(cases()))
 def test_each_route_answers_each_account_as_its_row_says(world, clients, route, case):
     paths = {role: url_of(route, case, target(world, case, "jinshui", role))
-             for role in ("anonymous", *ROLES)} if case.obj == "session" else {}
+             for role in ("anonymous", *ROLES)} if case.scope == ACCOUNT else {}
     path = None if paths else url_of(route, case, target(world, case, "jinshui"))
 
     for role in ("anonymous", *ROLES):
