@@ -13,7 +13,8 @@ government accounts whose jurisdiction covers the enterprise, by the rule of sco
 action) are left out, and a user named twice gets one notification.
 
 The rows are written with one INSERT, and each recipient's unread figure (`User.unread_notifications`, which the bell
-reads from the row every request loads anyway) is raised with F() in the same transaction.
+reads from the row every request loads anyway) is raised with F() in the same transaction. Channels beyond the site
+(e-mail, the SMS/WeChat gateway: core.channels) are handed to the job queue once that transaction commits.
 """
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -67,6 +68,9 @@ def notify(recipients, kind, text, link="", obj=None, actor=None):
     with transaction.atomic():
         rows = Notification.objects.bulk_create(rows)
         User.objects.filter(pk__in=list(people)).update(unread_notifications=F("unread_notifications") + 1)
+        from . import channels
+
+        channels.schedule(rows, people)
     return rows
 
 
