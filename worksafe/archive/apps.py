@@ -8,6 +8,7 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
+        from . import announce  # noqa: F401  (archive review announced: core.notify)
         from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
