@@ -184,3 +184,23 @@ def test_saving_an_account_leaves_its_figure_alone(users):
     stale.save()
     fresh = User.objects.get(pk=users["jinshui"].pk)
     assert fresh.full_name == "金水区王五" and fresh.unread_notifications == 1
+
+
+# ---- the demo ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_demo_leaves_a_few_unread_notifications_for_its_accounts(settings):
+    """Real commits: the demo's notifications are made once its transaction commits (after its patrols' hazards)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    call_command("demo", "--enterprises", "12", stdout=StringIO())
+    rows = Notification.objects.select_related("recipient")
+    assert 0 < rows.count() <= 20  # a few, not one per patrol of the past year
+    assert {n.recipient.username for n in rows if n.kind == "archive.submitted"} >= {"henan", "zhengzhou"}
+    assert all(n.recipient.is_demo and n.link.startswith("/") and n.read_at is None for n in rows)
+    for user in User.objects.all():
+        assert user.unread_notifications == rows.filter(recipient=user).count(), user.username

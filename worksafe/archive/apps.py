@@ -21,3 +21,4 @@ class ArchiveConfig(AppConfig):
         demo.add_each(10, "worksafe.archive.fake.demo_key_items")
         demo.add_each(40, "worksafe.archive.fake.demo_unit")
         demo.add(50, "worksafe.archive.fake.demo_accounts")
+        demo.add(120, "worksafe.archive.fake.demo_notifications")

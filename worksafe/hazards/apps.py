@@ -43,3 +43,4 @@ class HazardsConfig(AppConfig):
         demo.add(60, "worksafe.hazards.fake.demo_plans")
         demo.add(70, "worksafe.hazards.fake.demo_reporting")
         demo.add(110, "worksafe.hazards.fake.demo_settle")
+        demo.add(121, "worksafe.hazards.fake.demo_notifications")
