@@ -3,7 +3,8 @@ sibling counties (金水区: the owner's enterprise; 二七区: the outsider's),
 
 Each builder reuses the helpers the app's own tests use, so an object here is what those tests call a hazard, a
 check record, a penalty … A builder takes the world and the county ("jinshui" or "erqi") and returns the object
-whose id goes into the URL (`World.get`); a few kinds are per account (a user's own second session).
+whose id goes into the URL (`World.get`); a few kinds are per account (`World.own`: a user's own second session, a
+notification to them).
 """
 import datetime
 import io
@@ -31,7 +32,7 @@ def png():
 
 class World:
     """`get(kind, county)` builds the county's object of `kind` once; `own(kind, user)` an object of `user`'s own (a
-    second session, a background job)."""
+    second session, a background job, a notification)."""
 
     def __init__(self, users, orgs):
         self.users, self.orgs = users, orgs
@@ -45,6 +46,10 @@ class World:
 
     def enterprise(self, county):
         return self.enterprises[county]
+
+    def own(self, kind, user):
+        """`user`'s own object of `kind` (a route scoped to the account: ACCOUNT in tests/test_access.py)."""
+        return getattr(self, kind)(user)
 
     def session(self, user):
         """Another logged-in session of `user` (as from another browser): the row of their session list."""
@@ -66,8 +71,12 @@ class World:
         job.save()
         return job
 
-    def own(self, kind, user):
-        return getattr(self, kind)(user)
+    def notification(self, user):
+        """A notification to `user`, pointing at their home page."""
+        from worksafe.core import notify
+
+        notify.kind("test.access", "测试通知")
+        return notify.notify(user, "test.access", "测试通知", link="/")[0]
 
 
 def _today():

@@ -47,7 +47,7 @@ USER_ADMINS = frozenset({"owner", "jinshui_admin", "sysadmin"})  # account manag
 ENTERPRISE_SCOPE = "enterprise"  # through the object's enterprise (core.scoping.enterprise_q)
 REGION = "region"  # by the region it concerns, whatever its enterprise (public reports, organisations' subscriptions)
 ORGANISATION = "organisation"  # seen by everyone, changed by the organisation that owns it (guidelines): 403
-ACCOUNT = "account"  # the account's own (its sessions, its background jobs): World.own
+ACCOUNT = "account"  # the account's own (its sessions, jobs, notifications): World.own
 LOGIN = "/accounts/login/"
 
 
@@ -87,6 +87,10 @@ ROUTES = {
     "jobs/": row(USERS),
     "jobs/<uuid:pk>/": row(USERS, obj="job", scope=ACCOUNT),
     "jobs/<uuid:pk>/result/": row(USERS, obj="job", scope=ACCOUNT),
+    # ---- notifications (core.views_notifications): one's own ----
+    "notifications/": row(USERS),
+    "notifications/<int:pk>/": row(USERS, obj="notification", scope=ACCOUNT),
+    "notifications/read-all/": row(USERS, *POST),
     # ---- system (core.views): accounts and logs ----
     "system/users/": row(USER_ADMINS),
     "system/users/add/": row(USER_ADMINS, *BOTH),

@@ -7,7 +7,7 @@ from worksafe.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    # core and archive spell their own prefixes (/accounts/ and /system/; /archive/ and /workbench/)
+    # core and archive spell their own prefixes (/accounts/, /notifications/ and /system/; /archive/ and /workbench/)
     path("", include("worksafe.core.urls")),
     path("", include("worksafe.archive.urls")),
     path("codes/", include("worksafe.codes.urls")),

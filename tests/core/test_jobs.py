@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from worksafe.archive.models import Enterprise
 from worksafe.core import jobs
-from worksafe.core.models import AuditAction, ChangeRecord, Job, JobState
+from worksafe.core.models import AuditAction, ChangeRecord, Job, JobState, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,9 @@ def test_a_job_runs_in_the_worker_and_its_owner_downloads_the_result(login, user
     assert response.status_code == 200 and response.content == "共 3 个".encode()
     assert "filename*=UTF-8''%E7%BB%93%E6%9E%9C.txt" in response["Content-Disposition"]
     assert client.get(reverse("core:job_result", args=[job.pk])).status_code == 200  # an ordinary result stays
+    users["jinshui"].refresh_from_db()
+    [told] = Notification.objects.filter(recipient=users["jinshui"], kind=jobs.FINISHED)
+    assert told.link == job.get_absolute_url() and users["jinshui"].unread_notifications == 1  # the bell
 
 
 def test_a_running_job_page_polls_its_progress(login, users):
@@ -106,6 +109,7 @@ def test_a_job_whose_worker_died_is_failed_by_the_sweep(login, users, settings, 
     assert jobs.sweep() == (1, 0, 0)
     job.refresh_from_db()
     assert job.state == JobState.FAILED and "意外中止" in job.error
+    assert Notification.objects.filter(recipient=users["jinshui"], kind=jobs.FAILED).count() == 1
     run_jobs()  # the task the dead worker had claimed is not run again by anyone
     job.refresh_from_db()
     assert job.state == JobState.FAILED

@@ -9,6 +9,7 @@ class ApiConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
+        from . import announce  # noqa: F401  (decisions announced to the applicant: core.notify)
         from .menu import ENTRIES
         from .models import ApiSubscription
 

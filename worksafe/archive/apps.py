@@ -8,7 +8,7 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
-        from . import review
+        from . import announce, review  # noqa: F401  (announce: archive review announced through core.notify)
         from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
@@ -26,3 +26,4 @@ class ArchiveConfig(AppConfig):
         demo.add_each(40, "worksafe.archive.fake.demo_unit")
         demo.add(50, "worksafe.archive.fake.demo_accounts")
         demo.add(120, "worksafe.archive.fake.demo_reviews")
+        demo.add(120, "worksafe.archive.fake.demo_notifications")

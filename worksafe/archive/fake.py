@@ -151,3 +151,33 @@ def demo_reviews(demo):
             item.monitoring = "可燃气体报警、视频监控、液位联锁"
             item.save()
         review.mark_for_review(e, admin)
+def demo_notifications(demo):
+    """A few unread notifications for the demo accounts, as the announcements would have left them: once the demo's
+    transaction commits (after the hazards its past patrols raise, and their notifications, which are replaced here:
+    a year of patrols would otherwise leave dozens): archives waiting for review to their reviewers, and the showcase
+    enterprises' review results to them."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: _archive_notifications(demo))
+
+
+def _archive_notifications(demo):
+    from worksafe.core import notify
+    from worksafe.core.models import Notification
+
+    from . import announce
+
+    Notification.objects.all().delete()
+    User.objects.update(unread_notifications=0)
+    for county in demo_data.ENTERPRISE_COUNTIES:  # one archive waiting for review in each demo county
+        e = Enterprise.objects.filter(review_state=ReviewState.SUBMITTED, region__code__startswith=county).order_by("pk").first()
+        if e is None:
+            continue
+        notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), announce.SUBMITTED,
+                      f"{e.name} 提交了企业档案，请审核。", link=e.get_absolute_url(), obj=e)
+    for e in demo.showcase:
+        if e.review_state == ReviewState.RETURNED:
+            notify.notify(notify.enterprise_users(e), announce.RETURNED,
+                          f"企业档案被退回：{e.review_reason or '请补充完善档案信息'}。请修改后重新提交审核。", link=e.get_absolute_url(), obj=e)
+        elif e.review_state == ReviewState.APPROVED:
+            notify.notify(notify.enterprise_users(e), announce.APPROVED, "企业档案已审核通过。", link=e.get_absolute_url(), obj=e)

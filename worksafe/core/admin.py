@@ -11,7 +11,7 @@ from django.contrib import admin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import ChangeRecord, LoginThrottle
+from .models import ChangeRecord, LoginThrottle, NotificationDelivery
 
 
 class ReadOnly:
@@ -49,3 +49,14 @@ class ChangeRecordAdmin(ReadOnly, admin.ModelAdmin):
 class LoginThrottleAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["username", "failures", "first_failure", "last_failure", "locked_until"]
     search_fields = ["username"]
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnly, admin.ModelAdmin):
+    """Every attempt to send a notification by e-mail or through the gateway (core.channels), for tracing one."""
+
+    list_display = ["time", "channel", "attempt", "ok", "status", "notification", "detail"]
+    list_filter = ["channel", "ok"]
+    list_select_related = ["notification"]
+    search_fields = ["notification__text", "detail"]
+    date_hierarchy = "time"

@@ -18,6 +18,7 @@ class CoreConfig(AppConfig):
 
         audit.register(User, enterprise=lambda u: u.enterprise, exclude={
             "password", "password_changed_at", "last_login", "date_joined", "is_superuser", "is_staff", "first_name", "last_name",
+            "unread_notifications",
         })
         audit.register(Organization)
         menu.add(*menu.ENTRIES)

@@ -13,7 +13,8 @@ What the steps share beyond that (the demo enterprises, hazards' guideline ...) 
 The order today: 10 government accounts (core), 20 enterprises (archive), 30 the checklist guideline (hazards), 40 the
 first enterprises filled in, each by 10 key items (archive), 20 risks and patrols (risks), 30 hazards (hazards),
 40 secondary units (archive); 50 enterprise accounts (archive), 60 check plans and 随手拍 (hazards), 70 reporting
-(hazards), 80 API subscriptions, 90 registration tables, 100 ledgers (incidents), 110 patrol hazards settled (hazards).
+(hazards), 80 API subscriptions, 90 registration tables, 100 ledgers (incidents), 110 patrol hazards settled (hazards),
+120 and 121 a few unread notifications (archive, then hazards; both once the demo commits).
 """
 import random
 from functools import cached_property

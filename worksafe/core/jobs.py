@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_tasks import task
 
-from . import audit
+from . import audit, notify
 from .models import Job, JobState
 
 logger = logging.getLogger("worksafe.jobs")
@@ -49,6 +49,8 @@ logger = logging.getLogger("worksafe.jobs")
 MAX_ATTEMPTS = 3  # an idempotent job is queued again after a dead worker at most this many times in all
 PROGRESS_INTERVAL = 1.0  # seconds between progress writes
 GENERIC_ERROR = "任务执行出错，未能完成（错误已记入系统日志）。请稍后重新发起；如仍失败，请联系管理员。"
+FINISHED = notify.kind("core.job_finished", "后台任务完成")
+FAILED = notify.kind("core.job_failed", "后台任务失败")
 
 
 class JobFailed(Exception):
@@ -158,9 +160,16 @@ def _finish(job, result, error):
             data = _cipher().encrypt(result.content) if result.secret else result.content
             job.result.save(result.name, ContentFile(data), save=False)
             fields.update(result=job.result.name, result_name=result.name, result_type=result.content_type)
-    if not Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(**fields):
-        if job.result:  # the sweep failed or re-queued the job meanwhile: this run's file belongs to no one
-            job.result.delete(save=False)
+    with transaction.atomic():
+        if not Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(**fields):
+            if job.result:  # the sweep failed or re-queued the job meanwhile: this run's file belongs to no one
+                job.result.delete(save=False)
+            return
+        # The owner may have left the job's page: the bell tells them.
+        if error:
+            notify.notify(job.owner, FAILED, f"后台任务失败：{job.label}", link=job.get_absolute_url(), obj=job)
+        else:
+            notify.notify(job.owner, FINISHED, f"后台任务已完成：{job.label}", link=job.get_absolute_url(), obj=job)
 
 
 def _cipher():
@@ -219,6 +228,7 @@ def sweep(jobs=None, now=None):
                     requeued += 1
         elif same_run.update(state=JobState.FAILED, error=dead_message(), finished_at=now,
                              expires_at=now + timedelta(hours=settings.JOB_RESULT_HOURS)):
+            notify.notify(job.owner, FAILED, f"后台任务失败：{job.label}", link=job.get_absolute_url(), obj=job)
             given_up += 1
     secret_before = now - timedelta(hours=settings.JOB_SECRET_RESULT_HOURS)
     for job in jobs.filter(result_secret=True, result_taken_at=None, finished_at__lt=secret_before).exclude(result=""):

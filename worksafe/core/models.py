@@ -148,6 +148,10 @@ class User(AbstractUser):
     is_demo = models.BooleanField("演示账号", default=False)
     # Kept in step with the user's confirmed TOTP devices (core.second_factor), so no request asks the device table.
     has_second_factor = models.BooleanField("已启用双因素认证", default=False)
+    # The bell's figure, read from the row every request loads anyway (no query per page). Written only with F() by
+    # core.notify, in the transaction that adds or reads notifications, and recounted when the list is opened; never by
+    # a plain save (below), which would write back whatever figure the instance was loaded with.
+    unread_notifications = models.PositiveIntegerField("未读通知", default=0, editable=False)
 
     objects = UserManager()
 
@@ -177,6 +181,14 @@ class User(AbstractUser):
     def set_password(self, raw_password):
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
+
+    def save(self, *args, **kwargs):
+        """A save of an existing account leaves `unread_notifications` alone: the instance's figure may be stale
+        (notifications arrive from other requests meanwhile); core.notify keeps it."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name != "unread_notifications"]
+        super().save(*args, **kwargs)
 
 
 class PasswordHistory(models.Model):
@@ -398,3 +410,54 @@ class Job(models.Model):
     @property
     def has_result(self):
         return bool(self.result) and self.result_taken_at is None
+class Notification(models.Model):
+    """One message to one user (core.notify): what happened, where to look, whether it was read.
+
+    `kind` is one of core.notify's registered kinds (the list filters by it); `link` a path on this site; the object
+    it concerns, when there is one, is kept as a generic reference (content type and id)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name="接收人")
+    kind = models.CharField("类型", max_length=40)
+    text = models.CharField("内容", max_length=500)
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    content_type = models.ForeignKey(ContentType, models.CASCADE, null=True, blank=True, related_name="+", verbose_name="对象类型")
+    object_id = models.CharField("对象ID", max_length=64, blank=True)
+    object = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The list and its unread tab: WHERE recipient_id = ? [AND read_at IS NULL] ORDER BY created_at DESC;
+            # the recount: COUNT(*) WHERE recipient_id = ? AND read_at IS NULL.
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class NotificationDelivery(models.Model):
+    """One attempt to send a notification beyond the site (e-mail, the SMS/WeChat gateway), successful or not: the
+    job queue writes one row per attempt, so a message that never arrived can be traced (admin site)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "电子邮件"
+        GATEWAY = "gateway", "短信/微信网关"
+
+    notification = models.ForeignKey(Notification, models.CASCADE, related_name="deliveries", verbose_name="通知")
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    attempt = models.PositiveSmallIntegerField("第几次")
+    ok = models.BooleanField("成功")
+    status = models.PositiveSmallIntegerField("HTTP 状态", null=True, blank=True)
+    detail = models.CharField("响应或错误", max_length=500, blank=True)
+    time = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知发送记录"
+        ordering = ["-time", "-id"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} 第{self.attempt}次（{'成功' if self.ok else '失败'}）"

@@ -1,10 +1,11 @@
-"""Core's routes: one's own account (/accounts/, Django's auth URLs live there) and 系统管理 (/system/).
+"""Core's routes: one's own account (/accounts/, Django's auth URLs live there), one's notifications
+(/notifications/) and 系统管理 (/system/).
 
 Included at the root: the two prefixes are kept as they always were, each wrapping its own list."""
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_jobs
+from . import views, views_account, views_jobs, views_notifications
 
 app_name = "core"
 urlpatterns = [
@@ -25,6 +26,12 @@ urlpatterns = [
         path("", views_jobs.job_list, name="job_list"),
         path("<uuid:pk>/", views_jobs.job_detail, name="job_detail"),
         path("<uuid:pk>/result/", views_jobs.job_result, name="job_result"),
+    ])),
+    # views_notifications: one's own notifications (the bell)
+    path("notifications/", include([
+        path("", views_notifications.notification_list, name="notification_list"),
+        path("<int:pk>/", views_notifications.notification_open, name="notification_open"),
+        path("read-all/", views_notifications.notification_read_all, name="notification_read_all"),
     ])),
     # views: accounts and the logs (系统管理)
     path("system/", include([

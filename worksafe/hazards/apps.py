@@ -8,7 +8,8 @@ class HazardsConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
-        from . import signals  # noqa: F401  (yearly counts; hazards raised by patrols)
+        # announce: rejections, 随手拍, patrol hazards told (core.notify); signals: yearly counts, patrol hazards
+        from . import announce, signals  # noqa: F401
         from .menu import ENTRIES
         from .models import (
             Checklist,
@@ -42,3 +43,4 @@ class HazardsConfig(AppConfig):
         demo.add(60, "worksafe.hazards.fake.demo_plans")
         demo.add(70, "worksafe.hazards.fake.demo_reporting")
         demo.add(110, "worksafe.hazards.fake.demo_settle")
+        demo.add(121, "worksafe.hazards.fake.demo_notifications")

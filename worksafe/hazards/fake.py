@@ -260,3 +260,27 @@ def demo_reporting(demo):
 def demo_settle(demo):
     """Patrols raise their hazards once committed (risks.signals.measure_not_in_place): settle them after that."""
     transaction.on_commit(lambda: settle_patrol_hazards(demo.rng))
+
+
+def demo_notifications(demo):
+    """After the archive's (archive/fake.py demo_notifications, which clears what the past patrols announced): pending
+    随手拍 reports to the regulators who decide on them, and each showcase enterprise's newest open patrol hazard to its
+    accounts."""
+    transaction.on_commit(lambda: _hazard_notifications(demo))
+
+
+def _hazard_notifications(demo):
+    from worksafe.core.demo import ENTERPRISE_COUNTIES
+
+    from . import announce
+
+    for county in ENTERPRISE_COUNTIES:  # the newest pending report of each demo county
+        report = (PublicReport.objects.filter(status=PublicReport.Status.PENDING, region__code__startswith=county)
+                  .select_related("region").order_by("-created_at", "-pk").first())
+        if report is not None:
+            announce.public_report_received(report)
+    for e in demo.showcase:
+        hazard = (Hazard.objects.filter(enterprise=e, source=Source.PATROL, state=State.REPORTED, patrol_item__isnull=False)
+                  .select_related("patrol_item__patrol").order_by("-found_on", "-pk").first())
+        if hazard is not None:
+            announce.patrol_hazard(hazard, hazard.patrol_item)

@@ -24,6 +24,7 @@ from worksafe.core import clients, permissions, uploads
 from worksafe.core.models import OrgLevel
 from worksafe.core.scoping import region_q
 
+from . import announce
 from .models import Hazard, HazardPhoto, HazardStep, Level, PublicReport, PublicReportPhoto, Review, Source, State
 from .workflow import record_step
 
@@ -109,6 +110,7 @@ def submit(data, photos, client):
         for i, (upload, content_type) in enumerate(photos, 1):
             upload.seek(0)
             PublicReportPhoto.objects.create(report=report, file=ContentFile(upload.read(), name=f"photo{i}{PHOTO_TYPES[content_type]}"))
+        announce.public_report_received(report)
     return report
 
 
@@ -190,6 +192,7 @@ def accept(report, user, enterprise, fields):
         report.reason = fields.get("reason", "")[:500]
         report._audit_message = f"受理，转{enterprise.name}整改（隐患“{hazard.name}”）"
         report.save()
+        announce.public_report_assigned(report, hazard, user)
     return hazard
 
 

@@ -6,7 +6,7 @@ from worksafe.archive.models import Enterprise
 from worksafe.archive.signals import relocated
 from worksafe.risks.signals import measure_not_in_place
 
-from . import raise_from, summary
+from . import announce, raise_from, summary
 from .models import Hazard
 
 
@@ -40,4 +40,5 @@ def _enterprises_relocated(sender, enterprises, **kwargs):
 
 @receiver(measure_not_in_place)
 def _patrol_found_hazard(sender, item, **kwargs):
-    raise_from.patrol_item(item)
+    hazard = raise_from.patrol_item(item)
+    announce.patrol_hazard(hazard, item)

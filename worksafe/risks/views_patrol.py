@@ -14,6 +14,7 @@ from django.utils import timezone
 from worksafe.core import permissions, storage, uploads
 from worksafe.core.access import require, scoped_enterprise, scoped_or_404, still_in_scope
 from worksafe.core.listing import paginate
+from worksafe.hazards.models import Hazard
 
 from . import patrols
 from .forms_patrol import PatrolForm, PatrolItemForm
@@ -70,8 +71,7 @@ def patrol_add(request, pk):
                 note=d["note"])))
             if patrol is not storage.NOT_SAVED:
                 failed = sum(1 for f in checked if f.cleaned_data["result"] == PatrolItemForm.NOT_IN_PLACE)
-                text = f"已记录巡检：检查 {len(checked)} 项管控措施"
-                messages.success(request, text + (f"，其中 {failed} 项未落实。" if failed else "，全部落实。"))
+                messages.success(request, _patrol_saved(patrol, len(checked), failed))
                 return redirect("risks:patrol_detail", patrol.pk)
         if request.FILES and not (valid and checked):  # a storage failure's message says so already
             messages.warning(request, "保存未成功，已选择的照片需要重新选择。")
@@ -82,6 +82,18 @@ def patrol_add(request, pk):
         "items_invalid": invalid,
     }
     return render(request, "risks/patrol_form.html", context)
+
+
+def _patrol_saved(patrol, checked, failed):
+    """What the patrol's result page says first: the count, and the hazards its 未落实 items raised (the hazards
+    module raises them, and tells the enterprise's accounts, once the patrol has committed: hazards/signals.py)."""
+    text = f"已记录巡检：检查 {checked} 项管控措施"
+    if not failed:
+        return text + "，全部落实。"
+    raised = Hazard.objects.filter(patrol_item__patrol=patrol).count()
+    if not raised:
+        return text + f"，其中 {failed} 项未落实。"
+    return text + f"，其中 {failed} 项未落实，已形成 {raised} 条隐患（已上报），已通知本单位人员整改，见下方各项的隐患链接。"
 
 
 def _grouped(item_forms):
@@ -124,7 +136,7 @@ def patrol_list(request, pk):
 def patrol_detail(request, pk):
     patrol = scoped_or_404(request, Patrol, pk=pk)
     enterprise = scoped_enterprise(request, patrol.enterprise_id)
-    items = list(patrol.items.select_related("measure__event__source__unit"))
+    items = list(patrol.items.select_related("measure__event__source__unit", "hazard"))
     register = reverse("risks:register_detail", args=[enterprise.pk])
     for item in items:
         item.tree_url = f"{register}#controlmeasure-{item.measure_id}" if item.measure_id else None

@@ -1,0 +1,36 @@
+"""Archive review, announced (core.notify): a submitted archive, and an approved one edited back to 待审核, to the
+regulators who review it (above township level, whose jurisdiction covers the enterprise); a return or an approval to
+the enterprise's accounts. Sent once the step has committed (core.workflow.performed; for archives sent back, by an
+edit or by an import, review.sent_back); never to whoever took it."""
+from django.dispatch import receiver
+
+from worksafe.core import notify, workflow
+
+from .models import Enterprise
+from .review import sent_back
+
+SUBMITTED = notify.kind("archive.submitted", "档案待审核")
+RESUBMITTED = notify.kind("archive.resubmitted", "已审核档案被修改")
+RETURNED = notify.kind("archive.returned", "档案被退回")
+APPROVED = notify.kind("archive.approved", "档案审核通过")
+
+
+@receiver(workflow.performed, sender=Enterprise, dispatch_uid="archive.announce")
+def _reviewed(sender, obj, step, user, comment, **kwargs):
+    e, link = obj, obj.get_absolute_url()
+    if step.action == "submit":
+        notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), SUBMITTED,
+                      f"{e.name} 提交了企业档案，请审核。", link=link, obj=e, actor=user)
+    elif step.action == "return":
+        notify.notify(notify.enterprise_users(e), RETURNED, f"企业档案被退回：{comment}。请修改后重新提交审核。",
+                      link=link, obj=e, actor=user)
+    elif step.action == "approve":
+        notify.notify(notify.enterprise_users(e), APPROVED, "企业档案已审核通过。", link=link, obj=e, actor=user)
+
+
+@receiver(sent_back, sender=Enterprise, dispatch_uid="archive.announce_sent_back")
+def _sent_back(sender, enterprises, user, **kwargs):
+    for e in enterprises:
+        notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), RESUBMITTED,
+                      f"{e.name} 的企业档案已审核通过后又被修改（{user}），已重新进入待审核，请审核。",
+                      link=e.get_absolute_url(), obj=e, actor=user)
