@@ -1,11 +1,14 @@
-"""Placards (二维码牌): a printable PDF per code, and batches for the enterprise list's filters or ticked rows."""
+"""Placards (二维码牌): a printable PDF per code, and batches for the enterprise list's filters or ticked rows (a
+background job: the view answers with the job's page, the PDF is the job's result; test_placard_job.py has more)."""
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
 from tests.codes.helpers import PRIVATE, decode_pdf, pdf_fonts, pdf_page_size, pdf_pages, pdf_text, write
 from tests.factories import ERQI, JINSHUI, create_enterprise, create_risk_list, create_unit, messages_of
+from tests.jobs import job_result
 from worksafe.codes.models import Code
+from worksafe.core.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -110,15 +113,25 @@ def jinshui_two(enterprise):
     return [enterprise, create_enterprise(JINSHUI, name="金水第二测试食品有限公司", industry="07")]
 
 
+@pytest.fixture
+def batch_pdf(run_jobs, tmp_path):
+    """batch_pdf(client, response) → the path of the PDF the batch's job made for the client's user."""
+
+    def pdf(client, response, name="batch.pdf"):
+        return pdf_of(job_result(client, response, run_jobs)[1], tmp_path, name)
+
+    return pdf
+
+
 def decoded_urls(path, tmp_path):
     pages = decode_pdf(path, tmp_path)
     assert all(len(p) == 1 for p in pages), pages
     return [p[0] for p in pages]
 
 
-def test_a_batch_for_a_region_filter(login, users, jinshui_two, other_enterprise, tmp_path):
-    response = login(users["city"]).get(BATCH, {"region": JINSHUI, "size": "A5"})
-    path = pdf_of(response, tmp_path)
+def test_a_batch_for_a_region_filter(login, users, jinshui_two, other_enterprise, tmp_path, batch_pdf):
+    client = login(users["city"])
+    path = batch_pdf(client, client.get(BATCH, {"region": JINSHUI, "size": "A5"}))
     assert pdf_pages(path) == 2
     assert_size(path, "A5")
     text = pdf_text(path)
@@ -127,7 +140,7 @@ def test_a_batch_for_a_region_filter(login, users, jinshui_two, other_enterprise
     assert sorted(decoded_urls(path, tmp_path)) == sorted(Code.active(e).url for e in jinshui_two)
     # The batch uses the enterprises' active codes: printing again mints nothing new.
     assert Code.objects.count() == 2
-    login(users["city"]).get(BATCH, {"region": JINSHUI, "size": "A5"})
+    batch_pdf(client, client.get(BATCH, {"region": JINSHUI, "size": "A5"}), "again.pdf")
     assert Code.objects.count() == 2
 
 
@@ -139,21 +152,20 @@ def test_a_batch_for_a_region_filter(login, users, jinshui_two, other_enterprise
     ("city", {"q": "二七测试"}, ["erqi"]),
     ("city", {"industry": "03"}, ["erqi"]),
 ])
-def test_batches_stay_in_scope(login, users, enterprise, other_enterprise, tmp_path, who, params, expected):
+def test_batches_stay_in_scope(login, users, enterprise, other_enterprise, batch_pdf, who, params, expected):
     by_county = {"jinshui": enterprise, "erqi": other_enterprise}
-    path = pdf_of(login(users[who]).get(BATCH, params), tmp_path)
+    client = login(users[who])
+    path = batch_pdf(client, client.get(BATCH, params))
     text = pdf_text(path)
     assert pdf_pages(path) == len(expected)
     for county, e in by_county.items():
         assert (e.name in text) == (county in expected), e.name
 
 
-def test_a_batch_of_ticked_rows_keeps_to_scope(login, users, jinshui_two, other_enterprise, tmp_path):
+def test_a_batch_of_ticked_rows_keeps_to_scope(login, users, jinshui_two, other_enterprise, tmp_path, batch_pdf):
     first, second = jinshui_two
-    response = login(users["jinshui"]).post(
-        BATCH + "?size=A5", {"selected": "1", "pk": [first.pk, other_enterprise.pk]}
-    )
-    path = pdf_of(response, tmp_path)
+    client = login(users["jinshui"])
+    path = batch_pdf(client, client.post(BATCH + "?size=A5", {"selected": "1", "pk": [first.pk, other_enterprise.pk]}))
     text = pdf_text(path)
     assert pdf_pages(path) == 1
     assert first.name in text and second.name not in text and other_enterprise.name not in text
@@ -167,7 +179,7 @@ def test_a_batch_of_only_hidden_rows_is_refused(login, users, enterprise, other_
     response = client.post(BATCH, {"selected": "1", "pk": [other_enterprise.pk]}, follow=True)
     assert response.redirect_chain[-1][0].startswith(LIST)
     assert any("没有符合条件的企业" in m for m in messages_of(response))
-    assert not Code.objects.exists()
+    assert not Code.objects.exists() and not Job.objects.exists()
 
 
 def test_a_post_without_ticks_asks_for_them(login, users, enterprise):
@@ -177,7 +189,7 @@ def test_a_post_without_ticks_asks_for_them(login, users, enterprise):
         assert any("请先勾选" in m for m in messages_of(response)), data
 
 
-def test_a_batch_over_the_limit_is_refused(login, users, jinshui_two, tmp_path):
+def test_a_batch_over_the_limit_is_refused(login, users, jinshui_two, batch_pdf):
     client = login(users["jinshui"])
     with override_settings(CODE_PLACARD_BATCH_MAX=1):
         response = client.get(BATCH, {"region": JINSHUI, "size": "A5"})
@@ -188,11 +200,12 @@ def test_a_batch_over_the_limit_is_refused(login, users, jinshui_two, tmp_path):
         response = client.post(BATCH, {"selected": "1", "pk": [e.pk for e in jinshui_two]}, follow=True)
         assert any("一次最多打印 1 家" in m for m in messages_of(response))
         # Ticking one is within the limit.
-        path = pdf_of(client.post(BATCH, {"selected": "1", "pk": [jinshui_two[0].pk]}), tmp_path)
+        path = batch_pdf(client, client.post(BATCH, {"selected": "1", "pk": [jinshui_two[0].pk]}))
         assert pdf_pages(path) == 1
     assert not Code.objects.exclude(object_id=jinshui_two[0].pk).exists()
+    assert Job.objects.count() == 1  # the refused batches started nothing
     with override_settings(CODE_PLACARD_BATCH_MAX=2):  # exactly at the limit
-        assert pdf_pages(pdf_of(client.get(BATCH, {"region": JINSHUI}), tmp_path, "two.pdf")) == 2
+        assert pdf_pages(batch_pdf(client, client.get(BATCH, {"region": JINSHUI}), "two.pdf")) == 2
 
 
 def test_no_matching_enterprise_gives_a_warning(login, users, enterprise):
@@ -206,7 +219,7 @@ def test_enterprise_users_cannot_print_batches(login, users, staff, enterprise, 
     client = login(staff if who == "staff" else users[who])
     assert client.get(BATCH).status_code == 403
     assert client.post(BATCH, {"selected": "1", "pk": [enterprise.pk]}).status_code == 403
-    assert not Code.objects.exists()
+    assert not Code.objects.exists() and not Job.objects.exists()
 
 
 def test_batches_need_a_login(client, enterprise):

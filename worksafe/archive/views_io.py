@@ -2,11 +2,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from worksafe.core import audit, permissions
+from worksafe.core import exports, permissions
 from worksafe.core.access import regulator_only, require
 from worksafe.core.views import redirect_next
 from worksafe.core.xlsx import RowError, error_context, xlsx_response
@@ -18,8 +17,10 @@ from .models import Enterprise
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@exports.view
 def enterprise_export(request):
-    """GET: the list page's whole filtered list; POST with selected=1: the ticked rows (still within scope)."""
+    """GET: the list page's whole filtered list (a background job above settings.EXPORT_JOB_ROWS rows); POST with
+    selected=1: the ticked rows (still within scope)."""
     regulator_only(request)
     filterset, qs, _ = filtered_enterprises(request)
     if request.method == "POST":
@@ -27,12 +28,7 @@ def enterprise_export(request):
         if qs is None:
             messages.warning(request, "请先勾选要导出的企业。")
             return redirect_next(request, "archive:enterprise_list")
-    rows = audit.Counted(qs.iterator(chunk_size=2000))
-    workbook = ENTERPRISE_SPEC.export(rows)
-    stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
-    response = xlsx_response(workbook, f"生产经营单位_{stamp}.xlsx", f"enterprises_{stamp}.xlsx")
-    audit.record_export(request, Enterprise, "生产经营单位列表", rows.count, filterset)
-    return response
+    return exports.Sheet(qs, ENTERPRISE_SPEC.export, "生产经营单位", "enterprises", "生产经营单位列表", filterset, model=Enterprise)
 
 
 @login_required

@@ -4,7 +4,7 @@ from io import BytesIO
 import segno
 from django.utils import timezone
 
-from worksafe.core.pdf import render_pdf
+from worksafe.core.pdf import render_document, render_pdf
 
 from .targets import risk_level
 
@@ -58,4 +58,13 @@ def placard_pages(items):
 
 def placards_pdf(items, size="A4"):
     """One PDF, one page per placard."""
-    return render_pdf("codes/placard.html", {"pages": placard_pages(items), "size": SIZES.get(size, "A4")})
+    return render_pdf("codes/placard.html", placard_context(items, size))
+
+
+def placards_document(items, size="A4"):
+    """The placards laid out, not yet written: a batch joins its parts' pages into one PDF (core.pdf.join)."""
+    return render_document("codes/placard.html", placard_context(items, size))
+
+
+def placard_context(items, size):
+    return {"pages": placard_pages(items), "size": SIZES.get(size, "A4")}

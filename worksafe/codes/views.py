@@ -14,14 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from worksafe.archive.listing import filtered_enterprises, selected_rows
 from worksafe.archive.models import Enterprise
 from worksafe.archive.workbench import actions
-from worksafe.core import audit, clients
+from worksafe.core import audit, clients, jobs
 from worksafe.core.access import regulator_only, require, scoped_or_404
 from worksafe.core.models import AuditAction
 from worksafe.core.responses import file_response, pdf_response
 from worksafe.core.views import redirect_next
 
+from . import batch, targets
 from . import render as draw
-from . import targets
 from .models import Code, Scan, Tier
 from .stats import scan_stats
 
@@ -146,7 +146,8 @@ def regenerate(request, key, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def enterprise_placards(request):
-    """Placards for the enterprise list's filtered rows (GET) or ticked rows (POST selected=1), as one PDF."""
+    """Placards for the enterprise list's filtered rows (GET) or ticked rows (POST selected=1), as one PDF made by a
+    background job (batch.placards): the answer is the job's page, where the PDF is downloaded when ready."""
     regulator_only(request)
     filterset, qs, _ = filtered_enterprises(request)
     back = reverse("archive:enterprise_list") + (f"?{request.GET.urlencode()}" if request.GET else "")
@@ -156,16 +157,14 @@ def enterprise_placards(request):
             messages.warning(request, "请先勾选要打印二维码牌的企业。")
             return redirect_next(request, back)
     limit = settings.CODE_PLACARD_BATCH_MAX
-    enterprises = list(qs.select_related("region__parent__parent")[: limit + 1])
-    if len(enterprises) > limit:
+    ids = list(qs.values_list("pk", flat=True)[: limit + 1])
+    if len(ids) > limit:
         messages.error(request, f"一次最多打印 {limit} 家企业的二维码牌，请先用筛选条件缩小范围。")
         return redirect_next(request, back)
-    if not enterprises:
+    if not ids:
         messages.warning(request, "没有符合条件的企业。")
         return redirect_next(request, back)
-    codes = Code.active_for(enterprises)
     size = placard_size(request)
-    pdf = draw.placards_pdf([(targets.ENTERPRISE, e, codes[e.pk]) for e in enterprises], size)
-    stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
-    audit.record_export(request, Enterprise, "二维码牌（批量打印）", len(enterprises), filterset)
-    return pdf_response(pdf, f"二维码牌_{len(enterprises)}家_{size}_{stamp}.pdf", f"placards_{len(enterprises)}_{size}_{stamp}.pdf")
+    audit.record_export(request, Enterprise, "二维码牌（批量打印）", len(ids), filterset)
+    # The ids are the user's scoped, filtered list as of now; the job reads each again through the owner's scope.
+    return redirect(jobs.start(request.user, batch.KIND, batch.label(len(ids), size), total=len(ids), ids=ids, size=size))

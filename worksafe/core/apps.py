@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
     verbose_name = "系统基础"
 
     def ready(self):
-        from . import audit, checks, demo, menu, sessions  # noqa: F401  (checks and sessions register themselves)
+        from . import audit, checks, demo, exports, menu, sessions  # noqa: F401  (checks, sessions and the export job kind register themselves)
         from .models import Organization, User
 
         audit.register(User, enterprise=lambda u: u.enterprise, exclude={

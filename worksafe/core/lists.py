@@ -14,21 +14,21 @@ which columns each shows, in its own order.
 
 Province lists are counted up to COUNT_LIMIT (listing.CappedPaginator) and read by id first; an export streams
 exactly what the page's filters keep, at most EXPORT_LIMIT rows (else back to the list with a message asking for a
-narrower filter), and is recorded in the audit log.
+narrower filter), and is recorded in the audit log; above settings.EXPORT_JOB_ROWS rows a background job writes it
+(core.exports, which rebuilds the list in the worker from the owner and the query string).
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from . import audit, listing, xlsx
+from . import exports, listing, xlsx
 from .access import regulator_only
 
 EXPORT_LIMIT = 50_000  # rows an export may hold; a larger list asks for a narrower filter
@@ -120,10 +120,6 @@ class Export:
     related: tuple = ()
 
 
-def _stamp():
-    return timezone.localtime().strftime("%Y%m%d_%H%M")
-
-
 def regulators(request):
     """The default audience: 403 for enterprise users."""
     regulator_only(request)
@@ -196,20 +192,18 @@ class List:
     def render(self, request):
         return render(request, self.template, self.context(request))
 
-    def xlsx(self, request):
-        """The filtered rows as xlsx, or back to the list with a message when they are more than EXPORT_LIMIT."""
+    def sheet(self, request):
+        """The export of the filtered rows (core.exports: at once, or by a job above settings.EXPORT_JOB_ROWS)."""
         filterset, rows, _ = self.rows(request)
         export = self.export
-        n, more = listing.capped_count(rows, EXPORT_LIMIT)
-        if more:
-            messages.warning(request, f"符合条件的{export.noun}超过 {EXPORT_LIMIT} 条，无法一次导出，请用属地、行业、日期等条件缩小范围后再导出。")
-            return redirect(f"{reverse(export.back)}?{request.GET.urlencode()}")
-        written = audit.Counted(rows.select_related(*export.related).iterator(chunk_size=2000))
-        workbook = self.table.spec.export(written)
-        stamp = _stamp()
-        response = xlsx.xlsx_response(workbook, f"{export.name}_{stamp}.xlsx", f"{export.fallback}_{stamp}.xlsx")
-        audit.record_export(request, self.model or rows.model, export.name, written.count, filterset)
-        return response
+        return exports.Sheet(rows.select_related(*export.related), self.table.spec.export, export.name, export.fallback,
+                             export.name, filterset, model=self.model, limit=EXPORT_LIMIT, noun=export.noun,
+                             back=f"{reverse(export.back)}?{request.GET.urlencode()}")
+
+    def xlsx(self, request):
+        """The filtered rows as xlsx, a job's page when they are many, or back to the list with a message when they
+        are more than EXPORT_LIMIT."""
+        return exports.respond(request, self.sheet)
 
     def page_view(self, name=None, get_only=True):
         """The list page as a view (login required; the audience checked before any query)."""
@@ -223,12 +217,7 @@ class List:
         return view
 
     def export_view(self, name=None):
-
-        @login_required
-        @require_GET
-        def view(request):
-            return self.xlsx(request)
-
+        view = login_required(require_GET(exports.view(self.sheet)))
         view.__name__ = name or "export_view"
         view.__doc__ = f"{self.title}: the filtered rows as xlsx."
         return view

@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from worksafe.archive.models import Enterprise
-from worksafe.core import audit, permissions
+from worksafe.core import exports, permissions
 from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise
 from worksafe.core.listing import paginate
 from worksafe.core.stats import HEX, Scope, bar_height, link
-from worksafe.core.xlsx import Column, Spec, xlsx_response
+from worksafe.core.xlsx import Column, Spec
 
 from . import periods, reporting
 from .forms_reporting import BulkForm, DutyFilter, DutyForm, FilingFilter, ReportForm
@@ -267,16 +267,13 @@ def _export_rows(qs, today, size=2000):
 
 
 @login_required
+@exports.view
 def filing_export(request):
-    """The filtered list (status filter included) as xlsx."""
+    """The filtered list (status filter included) as xlsx (a background job above settings.EXPORT_JOB_ROWS rows)."""
     regulator_only(request)
     filterset, _, qs, today = _filing(request)
-    rows = audit.Counted(_export_rows(qs, today))
-    workbook = FILING_SPEC.export(rows)
-    stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
-    response = xlsx_response(workbook, f"隐患排查填报情况_{stamp}.xlsx", f"hazard_filing_{stamp}.xlsx")
-    audit.record_export(request, HazardReport, "隐患排查填报情况", rows.count, filterset)
-    return response
+    return exports.Sheet(qs, FILING_SPEC.export, "隐患排查填报情况", "hazard_filing", "隐患排查填报情况", filterset,
+                         model=HazardReport, iterate=partial(_export_rows, today=today))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ and stops when the page is full:
 Totals are counted up to COUNT_LIMIT (listing.CappedPaginator), pages are read by id first, and the
 deadline counts above the open list are one query over the same walk, capped the same way: as the walk runs in
 deadline order, the counts of the earlier (more urgent) groups are exact whenever a later group was reached.
-Exports stream the filtered list (at most EXPORT_LIMIT rows, else the user is asked to narrow it).
+Exports stream the filtered list (at most EXPORT_LIMIT rows, else the user is asked to narrow it; a background job
+above settings.EXPORT_JOB_ROWS rows: core.exports).
 """
 import datetime
 import re

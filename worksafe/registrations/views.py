@@ -1,4 +1,6 @@
 """行业登记表 pages: the archive card, filling in a table, its xlsx and PDF, the regulators' bulk export."""
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -9,7 +11,7 @@ from django.urls import reverse
 
 from worksafe.archive import review
 from worksafe.archive.listing import filtered_enterprises
-from worksafe.core import audit, permissions
+from worksafe.core import exports, permissions
 from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise
 from worksafe.core.pdf import render_pdf
 from worksafe.core.responses import pdf_response
@@ -117,8 +119,10 @@ def table_pdf(request, pk, table):
 
 
 @login_required
+@exports.view
 def bulk_export(request, table):
-    """One table kind for every enterprise of the regulator's filtered list (one row each, groups on their own sheets)."""
+    """One table kind for every enterprise of the regulator's filtered list (one row each, groups on their own sheets);
+    a background job above settings.EXPORT_JOB_ROWS enterprises."""
     regulator_only(request)
     table = table_or_404(table)
     filterset, enterprises, _ = filtered_enterprises(request)
@@ -129,7 +133,5 @@ def bulk_export(request, table):
         .annotate(registration_data=F("own__data"), registration_updated=F("own__updated_at"))
         .only("name", "uscc", "region__code", "region__name", "industry__name")
     )
-    rows = audit.Counted(enterprises.iterator(chunk_size=2000))
-    response = xlsx_response(export.bulk_workbook(table, rows), f"{table.short}登记表.xlsx")
-    audit.record_export(request, Registration, f"{table.title}（批量导出）", rows.count, filterset)
-    return response
+    return exports.Sheet(enterprises, partial(export.bulk_workbook, table), f"{table.short}登记表",
+                         f"registrations_{table.key}", f"{table.title}（批量导出）", filterset, model=Registration)
