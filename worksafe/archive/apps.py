@@ -8,6 +8,7 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
+        from . import jobs  # noqa: F401  (registers the archive's background job kinds)
         from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 

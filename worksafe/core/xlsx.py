@@ -463,6 +463,34 @@ class Spec:
             rows.append(row)
         return rows, errors
 
+    def count_rows(self, uploaded_file, limit):
+        """How many non-empty data rows the file's first sheet has, counted no further than `limit` + 1 (so a large
+        file costs little more than a small one); None when it cannot be read (`read` then says why)."""
+        try:
+            size = getattr(uploaded_file, "size", None)
+            if size is not None and size > settings.IMPORT_MAX_BYTES:
+                return None
+            xlsx_bounds.check(uploaded_file, settings.IMPORT_MAX_BYTES, settings.IMPORT_MAX_ROWS)
+            uploaded_file.seek(0)
+            wb = load_workbook(uploaded_file, read_only=True, data_only=True, keep_links=False)
+            try:
+                ws = wb.worksheets[0]
+                ws.reset_dimensions()
+                count = 0
+                with _rows(ws, min_row=2, max_row=EXCEL_MAX_ROW, max_col=len(self.columns) + HEADER_SLACK) as rows:
+                    for values in rows:
+                        if not _blank(values):
+                            count += 1
+                            if count > limit:
+                                break
+                return count
+            finally:
+                wb.close()
+        except Exception:  # refused, broken, too large: the import itself reports it
+            return None
+        finally:
+            uploaded_file.seek(0)
+
     def _sheet(self, uploaded_file, max_bytes):
         """The header index and the non-empty data rows [(Excel row number, values)] of the first worksheet.
 
@@ -610,8 +638,10 @@ def safe_cell(ws, value):
 
 
 def error_context(errors):
-    """What templates/import_page.html shows of a refused file's errors: the first ERRORS_SHOWN, and how many in all."""
-    return {"errors": errors[:ERRORS_SHOWN], "error_count": len(errors), "errors_hidden": max(0, len(errors) - ERRORS_SHOWN)}
+    """What templates/import_page.html shows of a refused file's errors (the first ERRORS_SHOWN, and how many in all),
+    and from how many rows on a file is imported by a background job (core.imports)."""
+    return {"errors": errors[:ERRORS_SHOWN], "error_count": len(errors), "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
+            "job_rows": settings.IMPORT_JOB_ROWS}
 
 
 def xlsx_response(workbook, filename, fallback="download.xlsx"):
