@@ -8,7 +8,7 @@ class HazardsConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
-        from . import signals  # noqa: F401  (yearly counts; hazards raised by patrols)
+        from . import jobs, signals  # noqa: F401  (background job kinds; yearly counts; hazards raised by patrols)
         from .menu import ENTRIES
         from .models import (
             Checklist,
