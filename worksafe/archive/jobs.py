@@ -38,7 +38,7 @@ def issue_passwords(progress, query, ids=None):
     qs = enterprise_filter(user, QueryDict(query)).qs
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    enterprises = list(qs.order_by("region_id", "name", "pk").only("pk", "name", "uscc", "region_id"))
+    enterprises = list(qs.select_related(None).order_by("region_id", "name", "pk").only("pk", "name", "uscc", "region_id"))
     progress.progress(0, len(enterprises), step="正在签发一次性密码")
     hasher = passwords.bulk_hasher()
     rows, refused = [], []
