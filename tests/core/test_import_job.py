@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.factories import JINSHUI, create_enterprise
 from worksafe.archive.io import ENTERPRISE_SPEC
 from worksafe.archive.models import Enterprise
-from worksafe.core import imports, jobs, storage
+from worksafe.core import imports, jobs, storage, xlsx
 from worksafe.core.models import AuditAction, ChangeRecord, Job, JobState
 from worksafe.core.xlsx import RowError
 from worksafe.hazards.models import Checklist
@@ -117,6 +117,21 @@ def test_a_small_import_stays_immediate_and_a_refused_file_is_refused_at_once(us
     response = client.post(ENTERPRISES, {"file": upload(b"not a workbook")})
     assert [str(e) for e in response.context["errors"]] == ["文件不是有效的 xlsx 文件"]
     assert not Job.objects.exists() and stored_uploads() == []
+
+
+def test_rows_are_counted_cheaply_up_to_the_limit():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "统一社会信用代码"])
+    ws.append(["甲", "1"])
+    ws.cell(row=4, column=1).font = openpyxl.styles.Font(bold=True)  # a formatted, empty row
+    ws.append([None, 2])
+    ws.cell(row=9, column=2, value="丙")
+    data = to_bytes(wb)
+    assert xlsx.count_rows(io.BytesIO(data), 10) == 3
+    assert xlsx.count_rows(io.BytesIO(data), 1) == 2  # stops past the limit
+    assert xlsx.count_rows(io.BytesIO(sheet(["企业名称"], [])), 10) == 0
+    assert xlsx.count_rows(io.BytesIO(b"not a workbook"), 10) is None
 
 
 def test_the_error_list_keeps_to_the_jobs_error_field():

@@ -57,7 +57,7 @@ def enterprise_import(request):
         if upload is None:
             errors = [RowError(None, "", "请选择要导入的 xlsx 文件")]
         else:
-            job, result = imports.run(request, upload, ENTERPRISE_SPEC, archive_jobs.IMPORT,
+            job, result = imports.run(request, upload, archive_jobs.IMPORT,
                                       lambda f: import_enterprises(f, user, defer_accounts=True),
                                       label=f"导入生产经营单位（{upload.name}）")
             if job:

@@ -1,8 +1,9 @@
 """xlsx imports at once or as a background job (core.jobs): the one decision every import page makes.
 
-A file of at most settings.IMPORT_JOB_ROWS data rows is imported in the request, as it always was: its errors or its
-result on the page. A larger one, or one whose import must hand out one-time passwords (an account-creating import:
-the passwords are only ever given as a job's once-only, encrypted result), runs as a job. The request stores the upload
+A file of at most settings.IMPORT_JOB_ROWS data rows (xlsx.count_rows: cheap, it stops counting there) is imported in
+the request, as it always was: its errors or its result on the page. A larger one, or one whose import must hand out
+one-time passwords (an account-creating import: the passwords are only ever given as a job's once-only, encrypted
+result), runs as a job. The request stores the upload
 (default storage, under a random private name) and answers with the job's page; the worker reads the file back,
 validates it with progress outside any transaction, writes it in one, and the stored upload is deleted when the job
 ends, however it ends (jobs.kind's cleanup; the sweep for a worker that died). A refused file fails the job with the
@@ -16,7 +17,7 @@ The module declares its job once and its view asks `run`:
         imports.check(result.errors)                       # JobFailed listing them
         return jobs.Result(summary=...)
 
-    job, result = imports.run(request, upload, ENTERPRISE_SPEC, "archive.enterprises",
+    job, result = imports.run(request, upload, "archive.enterprises",
                               lambda f: import_enterprises(f, request.user, defer_accounts=True), label=...)
     if job:
         return redirect(job)
@@ -35,7 +36,7 @@ from django.core.files.storage import default_storage
 
 from . import jobs
 from .storage import StorageFailed
-from .xlsx import ERRORS_SHOWN, RowError
+from .xlsx import ERRORS_SHOWN, RowError, count_rows
 
 logger = logging.getLogger("worksafe.imports")
 
@@ -109,11 +110,11 @@ def _delete_upload(upload, **params):
     default_storage.delete(upload)
 
 
-def run(request, upload, spec, kind, now, label="", **params):
+def run(request, upload, kind, now, label="", **params):
     """Import `upload` at once (`now(upload)` → the result) or as a job of `kind` (`params`: JSON, for the job's
     function). Returns (job, None) when a job was started, else (None, result); a storage failure gives a result-like
     object carrying the error, so the page shows it as it shows a refused file's."""
-    rows = spec.count_rows(upload, settings.IMPORT_JOB_ROWS)
+    rows = count_rows(upload, settings.IMPORT_JOB_ROWS)
     if rows is None or rows <= settings.IMPORT_JOB_ROWS:
         try:
             return None, now(upload)

@@ -139,7 +139,7 @@ def checklist_import(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         job, result = imports.run(
-            request, d["file"], checklists.SPEC, jobs.IMPORT,
+            request, d["file"], jobs.IMPORT,
             lambda f: checklists.import_guideline(f, user, name=d["name"], industry=d["industry"], note=d["note"], replace=replace),
             label=f"导入指引标准《{d['name']}》", name=d["name"], industry=d["industry"].pk if d["industry"] else None,
             note=d["note"], replace=replace.pk if replace else None)

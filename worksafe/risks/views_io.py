@@ -52,7 +52,7 @@ def list_import(request, pk):
         if upload is None:
             errors = [RowError(None, "", "请选择要导入的 xlsx 文件")]
         else:
-            job, result = imports.run(request, upload, io.LIST_SPEC, jobs.IMPORT,
+            job, result = imports.run(request, upload, jobs.IMPORT,
                                       lambda f: io.import_list(f, e, request.user, replace=replace),
                                       label=f"导入安全风险分级管控清单（{e.name}，{upload.name}）", enterprise=e.pk, replace=replace)
             if job:
