@@ -127,6 +127,7 @@ def test_rows_are_counted_cheaply_up_to_the_limit():
     ws.cell(row=4, column=1).font = openpyxl.styles.Font(bold=True)  # a formatted, empty row
     ws.append([None, 2])
     ws.cell(row=9, column=2, value="丙")
+    ws.cell(row=12, column=16_384, value="XFD")  # far right of any template: no data row
     data = to_bytes(wb)
     assert xlsx.count_rows(io.BytesIO(data), 10) == 3
     assert xlsx.count_rows(io.BytesIO(data), 1) == 2  # stops past the limit

@@ -32,7 +32,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import xlsx_bounds
@@ -593,6 +593,7 @@ def _data_rows(ws, width):
 
 
 COUNT_CHUNK = 64 * 1024
+COUNT_COLUMNS = 64  # cells further right are no import's data (Spec.read reads the header's width, refusing wider)
 
 
 class _Counted(Exception):
@@ -600,13 +601,16 @@ class _Counted(Exception):
 
 
 def count_rows(uploaded_file, limit):
-    """How many data rows (row 2 on, with a value in some cell) the first worksheet of an uploaded xlsx has, counted no
+    """How many data rows (row 2 on, with a value in one of the first COUNT_COLUMNS cells) the first worksheet of an uploaded xlsx has, counted no
     further than `limit` + 1; None when the file is no readable xlsx (`Spec.read` then says why).
 
     Cheap whatever the file's size, so a request can decide whether to import at once or hand the file to a job: the
     worksheet's XML is streamed and parsed only up to row `limit` + 1, and neither the shared strings nor openpyxl are
     loaded (for 20,000 rows those take seconds). A file whose first rows alone unpack to more than IMPORT_MAX_BYTES
     counts as large: the job's bounded read (xlsx_bounds) judges it."""
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > settings.IMPORT_MAX_BYTES:
+        return None
     try:
         uploaded_file.seek(0)
         with zipfile.ZipFile(uploaded_file) as archive:
@@ -660,14 +664,17 @@ def _first_sheet(archive):
 
 
 def _count_sheet_rows(archive, part, limit):
-    state = {"row": 1, "number": 0, "filled": False, "count": 0}
+    state = {"number": 0, "column": 0, "filled": False, "count": 0}
 
     def start(tag, attrs):
         name = _local(tag)
         if name == "row":
             state["number"] = int(attrs["r"]) if "r" in attrs else state["number"] + 1
-            state["filled"] = False
-        elif name in ("v", "is"):
+            state["column"], state["filled"] = 0, False
+        elif name == "c":
+            letters = re.match(r"[A-Z]*", attrs.get("r", ""))[0]
+            state["column"] = column_index_from_string(letters) if letters else state["column"] + 1
+        elif name in ("v", "is") and state["column"] <= COUNT_COLUMNS:
             state["filled"] = True
 
     def end(tag):
