@@ -106,6 +106,7 @@ ROUTES = {
     "archive/enterprises/export/": row(REGULATORS, *BOTH),
     "archive/enterprises/import/": row(REGULATORS, *BOTH),
     "archive/enterprises/import/template/": row(REGULATORS),
+    "archive/enterprises/reset-passwords/": row(REGULATOR_ADMINS, *BOTH),  # a confirmation page; confirm=1 starts the job
     "archive/enterprises/stats/": row(REGULATORS),
     "archive/enterprises/<int:pk>/": row(USERS, obj="enterprise"),
     "archive/enterprises/<int:pk>/edit/": row(USERS, *BOTH, obj="enterprise"),

@@ -15,7 +15,7 @@ from tests.factories import ERQI, JINSHUI, create_enterprise
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.io import ENTERPRISE_SPEC, import_enterprises
 from worksafe.archive.models import ArchiveReview, Enterprise, ReviewState
-from worksafe.core.models import AuditAction, ChangeRecord, Industry, Region, Role, User
+from worksafe.core.models import AuditAction, ChangeRecord, Industry, Job, JobState, Region, Role, User
 from worksafe.core.passwords import ONE_TIME_PASSWORD_ITERATIONS
 
 pytestmark = pytest.mark.django_db
@@ -138,15 +138,40 @@ def test_the_empty_template_uploads_as_a_file_without_rows(users, login):
 # Import: new enterprises and their accounts -----------------------------------------------------------
 
 
-def test_new_rows_create_enterprises_and_administrators_with_one_time_passwords(users, login, client):
+def imported_by_job(client, data, run_jobs, name="企业.xlsx"):
+    """Upload `data`, which the page hands to a background job; run it; the finished Job."""
+    response = upload(client, data, name)
+    assert response.status_code == 302 and response.url.startswith("/jobs/")
+    job = Job.objects.get(pk=response.url.split("/")[2])
+    run_jobs()
+    job.refresh_from_db()
+    return job
+
+
+def password_rows(response):
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("企业名称", "账号", "一次性密码")
+    return {username: (name, password) for name, username, password in rows[1:]}
+
+
+def test_new_rows_create_enterprises_and_administrators_with_one_time_passwords(users, login, client, run_jobs):
     new = new_enterprises(2)
     before = Enterprise.objects.count()
-    response = upload(login(users["jinshui"]), export_bytes(new))
-    assert response.status_code == 200
-    result = response.context["result"]
-    assert (result.created, result.updated) == (2, 0)
-    assert "no-store" in response["Cache-Control"]
+    importer = login(users["jinshui"])
+    job = imported_by_job(importer, export_bytes(new), run_jobs)
+    assert job.state == JobState.DONE and job.owner == users["jinshui"]
+    assert "新增 2 家，更新 0 家" in job.summary and job.result_secret
     assert Enterprise.objects.count() == before + 2
+    page = importer.get(job.get_absolute_url()).content.decode()
+    assert "只能下载一次" in page
+    download = importer.get(reverse("core:job_result", args=[job.pk]))
+    assert download.status_code == 200 and "no-store" in download["Cache-Control"]
+    accounts = password_rows(download)
+    assert set(accounts) == {e.uscc for e in new}
+    assert importer.get(reverse("core:job_result", args=[job.pk])).status_code == 410  # once only
+    taken = ChangeRecord.objects.get(action=AuditAction.TAKE_RESULT)
+    assert taken.user == users["jinshui"] and "一次性密码" in taken.message
 
     for e in new:
         saved = Enterprise.objects.get(uscc=e.uscc)
@@ -154,9 +179,8 @@ def test_new_rows_create_enterprises_and_administrators_with_one_time_passwords(
         assert saved.review_state == ReviewState.DRAFT
         account = User.objects.get(username=e.uscc)
         assert (account.role, account.enterprise, account.must_change_password) == (Role.ENTERPRISE_ADMIN, saved, True)
-        password = dict(result.accounts)[e.uscc]
-        assert password in response.content.decode()
-        assert account.check_password(password)
+        name, password = accounts[e.uscc]
+        assert name == e.name and account.check_password(password)
         records = ChangeRecord.objects.filter(enterprise_id=saved.pk)
         assert {(r.action, r.user, r.content_type.model) for r in records} == {
             (AuditAction.IMPORT, users["jinshui"], "enterprise"), (AuditAction.CREATE, users["jinshui"], "user")}
@@ -164,9 +188,15 @@ def test_new_rows_create_enterprises_and_administrators_with_one_time_passwords(
     # The enterprise logs in with its one-time password and must change it first.
     client.logout()
     e = new[0]
-    response = client.post(reverse("core:login"), {"username": e.uscc.lower(), "password": dict(result.accounts)[e.uscc]}, follow=True)
+    response = client.post(reverse("core:login"), {"username": e.uscc.lower(), "password": accounts[e.uscc][1]}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("core:password_change")
     assert response.context["user"].enterprise.uscc == e.uscc
+
+
+def test_a_small_file_without_new_enterprises_is_imported_at_once(users, login, enterprise):
+    response = upload(login(users["jinshui"]), edit(export_bytes([enterprise]), {(2, "职工总数"): 77}))
+    assert response.status_code == 200 and response.context["result"].updated == 1
+    assert not Job.objects.exists()
 
 
 def test_one_time_passwords_are_cheap_pbkdf2_hashes_upgraded_at_first_login(users, settings):
@@ -498,13 +528,13 @@ def test_a_row_created_by_someone_else_meanwhile_rolls_everything_back(users, mo
     assert not User.objects.filter(username__in=[first.uscc, second.uscc]).exists()
 
 
-def test_uploads_spooled_to_disk_are_read_too(users, login, settings):
+def test_uploads_spooled_to_disk_are_read_too(users, login, settings, run_jobs):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1  # Django keeps the upload in a temporary file
-    response = upload(login(users["jinshui"]), export_bytes(new_enterprises(1)))
-    assert response.context["result"].created == 1
+    job = imported_by_job(login(users["jinshui"]), export_bytes(new_enterprises(1)), run_jobs)
+    assert job.state == JobState.DONE and "新增 1 家" in job.summary
 
 
-def test_township_regulators_import_into_their_township_only(users, login):
+def test_township_regulators_import_into_their_township_only(users, login, run_jobs):
     from tests.factories import create_org, create_user
     from worksafe.core.models import OrgLevel
 
@@ -519,4 +549,4 @@ def test_township_regulators_import_into_their_township_only(users, login):
     before = counts()
     assert page_errors(upload(client, export_bytes([inside, outside]))) == ["第3行 所在县区: 不在您的管辖范围内"]
     assert counts() == before
-    assert upload(client, export_bytes([inside])).context["result"].created == 1
+    assert "新增 1 家" in imported_by_job(client, export_bytes([inside]), run_jobs).summary

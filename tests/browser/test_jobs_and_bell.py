@@ -31,7 +31,8 @@ def log_in(page, live_server, username):
 def county(live_server):
     org = create_org("金水区应急管理局", OrgLevel.COUNTY, "410105")
     regulator = create_user("jinshui", Role.REGULATOR, org, full_name="金水区监管员")
-    rng, region, industry = random.Random(20), Region.objects.get(code="410105"), Industry.objects.filter(children__isnull=True, code__startswith="07").first()
+    rng, region = random.Random(20), Region.objects.get(code="410105")
+    industry = Industry.objects.filter(children__isnull=True, code__startswith="07").first()
     seen = set()
     Enterprise.objects.bulk_create([make_enterprise(rng, region, industry, seen) for _ in range(PLACARDS)])
     return regulator

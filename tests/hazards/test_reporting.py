@@ -3,15 +3,13 @@ import datetime
 import io
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.factories import JINSHUI, create_enterprise, create_hazard, messages_of
-from worksafe.core.models import ChangeRecord
+from tests.hazards.duty_world import duty, make_county, records_of, today
 from worksafe.hazards import periods, reporting
 from worksafe.hazards.models import Cycle, HazardCheck, HazardReport, ReportingDuty
 
@@ -19,21 +17,8 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
-def today():
-    return timezone.localdate()
-
-
 def report_url(e):
     return reverse("hazards:report_edit", args=[e.pk])
-
-
-def duty(e, **fields):
-    return ReportingDuty.objects.update_or_create(enterprise=e, defaults=fields)[0]
-
-
-def previous_quarter_key():
-    first, _ = periods.bounds(Cycle.QUARTER, today())
-    return periods.key(Cycle.QUARTER, first - datetime.timedelta(days=1))
 
 
 # ---- periods ------------------------------------------------------------------------------------------------
@@ -167,16 +152,7 @@ def test_another_enterprise_or_jurisdiction_gets_404_on_the_report_page(users, e
 
 @pytest.fixture
 def county(users, enterprise):
-    """金水区 with four enterprises: `enterprise` reported this month, one paused, one quarterly that reported only
-    last quarter, one monthly without a duty row. 二七区's `other_enterprise` reported (outside 金水)."""
-    quarterly = create_enterprise(JINSHUI, name="金水季报企业", industry="0301")
-    paused = create_enterprise(JINSHUI, name="金水停产企业")
-    silent = create_enterprise(JINSHUI, name="金水未报企业")
-    duty(enterprise, last_period=periods.key("month", today()))
-    duty(paused, paused_from=today() - datetime.timedelta(days=30), pause_reason="季节性生产",
-         last_period=periods.key("month", today()))
-    duty(quarterly, cycle=Cycle.QUARTER, last_period=previous_quarter_key())
-    return {"reported": enterprise, "quarterly": quarterly, "paused": paused, "silent": silent}
+    return make_county(enterprise)
 
 
 def test_the_rate_counts_reported_over_due_with_paused_ones_left_out(county, users, other_enterprise):
@@ -285,11 +261,6 @@ def test_the_filing_export_is_the_filtered_list(county, users, login):
 # ---- 企业查报状态管理 / 查报周期管理 ----------------------------------------------------------------------------
 
 
-def records_of(e):
-    ct = ContentType.objects.get_for_model(ReportingDuty)
-    return ChangeRecord.objects.filter(content_type=ct, object_id=str(e.pk)).order_by("pk")
-
-
 def test_the_duty_list_shows_cycle_and_status(county, users, login):
     client = login(users["jinshui"])
     response = client.get(reverse("hazards:duty_list"))
@@ -320,28 +291,6 @@ def test_bulk_set_cycle_on_ticked_rows_writes_and_audits(county, users, login, o
     again = client.post(reverse("hazards:duty_bulk"), {"action": "cycle", "cycle": "half", "pk": ids[:2]}, follow=True)
     assert "2 家原已是该设置" in messages_of(again)[0]
     assert records_of(county["silent"]).count() == 1
-
-
-def test_bulk_pause_on_the_whole_filtered_list(county, users, login):
-    client = login(users["jinshui"])
-    url = reverse("hazards:duty_bulk") + "?cycle=month"  # the list's filters come with the form's action
-    missing = client.post(url, {"action": "pause", "all_filtered": "1"}, follow=True)
-    assert "暂不上报原因" in messages_of(missing)[0]
-    start, until = today(), today() + datetime.timedelta(days=90)
-    response = client.post(url, {"action": "pause", "all_filtered": "1", "paused_from": start, "paused_until": until,
-                                 "pause_reason": "冬季停产"}, follow=True)
-    assert "已将 3 家企业设置为暂不上报" in messages_of(response)[0]
-    names = set(ReportingDuty.objects.filter(pause_reason="冬季停产").values_list("enterprise__name", flat=True))
-    assert names == {"金水测试机械有限公司", "金水停产企业", "金水未报企业"}  # not the quarterly one
-    record = records_of(county["silent"]).get()
-    assert record.action == "create" and record.after["paused_until"] == str(until) and "冬季停产" in record.message
-    assert reporting.EnterpriseStatus(county["silent"]).status == "paused"
-
-    resume = client.post(reverse("hazards:duty_bulk"), {"action": "resume", "pk": [county["silent"].pk]}, follow=True)
-    assert "已恢复 1 家企业正常上报" in messages_of(resume)[0]
-    d = ReportingDuty.objects.get(pk=county["silent"].pk)
-    assert (d.paused_from, d.paused_until, d.pause_reason) == (None, None, "")
-    assert records_of(county["silent"]).last().before["pause_reason"] == "冬季停产"
 
 
 def test_bulk_without_ticked_rows_changes_nothing(county, users, login):

@@ -8,7 +8,7 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
-        from . import announce, review  # noqa: F401  (announce: archive review announced through core.notify)
+        from . import announce, jobs, review  # noqa: F401  (announce: review announced through core.notify; jobs: job kinds)
         from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 

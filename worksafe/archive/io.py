@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from worksafe.core import audit, passwords, permissions
+from worksafe.core import audit, imports, passwords, permissions
 from worksafe.core.display import region_label
 from worksafe.core.models import AuditAction, ChangeRecord, Industry, Region, RegionLevel, Role, User
 from worksafe.core.scoping import regions_for, supervised_industries
@@ -106,7 +106,8 @@ ENTERPRISE_SPEC = Spec(
         "第一行是表头，请勿修改列名（列的顺序可以调整）。从第二行起每行填写一家企业，空行会被忽略。",
         "表头为红色的列必填；带下拉列表的列请从列表中选择。",
         "按“统一社会信用代码”识别企业：系统中已有的企业按本表更新（留空的选填项将被清空或取默认值），"
-        "没有的企业将被新增，并创建企业管理员账号（用户名为统一社会信用代码），一次性密码只在导入结果页面显示一次，首次登录须修改。",
+        "没有的企业将被新增，并创建企业管理员账号（用户名为统一社会信用代码）。新增企业的文件在后台任务中导入，"
+        "各账号的一次性密码作为任务结果文件（xlsx）只能下载一次，首次登录须修改。",
         "所在县区和行业分类须在您的管辖范围和监管行业之内。已审核通过的档案被修改后，将重新进入待审核状态。",
         "任何一行有错误时整个文件都不会导入；请按错误提示（第N行 字段: 原因）修改后重新上传。",
         lambda: f"文件须为 .xlsx 格式，不超过 {human_size(settings.IMPORT_MAX_BYTES)}，数据不超过 {settings.IMPORT_MAX_ROWS} 行。",
@@ -214,16 +215,22 @@ def _chunks(items, size=CHUNK):
         yield items[i:i + size]
 
 
-def import_enterprises(uploaded_file, user):
-    """Import an uploaded xlsx of enterprises for `user`; nothing is written unless the whole file is valid."""
+def import_enterprises(uploaded_file, user, progress=imports.QUIET, defer_accounts=False):
+    """Import an uploaded xlsx of enterprises for `user`; nothing is written unless the whole file is valid.
+
+    `defer_accounts` (the import page, in the request): a valid file with new enterprises raises imports.RunAsJob
+    before writing, as their administrators' one-time passwords are handed out only as a job's once-only result."""
     if not permissions.can_manage_enterprise(user):
         raise PermissionDenied
     lookups = _Lookups(user)
     rows, errors = ENTERPRISE_SPEC.read(uploaded_file, parsers={"region": lookups.region, "industry": lookups.industry})
     result = ImportResult(errors=errors)
     if rows:
-        creates, updates, result.unchanged = _validate(rows, user, errors)
+        creates, updates, result.unchanged = _validate(rows, user, errors, progress)
         if not errors:
+            if creates and defer_accounts:
+                raise imports.RunAsJob
+            progress.step("正在写入数据库")
             try:
                 _write(creates, updates, user, result)
             except IntegrityError:
@@ -234,9 +241,10 @@ def import_enterprises(uploaded_file, user):
     return result
 
 
-def _validate(rows, user, errors):
+def _validate(rows, user, errors, progress):
     """Check the parsed rows against the database and the model; return (creates, updates, unchanged)."""
     spec = ENTERPRISE_SPEC
+    progress.progress(0, len(rows), step="正在校验")
     first_row = spec.check_duplicates(rows, errors)  # uscc → the row it first appears on
 
     existing, visible, taken = {}, set(), set()
@@ -247,7 +255,8 @@ def _validate(rows, user, errors):
         taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
 
     creates, updates, unchanged = [], [], 0
-    for row in rows:
+    for done, row in enumerate(rows, 1):
+        progress.progress(done)
         code = None if "uscc" in row.failed else row.get("uscc")
         current = existing.get(code)
         if current is not None and code not in visible:

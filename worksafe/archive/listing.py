@@ -20,10 +20,16 @@ LIST_COLUMNS = {
 }
 
 
+def enterprise_filter(user, data):
+    """The list's filterset for `user` and the filter values `data` (a QueryDict): also what a background job started
+    on the filtered list evaluates again, as its owner, from the query string it was given."""
+    base = Enterprise.objects.for_user(user).select_related("industry", "region")
+    return EnterpriseFilter(data, base, user=user)
+
+
 def filtered_enterprises(request):
     """The list page's query (filters and sort), shared with the export."""
-    base = Enterprise.objects.for_user(request.user).select_related("industry", "region")
-    filterset = EnterpriseFilter(request.GET, base, user=request.user)
+    filterset = enterprise_filter(request.user, request.GET)
     qs, sort_key = sort(request, filterset.qs, LIST_COLUMNS, "region")
     return filterset, qs, sort_key
 

@@ -15,6 +15,7 @@ urlpatterns = [
         path("enterprises/export/", views_io.enterprise_export, name="enterprise_export"),
         path("enterprises/import/", views_io.enterprise_import, name="enterprise_import"),
         path("enterprises/import/template/", views_io.enterprise_import_template, name="enterprise_import_template"),
+        path("enterprises/reset-passwords/", views_io.enterprise_bulk_reset_password, name="enterprise_bulk_reset_password"),
         path("enterprises/stats/", views_stats.enterprise_stats, name="enterprise_stats"),
         path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
         path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise_edit"),

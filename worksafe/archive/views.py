@@ -35,6 +35,7 @@ def enterprise_list(request):
         "sort": sort_key,
         "return_form": ReturnForm(),
         "can_add": permissions.can_manage_enterprise(request.user),
+        "can_reset_passwords": permissions.can_reset_passwords_in_bulk(request.user),
         "list_actions": sections.list_actions(request),
     }
     template = "archive/enterprise_list_rows.html" if request.htmx and not request.htmx.boosted else "archive/enterprise_list.html"

@@ -22,6 +22,8 @@ written in the same transaction as the job, so a job exists exactly when its tas
 - A worker killed mid-job (kill -9, a lost machine) stops the heartbeat: `sweep()` fails the job, or queues it again
   when its kind is idempotent (running it twice does no harm), at most MAX_ATTEMPTS times. `sweep()` also deletes
   expired results. It runs from `worksafe jobs sweep` (a systemd timer), and for one job whenever its page is polled.
+- `cleanup(**params)` (optional, per kind) is called once a job of the kind has ended, however it ended: after its run,
+  and by the sweep when it gives the job up or deletes it. An import deletes the upload it was handed there.
 - Results expire (settings.JOB_RESULT_HOURS). A secret result (one-time passwords) is stored encrypted with a key
   derived from SECRET_KEY and is deleted at its first download or after JOB_SECRET_RESULT_HOURS (`take_result`).
 """
@@ -63,6 +65,7 @@ class Kind:
     label: str
     function: Callable
     idempotent: bool
+    cleanup: Callable | None = None
 
 
 @dataclass
@@ -79,11 +82,12 @@ class Result:
 _kinds = {}
 
 
-def kind(name, label, idempotent=False):
-    """Register the decorated function as the job kind `name`; it is called as function(progress, **params)."""
+def kind(name, label, idempotent=False, cleanup=None):
+    """Register the decorated function as the job kind `name`; it is called as function(progress, **params), and
+    `cleanup(**params)` once the job has ended (see above)."""
 
     def register(function):
-        _kinds[name] = Kind(name, label, function, idempotent)
+        _kinds[name] = Kind(name, label, function, idempotent, cleanup)
         return function
 
     return register
@@ -145,6 +149,16 @@ def execute(job_id):
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         error = GENERIC_ERROR
     _finish(job, result, error)
+    _cleanup(job)
+
+
+def _cleanup(job):
+    spec = _kinds.get(job.kind)
+    if spec is not None and spec.cleanup is not None:
+        try:
+            spec.cleanup(**job.params)
+        except Exception:
+            logger.exception("cleanup of job %s (%s) failed", job.pk, job.kind)
 
 
 def _finish(job, result, error):
@@ -230,6 +244,7 @@ def sweep(jobs=None, now=None):
                              expires_at=now + timedelta(hours=settings.JOB_RESULT_HOURS)):
             notify.notify(job.owner, FAILED, f"后台任务失败：{job.label}", link=job.get_absolute_url(), obj=job)
             given_up += 1
+            _cleanup(job)
     secret_before = now - timedelta(hours=settings.JOB_SECRET_RESULT_HOURS)
     for job in jobs.filter(result_secret=True, result_taken_at=None, finished_at__lt=secret_before).exclude(result=""):
         job.result.delete(save=False)
@@ -238,6 +253,7 @@ def sweep(jobs=None, now=None):
     for job in jobs.filter(expires_at__lt=now):
         if job.result:
             job.result.delete(save=False)
+        _cleanup(job)
         job.delete()
         deleted += 1
     return given_up, requeued, deleted

@@ -2,6 +2,7 @@
 ONE_TIME_PASSWORD_HOURS), the rules a chosen password must meet (length, character classes, not one of the last
 PASSWORD_HISTORY), and its expiry after PASSWORD_MAX_AGE_DAYS (等保 2.0 level 3, identity authentication)."""
 import datetime
+import io
 import re
 import secrets
 
@@ -10,7 +11,9 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, get_hashers, make_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from openpyxl import Workbook
 
+from . import jobs, xlsx
 from .models import AuditAction, PasswordHistory
 
 # No look-alikes (0/O, 1/l/I) so a password read over the phone is typed right.
@@ -24,12 +27,16 @@ def generate(length=12):
             return pw
 
 
-def issue_one_time_password(user, by=None):
-    """Give `user` a fresh one-time password, unlock the account, and return the password (shown once)."""
+def issue_one_time_password(user, by=None, hasher=None):
+    """Give `user` a fresh one-time password, unlock the account, and return the password (shown once). `hasher`:
+    bulk_hasher() where many accounts get one at once (see there)."""
     from axes.utils import reset
 
     password = generate()
-    user.set_password(password)
+    if hasher is None:
+        user.set_password(password)
+    else:
+        user.password, user.password_changed_at = hasher(password), timezone.now()
     user.must_change_password = True
     user._audit_action = AuditAction.RESET_PASSWORD
     user._audit_message = "签发一次性密码"
@@ -135,3 +142,22 @@ class HistoryValidator:
 
     def get_help_text(self):
         return f"不能与最近 {settings.PASSWORD_HISTORY} 次使用过的密码相同。"
+
+
+SHEET_HEADERS = ["企业名称", "账号", "一次性密码"]
+
+
+def job_result(rows, summary, name="一次性密码"):
+    """One-time passwords as a background job's secret result (core.jobs: encrypted at rest, downloadable once):
+    an xlsx of (企业名称, 账号, 一次性密码) rows."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("一次性密码")
+    for letter, width in zip("ABC", (40, 24, 18), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.append(xlsx.header_cells(ws, SHEET_HEADERS))
+    for row in rows:
+        ws.append([xlsx.safe_cell(ws, value) for value in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
+    return jobs.Result(buffer.getvalue(), f"{name}_{stamp}.xlsx", xlsx.MIME_TYPE, summary=summary, secret=True)

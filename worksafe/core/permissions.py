@@ -51,6 +51,12 @@ def can_manage_enterprise(user, enterprise=None):
     return user.is_regulator and (enterprise is None or in_scope(user, enterprise))
 
 
+def can_reset_passwords_in_bulk(user):
+    """New one-time passwords for a whole filtered list of enterprises (a background job): administrators only, system
+    and regulator ones, within their scope. One enterprise's reset is any regulator's in scope (can_manage_enterprise)."""
+    return user.is_sysadmin or (user.is_regulator and user.role == Role.REGULATOR_ADMIN)
+
+
 def can_delete_enterprise(user, enterprise):
     return user.is_sysadmin or (user.role == Role.REGULATOR_ADMIN and can_manage_enterprise(user, enterprise))
 

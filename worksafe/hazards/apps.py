@@ -8,8 +8,9 @@ class HazardsConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
-        # announce: rejections, 随手拍, patrol hazards told (core.notify); signals: yearly counts, patrol hazards
-        from . import announce, signals  # noqa: F401
+        # announce: rejections, 随手拍, patrol hazards told (core.notify); jobs: background job kinds; signals: yearly
+        # counts, patrol hazards
+        from . import announce, jobs, signals  # noqa: F401
         from .menu import ENTRIES
         from .models import (
             Checklist,

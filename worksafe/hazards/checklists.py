@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from worksafe.core import audit, permissions, workflow
+from worksafe.core import audit, imports, permissions, workflow
 from worksafe.core.models import AuditAction, OrgLevel
 from worksafe.core.scoping import enterprise_q
 from worksafe.core.workflow import Step
@@ -131,10 +131,17 @@ class ImportResult(NamedTuple):
     errors: list
     created: int = 0
     replaced: int = 0
+    replacing: bool = False  # the items of an existing guideline were replaced
 
     @property
     def ok(self):
         return not self.errors
+
+    @property
+    def message(self):
+        """What the importer is told: the checklist page's message, or a background job's summary."""
+        text = f"已导入排查标准《{self.checklist.name}》：{self.created} 条检查内容"
+        return text + (f"（替换原有 {self.replaced} 条）。" if self.replacing else "。")
 
 
 def read_items(upload):
@@ -165,12 +172,14 @@ def read_items(upload):
     return items, []
 
 
-def import_guideline(upload, user, *, name, industry, note="", replace=None):
+def import_guideline(upload, user, *, name, industry, note="", replace=None, progress=imports.QUIET):
     """Create a guideline from an xlsx file, or replace the items of `replace` (a guideline the user manages);
     all or nothing. The items are bulk-written: one change record says what the import did."""
+    progress.step("正在校验")
     items, errors = read_items(upload)
     if errors:
         return ImportResult(None, errors)
+    progress.step("正在写入数据库")
     with transaction.atomic():
         if replace is not None:
             checklist = Checklist.objects.select_for_update().get(pk=replace.pk)
@@ -188,7 +197,7 @@ def import_guideline(upload, user, *, name, industry, note="", replace=None):
         for item in items:
             item.checklist = checklist
         ChecklistItem.objects.bulk_create(items)
-    return ImportResult(checklist, [], len(items), replaced)
+    return ImportResult(checklist, [], len(items), replaced, replace is not None)
 
 
 def export(items):

@@ -8,6 +8,7 @@ from worksafe.archive.models import Enterprise
 from worksafe.core.filters import EnterpriseScopeFilter, FastSelect
 from worksafe.core.forms import DATE
 
+from . import reporting
 from .models import Cycle, ReportingDuty
 from .reporting import Status
 
@@ -81,12 +82,36 @@ class BulkForm(forms.Form):
             _check_pause(self, data, True)
         return data
 
+    def apply(self, enterprises, user, today):
+        """Make the (valid) form's change on `enterprises`, audited; what was done, as the user is told it."""
+        d = self.cleaned_data
+        if d["action"] == self.SET_CYCLE:
+            changed, unchanged = reporting.set_cycle(enterprises, user, d["cycle"], today)
+            done = f"已将 {changed} 家企业的查报周期设置为{Cycle(d['cycle']).label}"
+        elif d["action"] == self.PAUSE:
+            changed, unchanged = reporting.pause(enterprises, user, d["paused_from"], d["paused_until"], d["pause_reason"].strip())
+            done = f"已将 {changed} 家企业设置为暂不上报"
+        else:
+            changed, unchanged = reporting.resume(enterprises, user)
+            done = f"已恢复 {changed} 家企业正常上报"
+        return done + (f"，{unchanged} 家原已是该设置，未改动。" if unchanged else "。")
+
+    def errors_text(self):
+        return "批量操作未执行：" + "".join(e for field_errors in self.errors.values() for e in field_errors)
+
 
 class CycleFilterMixin(django_filters.FilterSet):
     cycle = django_filters.ChoiceFilter(label="查报周期", choices=Cycle.choices, method="in_cycle", widget=FastSelect)
 
     def in_cycle(self, queryset, name, value):
         return queryset.filter(duty_cycle=value)  # reporting.with_status's annotation: no row counts as 月报
+
+
+def duties(user, data, today):
+    """企业查报状态管理's filterset: `user`'s enterprises with their duty status, filtered by `data` (a QueryDict). The
+    list page, its bulk changes, and the job that makes one over the whole filtered list, as its owner."""
+    base = reporting.with_status(Enterprise.objects.for_user(user).select_related("region", "industry__parent"), today)
+    return DutyFilter(data, base, user=user)
 
 
 class DutyFilter(EnterpriseScopeFilter, CycleFilterMixin):

@@ -15,12 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from worksafe.core import audit, permissions, storage, uploads
+from worksafe.core import audit, imports, permissions, storage, uploads
 from worksafe.core.access import require, save_in_scope, scoped_enterprise, scoped_or_404, still_in_scope
 from worksafe.core.listing import paginate
 from worksafe.core.xlsx import error_context, xlsx_response
 
-from . import checklists, checks, plans
+from . import checklists, checks, jobs, plans
 from .forms_checks import (
     CheckForm,
     CheckItemForm,
@@ -138,11 +138,15 @@ def checklist_import(request):
     errors = []
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        result = checklists.import_guideline(d["file"], user, name=d["name"], industry=d["industry"], note=d["note"],
-                                             replace=replace)
+        job, result = imports.run(
+            request, d["file"], jobs.IMPORT,
+            lambda f: checklists.import_guideline(f, user, name=d["name"], industry=d["industry"], note=d["note"], replace=replace),
+            label=f"导入指引标准《{d['name']}》", name=d["name"], industry=d["industry"].pk if d["industry"] else None,
+            note=d["note"], replace=replace.pk if replace else None)
+        if job:
+            return redirect(job)
         if result.ok:
-            text = f"已导入排查标准《{result.checklist.name}》：{result.created} 条检查内容"
-            messages.success(request, text + (f"（替换原有 {result.replaced} 条）。" if replace else "。"))
+            messages.success(request, result.message)
             return redirect("hazards:checklist_detail", result.checklist.pk)
         errors = result.errors
     context = {"form": form, "replace": replace, "columns": checklists.SPEC.columns, **error_context(errors)}

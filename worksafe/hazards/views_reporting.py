@@ -20,14 +20,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from worksafe.archive.models import Enterprise
-from worksafe.core import exports, permissions
+from worksafe.core import exports, jobs, permissions
 from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise
 from worksafe.core.listing import paginate
 from worksafe.core.stats import HEX, Scope, bar_height, link
 from worksafe.core.xlsx import Column, Spec
 
+from . import jobs as hazard_jobs
 from . import periods, reporting
-from .forms_reporting import BulkForm, DutyFilter, DutyForm, FilingFilter, ReportForm
+from .forms_reporting import BulkForm, DutyForm, FilingFilter, ReportForm, duties
 from .models import Cycle, HazardReport
 from .reporting import STATUS_COLORS, Rate, Status
 
@@ -84,8 +85,7 @@ def report(request, pk):
 def _duties(request, data=None):
     """The jurisdiction's enterprises with their duty status, filtered (by `data`, default the query string)."""
     today = timezone.localdate()
-    base = reporting.with_status(Enterprise.objects.for_user(request.user).select_related("region", "industry__parent"), today)
-    filterset = DutyFilter(request.GET if data is None else data, base, user=request.user)
+    filterset = duties(request.user, request.GET if data is None else data, today)
     return filterset, filterset.qs.order_by(*ORDER), today
 
 
@@ -107,34 +107,29 @@ def duty_list(request):
 @login_required
 @require_POST
 def duty_bulk(request):
-    """Set the cycle, pause or resume: the ticked rows, or the whole filtered list (all_filtered=1). The filters come
-    with the form's action URL (the list's query string); enterprises out of reach are never in the list."""
+    """Set the cycle, pause or resume: the ticked rows at once, or the whole filtered list (all_filtered=1) by a
+    background job (hazards.jobs; its page). The filters come with the form's action URL (the list's query string);
+    enterprises out of reach are never in the list."""
     regulator_only(request)
     require(permissions.can_manage_enterprise(request.user))
     back = f"{reverse('hazards:duty_list')}?{request.GET.urlencode()}"
     form = BulkForm(request.POST)
     if not form.is_valid():
-        errors = [e for field_errors in form.errors.values() for e in field_errors]
-        messages.error(request, "批量操作未执行：" + "".join(errors))
+        messages.error(request, form.errors_text())
         return redirect(back)
     _, qs, today = _duties(request)
-    if request.POST.get("all_filtered") != "1":
-        ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
-        if not ids:
-            messages.warning(request, "请先勾选企业，或勾选“全部筛选结果”。")
-            return redirect(back)
-        qs = qs.filter(pk__in=ids)
-    d, user = form.cleaned_data, request.user
-    if d["action"] == BulkForm.SET_CYCLE:
-        changed, unchanged = reporting.set_cycle(qs, user, d["cycle"], today)
-        done = f"已将 {changed} 家企业的查报周期设置为{CYCLE_LABELS[d['cycle']]}"
-    elif d["action"] == BulkForm.PAUSE:
-        changed, unchanged = reporting.pause(qs, user, d["paused_from"], d["paused_until"], d["pause_reason"].strip())
-        done = f"已将 {changed} 家企业设置为暂不上报"
-    else:
-        changed, unchanged = reporting.resume(qs, user)
-        done = f"已恢复 {changed} 家企业正常上报"
-    messages.success(request, done + (f"，{unchanged} 家原已是该设置，未改动。" if unchanged else "。"))
+    if request.POST.get("all_filtered") == "1":
+        total = qs.count()
+        label = f"{dict(BulkForm.base_fields['action'].choices)[form.cleaned_data['action']]}（{total} 家企业）"
+        data = {k: request.POST.get(k, "") for k in BulkForm.base_fields}
+        job = jobs.start(request.user, hazard_jobs.DUTIES, label, total=total, query=request.GET.urlencode(), data=data,
+                         today=today.isoformat())
+        return redirect(job)
+    ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
+    if not ids:
+        messages.warning(request, "请先勾选企业，或勾选“全部筛选结果”。")
+        return redirect(back)
+    messages.success(request, form.apply(qs.filter(pk__in=ids), request.user, today))
     return redirect(back)
 
 

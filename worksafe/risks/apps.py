@@ -8,7 +8,7 @@ class RisksConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu
 
-        from . import checks, signals  # noqa: F401  (the bands check; derived data: the enterprise's risk summary, patrol deadlines)
+        from . import checks, jobs, signals  # noqa: F401  (the bands check; the import job; derived data: the enterprise's risk summary, patrol deadlines)
         from .menu import ENTRIES
         from .models import ControlMeasure, FourColourMap, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
         from .sections import register_sections

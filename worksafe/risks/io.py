@@ -29,7 +29,7 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from worksafe.core import permissions
+from worksafe.core import imports, permissions
 from worksafe.core.models import AccidentCategory, AuditAction
 from worksafe.core.pdf import render_pdf
 from worksafe.core.risk_levels import COLORS, ORDER, RiskLevel
@@ -585,10 +585,13 @@ def _check_level(node, ev, errors):
                                   f"与评价结果不符：表中为“{RiskLevel(stated).label}”，{how}，应为“{RiskLevel(ev.level).label}”"))
 
 
-def resolve(root, enterprise, present, errors):
+def resolve(root, enterprise, present, errors, progress=imports.QUIET):
     """Match every node to an existing instance or a new one, set its fields and validate it as the model does."""
     existing = Existing(enterprise)
-    for node in walk(root):
+    nodes = list(walk(root))
+    progress.progress(0, len(nodes), step="正在校验")
+    for done, node in enumerate(nodes, 1):
+        progress.progress(done)
         kind = node.kind
         parent = node.parent.instance if node.parent.kind != "root" else None
         instance = existing.find(kind, parent, node.name)
@@ -659,8 +662,16 @@ class ImportResult:
     def kept(self):
         return sum(c["kept"] for c in self.counts.values())
 
+    def summary(self, filename):
+        """What the result page's table says, as text (a background job's summary)."""
+        lines = [f"已导入 {filename}。"]
+        for label, created, updated, unchanged, deleted, kept in self.table:
+            rest = f"删除 {deleted}" if self.replace else f"文件中没有（保留） {kept}"
+            lines.append(f"{label}：新增 {created}，更新 {updated}，无变化 {unchanged}，{rest}")
+        return "\n".join(lines)
 
-def import_list(uploaded_file, enterprise, user, replace=False):
+
+def import_list(uploaded_file, enterprise, user, replace=False, progress=imports.QUIET):
     """Import an uploaded risk list into `enterprise`; nothing is written unless the whole file is valid."""
     if not permissions.can_edit_risks(user, enterprise):
         raise PermissionDenied
@@ -682,8 +693,9 @@ def import_list(uploaded_file, enterprise, user, replace=False):
     if rows:
         root = build_tree(rows, errors)
         present = {c.field for c in LIST_SPEC.columns if c.field in rows[0]}  # optional columns left out keep our values
-        absent = resolve(root, enterprise, present, errors)
+        absent = resolve(root, enterprise, present, errors, progress)
         if not errors:
+            progress.step("正在写入数据库")
             try:
                 _write(root, absent, enterprise, replace, result)
             except IntegrityError:

@@ -3,16 +3,16 @@
 Everything is scoped to an enterprise the user may see (404 otherwise); only the enterprise itself imports (403).
 """
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from worksafe.core import audit, permissions
+from worksafe.core import audit, imports, permissions
 from worksafe.core.access import require, scoped_enterprise
 from worksafe.core.responses import pdf_response
 from worksafe.core.xlsx import RowError, error_context, xlsx_response
 
-from . import io
+from . import io, jobs
 from .models import RiskEvent
 
 
@@ -52,7 +52,11 @@ def list_import(request, pk):
         if upload is None:
             errors = [RowError(None, "", "请选择要导入的 xlsx 文件")]
         else:
-            result = io.import_list(upload, e, request.user, replace=replace)
+            job, result = imports.run(request, upload, jobs.IMPORT,
+                                      lambda f: io.import_list(f, e, request.user, replace=replace),
+                                      label=f"导入安全风险分级管控清单（{e.name}，{upload.name}）", enterprise=e.pk, replace=replace)
+            if job:
+                return redirect(job)
             if result.ok:
                 return render(request, "risks/io_result.html", {"e": e, "result": result, "filename": upload.name})
             errors = result.errors
