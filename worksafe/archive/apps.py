@@ -6,8 +6,9 @@ class ArchiveConfig(AppConfig):
     verbose_name = "一企一档"
 
     def ready(self):
-        from worksafe.core import audit, demo, menu
+        from worksafe.core import audit, demo, home, menu, todo
 
+        from . import todo as todo_sources
         from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
@@ -15,6 +16,8 @@ class ArchiveConfig(AppConfig):
         audit.register(SecondaryUnit, enterprise=lambda u: u.enterprise)
         audit.register(KeySupervisionItem, enterprise=lambda i: i.enterprise)
         menu.add(*ENTRIES)
+        todo.add(*todo_sources.SOURCES)
+        home.add(*todo_sources.PANELS)
         demo.add(20, "worksafe.archive.fake.demo_enterprises")
         demo.add(40, "worksafe.archive.fake.demo_fill")
         demo.add_each(10, "worksafe.archive.fake.demo_key_items")

@@ -6,9 +6,10 @@ class HazardsConfig(AppConfig):
     verbose_name = "隐患排查治理"
 
     def ready(self):
-        from worksafe.core import audit, demo, menu
+        from worksafe.core import audit, demo, home, menu, todo
 
         from . import signals  # noqa: F401  (yearly counts; hazards raised by patrols)
+        from . import todo as todo_sources
         from .menu import ENTRIES
         from .models import (
             Checklist,
@@ -37,6 +38,8 @@ class HazardsConfig(AppConfig):
         audit.register(PublicReport, exclude={"client", "contact"})
         register_sections()
         menu.add(*ENTRIES)
+        todo.add(*todo_sources.SOURCES)
+        home.add(*todo_sources.PANELS)
         demo.add(30, "worksafe.hazards.fake.demo_guideline")
         demo.add_each(30, "worksafe.hazards.fake.demo_hazards")
         demo.add(60, "worksafe.hazards.fake.demo_plans")
