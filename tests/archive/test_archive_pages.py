@@ -224,10 +224,15 @@ def test_the_archive_page_costs_the_same_with_more_rows(login, users, enterprise
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-@pytest.mark.parametrize("who,target", [("owner", "/workbench/"), ("jinshui", "/archive/enterprises/"), ("sysadmin", "/archive/enterprises/")])
+@pytest.mark.parametrize("who,target", [("owner", "/workbench/"), ("sysadmin", "/system/users/")])
 def test_home_sends_each_role_to_its_start_page(login, users, who, target):
     response = login(users[who]).get("/")
     assert response.status_code == 302 and response["Location"] == target
+
+
+def test_home_is_the_regulators_own_page(login, users):
+    response = login(users["jinshui"]).get("/")  # 待办 and the jurisdiction's tiles: tests/core/test_home.py
+    assert response.status_code == 200 and "金水区应急管理局" in response.content.decode()
 
 
 def test_home_asks_strangers_to_log_in(client):

@@ -25,6 +25,7 @@ BENCHES = [
     ("run", "sqlite", "results", "| 数据库 | 场景 | 中位数 ms | P95 ms |", {"results": 17}),
     ("risks", "sqlite", "risks", "| 数据库 | 场景 | 中位数 ms | P90 ms |", {"results": 11}),
     ("hazards", "sqlite", "hazards", "| 数据库 | 场景 | 中位数 ms | P90 ms |", {"results": 11}),
+    ("home", "sqlite", "home", "| 数据库 | 场景 | 中位数 ms | P90 ms |", {"results": 3}),
     ("registrations", "sqlite", "registrations", "| 数据库 | 导出 | 企业行 |", {"exports": 6, "results": 1}),
     ("api", "postgres", "api", "| 数据库 | 阶段 | 记录/s |", {"results": 3}),
     ("placards", None, "placards", "| 纸张 | 场景 | 各次 s |", {"results": 4}),

@@ -26,6 +26,8 @@ def test_regulator_edits_an_archive_and_sees_the_change(live_server, page, data,
     page.get_by_label("用户名").fill("jinshui")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")  # the regulator's home page: 待办 and the tiles
+    page.locator('[data-tile="enterprises.total"]').click()  # the tile leads to the list behind it
     page.wait_for_url("**/archive/enterprises/")
     table = page.get_by_test_id("enterprise-table")
     assert "金水其他商贸有限公司" in table.inner_text()

@@ -157,7 +157,7 @@ def test_an_unreadable_secret_key_file_names_the_owner_and_mode_it_needs(monkeyp
 def test_every_service_runs_as_worksafe_with_the_env_file_and_hardening():
     data_dir = load(TEMPLATE)["WORKSAFE_DATA_DIR"]
     assert {"worksafe.service", "worksafe-import-staging.service", "worksafe-prune-api-log.service",
-            "worksafe-prune-sessions.service"} <= set(services())
+            "worksafe-prune-sessions.service", "worksafe-snapshot-tiles.service"} <= set(services())
     for name in services():
         service = unit(name)["Service"]
         assert service["EnvironmentFile"] == ENV_FILE, name
@@ -192,7 +192,7 @@ def test_each_timer_starts_a_oneshot_service_running_an_existing_command():
         program, command, *_ = service["ExecStart"].split()
         assert program == WORKSAFE and command in commands, path.name
         scheduled.add(command)
-    assert {"import_staging", "prune_api_log", "prune_sessions", "sweep_jobs"} <= scheduled
+    assert {"import_staging", "prune_api_log", "prune_sessions", "sweep_jobs", "snapshot_tiles"} <= scheduled
     assert unit("worksafe-import-staging.timer")["Timer"]["OnCalendar"] == "*:0/5"
 
 
@@ -209,7 +209,8 @@ def test_the_timers_commands_run_in_a_fresh_process(tmp_path):
     module that only a request imports)."""
     env = {"WORKSAFE_DATA_DIR": str(tmp_path)}
     assert worksafe("migrate", "--noinput", env=env).returncode == 0
-    for command, says in (("import_staging", "中间表导入"), ("prune_api_log", "已清理"), ("prune_sessions", "过期会话 0 个")):
+    for command, says in (("import_staging", "中间表导入"), ("prune_api_log", "已清理"), ("prune_sessions", "过期会话 0 个"),
+                         ("snapshot_tiles", "监管单位 0 个")):
         done = worksafe(command, env=env)
         assert done.returncode == 0 and says in done.stdout, done.stderr
 

@@ -7,14 +7,16 @@ class ApiConfig(AppConfig):
     verbose_name = "数据对接"
 
     def ready(self):
-        from worksafe.core import audit, demo, menu
+        from worksafe.core import audit, demo, menu, todo
 
         from . import announce  # noqa: F401  (decisions announced to the applicant: core.notify)
+        from . import todo as todo_sources
         from .menu import ENTRIES
         from .models import ApiSubscription
 
         audit.register(ApiSubscription, enterprise=lambda s: s.enterprise, exclude={"secret_hash", "updated_at"},
                        label=lambda s: f"接口订阅 {s.system_name}")
         menu.add(*ENTRIES)
+        todo.add(*todo_sources.SOURCES)
         demo.add(80, "worksafe.api.fake.demo_subscriptions")
         demo.add_note("worksafe.api.fake.demo_note")

@@ -6,9 +6,10 @@ class ArchiveConfig(AppConfig):
     verbose_name = "一企一档"
 
     def ready(self):
-        from worksafe.core import audit, demo, menu
+        from worksafe.core import audit, demo, home, menu, todo
 
         from . import announce, jobs, review  # noqa: F401  (announce: review announced through core.notify; jobs: job kinds)
+        from . import todo as todo_sources
         from .menu import ENTRIES
         from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
 
@@ -20,6 +21,8 @@ class ArchiveConfig(AppConfig):
         review.track(SecondaryUnit, hidden={"enterprise_id"})
         review.track(KeySupervisionItem, hidden={"enterprise_id"})
         menu.add(*ENTRIES)
+        todo.add(*todo_sources.SOURCES)
+        home.add(*todo_sources.PANELS)
         demo.add(20, "worksafe.archive.fake.demo_enterprises")
         demo.add(40, "worksafe.archive.fake.demo_fill")
         demo.add_each(10, "worksafe.archive.fake.demo_key_items")

@@ -1,7 +1,8 @@
-"""我的工作台: the enterprise user's home, a summary of its own archive."""
+"""我的工作台: the enterprise user's home, its 待办 (core/todo.py) on top of a summary of its own archive."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from worksafe.core import todo
 from worksafe.core.display import fetch_related_names
 from worksafe.core.models import AuditAction, ChangeRecord
 
@@ -16,6 +17,7 @@ def index(request):
     e = user.enterprise
     context = {
         "e": e,
+        "todo": todo.for_user(user),
         "unit_count": e.secondary_units.count(),
         "item_count": e.key_items.count(),
         "recent": fetch_related_names(list(ChangeRecord.objects.filter(enterprise_id=e.pk).exclude(action=AuditAction.EXPORT)

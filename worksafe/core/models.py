@@ -461,3 +461,20 @@ class NotificationDelivery(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} 第{self.attempt}次（{'成功' if self.ok else '失败'}）"
+class TileSnapshot(models.Model):
+    """A home page tile's value for one organisation on one day (`worksafe snapshot_tiles`, nightly): the home page
+    shows each tile's change against the snapshot of 7 days earlier (core/home.py)."""
+
+    # No index of its own: the unique constraint leads with it.
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="+", db_index=False, verbose_name="监管单位")
+    key = models.CharField("指标", max_length=64)
+    date = models.DateField("日期")
+    value = models.DecimalField("数值", max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "首页指标快照"
+        # The home page: WHERE organization_id = ? AND date BETWEEN ? AND ? (every key of one week's days).
+        constraints = [models.UniqueConstraint(fields=["organization", "date", "key"], name="tile_snapshot_unique")]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.key} {self.date}: {self.value}"

@@ -5,10 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import login_guard, permissions, second_factor
+from . import home as tiles
+from . import login_guard, permissions, second_factor, todo
 from .display import paginate_changes
 from .filters import ChangeRecordFilter
 from .forms import StaffCreateForm, UserCreateForm
@@ -33,8 +35,20 @@ def redirect_next(request, default):
 
 @login_required
 def home(request):
-    if request.user.is_enterprise_user:
+    """`/` leads each role to its home: the enterprise to 我的工作台 (its 待办 on top), a regulator of any level to
+    this page (待办, then the jurisdiction's key counts: core/todo.py, core/home.py), a system administrator, who has
+    no jurisdiction of their own, to the accounts."""
+    user = request.user
+    if user.is_enterprise_user:
         return redirect("archive:workbench")
+    if user.is_regulator:
+        org = user.organization
+        return render(request, "core/home.html", {
+            "org": org, "today": timezone.localdate(), "todo": todo.for_user(user), "panels": tiles.for_user(user),
+            "industries": "、".join(i.name for i in org.industries.all()),
+        })
+    if permissions.can_manage_users(user):
+        return redirect("core:user_list")
     return redirect("archive:enterprise_list")
 
 

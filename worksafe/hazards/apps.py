@@ -6,11 +6,12 @@ class HazardsConfig(AppConfig):
     verbose_name = "隐患排查治理"
 
     def ready(self):
-        from worksafe.core import audit, demo, menu
+        from worksafe.core import audit, demo, home, menu, todo
 
         # announce: rejections, 随手拍, patrol hazards told (core.notify); jobs: background job kinds; signals: yearly
         # counts, patrol hazards
         from . import announce, jobs, signals  # noqa: F401
+        from . import todo as todo_sources
         from .menu import ENTRIES
         from .models import (
             Checklist,
@@ -39,6 +40,8 @@ class HazardsConfig(AppConfig):
         audit.register(PublicReport, exclude={"client", "contact"})
         register_sections()
         menu.add(*ENTRIES)
+        todo.add(*todo_sources.SOURCES)
+        home.add(*todo_sources.PANELS)
         demo.add(30, "worksafe.hazards.fake.demo_guideline")
         demo.add_each(30, "worksafe.hazards.fake.demo_hazards")
         demo.add(60, "worksafe.hazards.fake.demo_plans")

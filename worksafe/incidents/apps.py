@@ -7,8 +7,9 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from worksafe.archive import sections
-        from worksafe.core import audit, demo, menu
+        from worksafe.core import audit, demo, home, menu
 
+        from . import todo as todo_sources
         from . import views
         from .menu import ENTRIES
         from .models import Accident, AccidentReport, FollowUp, Investigation, Penalty, sanctioned
@@ -24,4 +25,5 @@ class IncidentsConfig(AppConfig):
         sections.add(sections.ARCHIVE, "incidents/charts.html", views.charts_card)
         sections.add_badge(sanctioned, "incidents/sanctioned_badge.html")
         menu.add(*ENTRIES)
+        home.add(*todo_sources.PANELS)
         demo.add(100, "worksafe.incidents.fake.demo_ledgers")

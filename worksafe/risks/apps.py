@@ -6,9 +6,10 @@ class RisksConfig(AppConfig):
     verbose_name = "风险分级管控"
 
     def ready(self):
-        from worksafe.core import audit, demo, menu
+        from worksafe.core import audit, demo, menu, todo
 
         from . import checks, jobs, signals  # noqa: F401  (the bands check; the import job; derived data: the enterprise's risk summary, patrol deadlines)
+        from . import todo as todo_sources
         from .menu import ENTRIES
         from .models import ControlMeasure, FourColourMap, HazardSource, Patrol, PatrolItem, RiskEvent, RiskObject, RiskUnit
         from .sections import register_sections
@@ -18,4 +19,5 @@ class RisksConfig(AppConfig):
         audit.register(PatrolItem, enterprise=lambda item: item.patrol.enterprise)
         register_sections()
         menu.add(*ENTRIES)
+        todo.add(*todo_sources.SOURCES)
         demo.add_each(20, "worksafe.risks.fake.demo_risks")

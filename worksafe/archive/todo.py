@@ -1,0 +1,48 @@
+"""The archive's 待办 (core/todo.py) and its home page tiles (core/home.py): archives awaiting review, a returned
+archive, and the jurisdiction's enterprises by risk grade."""
+from django.db.models import Count
+
+from worksafe.core import todo
+from worksafe.core.filters import UNGRADED
+from worksafe.core.home import Panel, Tile
+from worksafe.core.menu import enterprise_side, own_enterprise
+from worksafe.core.risk_levels import COLORS, ORDER
+
+from .models import Enterprise, ReviewState
+
+
+def submitted(user):
+    """Archives waiting for a reviewer: an index range (enterprise_review_region: review_state, region)."""
+    return Enterprise.objects.for_user(user).filter(review_state=ReviewState.SUBMITTED)
+
+
+def returned(user):
+    return Enterprise.objects.for_user(user).filter(pk=user.enterprise_id, review_state=ReviewState.RETURNED)
+
+
+SOURCES = [
+    todo.Source("archive.review", "待审核的企业档案", todo.reviewer, submitted,
+                todo.link("archive:enterprise_list", review_state=ReviewState.SUBMITTED), 10),
+    todo.Source("archive.returned", "企业档案已被退回，请按退回原因修改后重新提交", enterprise_side, returned,
+                todo.link("archive:enterprise_detail", own_enterprise), 10, "red"),
+]
+
+
+def grades(user):
+    """The jurisdiction's enterprises by their overall risk grade: one GROUP BY read from the index enterprise_risk_stats."""
+    counts = dict(Enterprise.objects.for_user(user).order_by().values_list("risk_grade").annotate(n=Count("*")))
+    result = {f"enterprises.{level}": counts.get(level, 0) for level in ORDER}
+    result["enterprises.ungraded"] = counts.get("", 0)
+    result["enterprises.total"] = sum(counts.values())
+    return result
+
+
+# Neither good nor bad in itself: more enterprises, or more of them graded 低风险 (rise_is_bad=None).
+PANELS = [
+    Panel("archive.grades", "企业安全风险等级", grades, (
+        Tile("enterprises.total", "企业总数", todo.link("archive:enterprise_list"), "blue", None),
+        *[Tile(f"enterprises.{level.value}", level.label, todo.link("archive:enterprise_list", risk_grade=level.value),
+               COLORS[level], None if level in ("medium", "low") else True) for level in ORDER],
+        Tile("enterprises.ungraded", "未评定", todo.link("archive:enterprise_list", risk_grade=UNGRADED), "secondary"),
+    ), 10),
+]
