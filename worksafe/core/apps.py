@@ -23,4 +23,5 @@ class CoreConfig(AppConfig):
         audit.register(Organization)
         menu.add(*menu.ENTRIES)
         demo.add(10, "worksafe.core.demo.government")
+        demo.add(200, "worksafe.core.demo.week_ago_tiles")
         post_migrate.connect(_create_cache_table, sender=self)

@@ -110,3 +110,23 @@ def government(demo):
     # An industry department: the province's hazardous-chemicals division sees only chemical enterprises.
     dept = Organization.objects.create(name="河南省应急管理厅危化处", level=OrgLevel.PROVINCE, region_id="410000", parent=demo.orgs["410000"])
     dept.industries.set(Industry.objects.filter(code="03"))
+
+
+def week_ago_tiles(demo):
+    """Home page snapshots dated a week ago (a few per cent below today's figures), so the demo's tiles show their
+    change against 7 days earlier at once; a real site has them from the nightly `worksafe snapshot_tiles`."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from . import home
+    from .models import TileSnapshot
+
+    rng, week_ago = demo.stream(7), timezone.localdate() - timedelta(days=home.WEEK)
+    for organization in home.organizations():
+        home.snapshot(organization, week_ago)
+    rows = list(TileSnapshot.objects.filter(date=week_ago))
+    for row in rows:
+        row.value = (row.value * Decimal(1 - rng.uniform(0, 0.08))).quantize(Decimal("1" if row.value == row.value.to_integral() else "0.01"))
+    TileSnapshot.objects.bulk_update(rows, ["value"], batch_size=500)

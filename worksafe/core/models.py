@@ -410,6 +410,15 @@ class Job(models.Model):
     @property
     def has_result(self):
         return bool(self.result) and self.result_taken_at is None
+
+    @property
+    def elapsed(self):
+        """"1 分 05 秒" since the job started (until it finished), or ""."""
+        if self.started_at is None:
+            return ""
+        seconds = int(((self.finished_at or timezone.now()) - self.started_at).total_seconds())
+        minutes, seconds = divmod(max(0, seconds), 60)
+        return f"{minutes} 分 {seconds:02d} 秒" if minutes else f"{seconds} 秒"
 class Notification(models.Model):
     """One message to one user (core.notify): what happened, where to look, whether it was read.
 
