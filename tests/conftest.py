@@ -102,3 +102,53 @@ def run_jobs(monkeypatch):
         call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
 
     return run
+
+
+class WorkerProcesses:
+    """Real `worksafe db_worker` processes on the test database, as `make demo` and the systemd units run them."""
+
+    def __init__(self, env, log_dir):
+        import sys
+
+        self.env, self.log_dir, self.running = env, log_dir, []
+        self.command = [os.path.join(os.path.dirname(sys.executable), "worksafe"), "db_worker", "--interval", "0.2",
+                        "--no-startup-delay", "--no-reload"]
+
+    def start(self):
+        import subprocess
+
+        log = open(self.log_dir / f"worker{len(self.running)}.log", "w")
+        worker = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.running.append((worker, log))
+        return worker
+
+    def stop_all(self):
+        import subprocess
+
+        for worker, log in self.running:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            log.close()
+
+
+@pytest.fixture
+def worker_processes(transactional_db, settings, tmp_path):
+    """`.start()` → a new worker process. PostgreSQL only: another process cannot open SQLite's in-memory test
+    database (on SQLite the same command runs in-process: `run_jobs`). Results go to a folder both sides use."""
+    from django.db import connections
+
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("后台进程无法打开 SQLite 的内存测试数据库：此测试在 PostgreSQL 上运行（WORKSAFE_TEST_DB=postgres）")
+    db = connections["default"].settings_dict
+    data = tmp_path / "worker-data"
+    settings.STORAGES = {**settings.STORAGES, "default": {**settings.STORAGES["default"], "OPTIONS": {"location": data / "media"}}}
+    env = {**os.environ, "WORKSAFE_DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "WORKSAFE_DATA_DIR": str(data), "WORKSAFE_SECRET_KEY": settings.SECRET_KEY}
+    workers = WorkerProcesses(env, tmp_path)
+    try:
+        yield workers
+    finally:
+        workers.stop_all()

@@ -63,33 +63,8 @@ def page(browser):
         yield page
 
 
+
 @pytest.fixture
-def db_worker(live_server, settings, tmp_path):
-    """A real `worksafe db_worker` process working the test database's job queue, as `make demo` and the systemd
-    units run it. PostgreSQL only: another process cannot open SQLite's in-memory test database (on SQLite the same
-    command runs in-process through the `run_jobs` fixture). Results go to a folder both processes use."""
-    import subprocess
-    import sys
-
-    from django.db import connections
-
-    db = connections["default"].settings_dict
-    if connections["default"].vendor != "postgresql":
-        pytest.skip("后台进程无法打开 SQLite 的内存测试数据库：此测试在 PostgreSQL 上运行（WORKSAFE_TEST_DB=postgres）")
-    data = tmp_path / "worker-data"
-    settings.STORAGES = {**settings.STORAGES, "default": {**settings.STORAGES["default"], "OPTIONS": {"location": data / "media"}}}
-    env = {**os.environ, "WORKSAFE_DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "WORKSAFE_DATA_DIR": str(data), "WORKSAFE_SECRET_KEY": settings.SECRET_KEY}
-    worksafe = os.path.join(os.path.dirname(sys.executable), "worksafe")
-    log = open(tmp_path / "worker.log", "w")
-    worker = subprocess.Popen([worksafe, "db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield worker
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
+def db_worker(live_server, worker_processes):
+    """A real `worksafe db_worker` process working the live server's job queue (tests/conftest.py worker_processes)."""
+    return worker_processes.start()
