@@ -57,6 +57,17 @@ def open_page(browser, **options):
         context.close()
 
 
+def log_in(page, live_server, username, password=None):
+    """Log in through the login form as `username` (the tests' password unless `password`)."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password or PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
 @pytest.fixture
 def page(browser):
     with open_page(browser, viewport={"width": 1366, "height": 900}, locale="zh-CN") as page:

@@ -6,9 +6,8 @@ import re
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import open_page
+from tests.browser.conftest import log_in, open_page
 from tests.browser.test_scan_page import PHONE, SCREENSHOTS, assert_fits_width, scan_url
-from tests.factories import PASSWORD
 from worksafe.codes.models import Code
 from worksafe.hazards.models import Hazard, HazardPhoto, PublicReport, Source, State
 
@@ -27,14 +26,6 @@ def photo(tmp_path, name, colour):
     path = tmp_path / name
     Image.new("RGB", (800, 600), colour).save(path, "JPEG")
     return path
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def test_public_report_to_closed_hazard_on_a_phone(live_server, browser, users, enterprise, media, tmp_path):

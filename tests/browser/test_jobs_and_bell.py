@@ -6,7 +6,8 @@ import time
 import pypdfium2
 import pytest
 
-from tests.factories import PASSWORD, create_org, create_user
+from tests.browser.conftest import log_in
+from tests.factories import create_org, create_user
 from worksafe.archive.fake import make_enterprise
 from worksafe.archive.models import Enterprise, ReviewState
 from worksafe.core.models import Industry, OrgLevel, Region, Role
@@ -17,14 +18,6 @@ pytestmark = [
 ]
 
 PLACARDS = 500
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture
