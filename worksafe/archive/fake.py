@@ -173,8 +173,11 @@ def _archive_notifications(demo):
         e = Enterprise.objects.filter(review_state=ReviewState.SUBMITTED, region__code__startswith=county).order_by("pk").first()
         if e is None:
             continue
-        notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), announce.SUBMITTED,
-                      f"{e.name} 提交了企业档案，请审核。", link=e.get_absolute_url(), obj=e)
+        if e.reviews.filter(target=ReviewState.APPROVED).exists():  # approved, then edited (demo_reviews)
+            kind, text = announce.RESUBMITTED, f"{e.name} 的企业档案已审核通过后又被修改（{e.uscc}），已重新进入待审核，请审核。"
+        else:
+            kind, text = announce.SUBMITTED, f"{e.name} 提交了企业档案，请审核。"
+        notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), kind, text, link=e.get_absolute_url(), obj=e)
     for e in demo.showcase:
         if e.review_state == ReviewState.RETURNED:
             notify.notify(notify.enterprise_users(e), announce.RETURNED,
