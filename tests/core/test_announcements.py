@@ -58,6 +58,21 @@ def test_an_approved_archive_edited_back_to_review_is_announced_to_the_reviewers
     assert "已审核通过后又被修改" in sent["jinshui"][0] and "重新进入待审核" in sent["jinshui"][0]
 
 
+def test_many_archives_sent_back_by_an_import_give_each_reviewer_one_notification(users, enterprise, other_enterprise):
+    from tests.factories import create_enterprise
+    from worksafe.archive import announce, review
+
+    sent_back = [enterprise, other_enterprise] + [create_enterprise(JINSHUI) for _ in range(announce.DIGEST_FROM - 2)]
+    review.sent_back.send(sender=Enterprise, enterprises=sent_back, user=users["owner"])
+    sent = told("archive.resubmitted")
+    # One each, however many archives; the chemicals division reviews only 二七's chemical enterprise.
+    assert sorted(sent) == ["chem", "city", "erqi", "jinshui", "province"]
+    assert Notification.objects.filter(kind="archive.resubmitted").count() == 5
+    assert f"{announce.DIGEST_FROM - 1} 家" in sent["jinshui"][0] and "1 家" in sent["erqi"][0] and "1 家" in sent["chem"][0]
+    assert f"{announce.DIGEST_FROM} 家" in sent["province"][0]
+    assert sent["city"][1] == reverse("archive:enterprise_list") + "?review_state=submitted"
+
+
 def test_an_approved_archive_edited_by_a_regulator_is_announced_to_the_other_reviewers(login, users, enterprise, committed):
     set_state(enterprise, "approved")
     with committed():

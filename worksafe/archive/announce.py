@@ -3,10 +3,11 @@ regulators who review it (above township level, whose jurisdiction covers the en
 the enterprise's accounts. Sent once the step has committed (core.workflow.performed; for archives sent back, by an
 edit or by an import, review.sent_back); never to whoever took it."""
 from django.dispatch import receiver
+from django.urls import reverse
 
 from worksafe.core import notify, workflow
 
-from .models import Enterprise
+from .models import Enterprise, ReviewState
 from .review import sent_back
 
 SUBMITTED = notify.kind("archive.submitted", "档案待审核")
@@ -28,9 +29,27 @@ def _reviewed(sender, obj, step, user, comment, **kwargs):
         notify.notify(notify.enterprise_users(e), APPROVED, "企业档案已审核通过。", link=link, obj=e, actor=user)
 
 
+DIGEST_FROM = 10  # archives sent back at once (an import) from which each reviewer gets one notification for all
+
+
 @receiver(sent_back, sender=Enterprise, dispatch_uid="archive.announce_sent_back")
 def _sent_back(sender, enterprises, user, **kwargs):
+    if len(enterprises) < DIGEST_FROM:
+        for e in enterprises:
+            notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), RESUBMITTED,
+                          f"{e.name} 的企业档案已审核通过后又被修改（{user}），已重新进入待审核，请审核。",
+                          link=e.get_absolute_url(), obj=e, actor=user)
+        return
+    # An import: each reviewer is told once how many of their archives went back, with the list of those waiting.
+    # Reviewers depend on the region and the industry only, so each pair is looked up once.
+    reviewers, counts = {}, {}
     for e in enterprises:
-        notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), RESUBMITTED,
-                      f"{e.name} 的企业档案已审核通过后又被修改（{user}），已重新进入待审核，请审核。",
-                      link=e.get_absolute_url(), obj=e, actor=user)
+        key = (e.region_id, e.industry_id)
+        if key not in reviewers:
+            reviewers[key] = list(notify.regulators_of(e, levels=notify.REVIEWING))
+        for reviewer in reviewers[key]:
+            counts[reviewer] = counts.get(reviewer, 0) + 1
+    link = reverse("archive:enterprise_list") + f"?review_state={ReviewState.SUBMITTED}"
+    for reviewer, n in counts.items():
+        notify.notify(reviewer, RESUBMITTED, f"导入修改了您辖区内 {n} 家已审核通过的企业档案（{user}），已重新进入待审核，请审核。",
+                      link=link, actor=user)
