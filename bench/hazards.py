@@ -73,19 +73,29 @@ DATA_TABLES = re.compile(r'\b"?(archive_enterprise|hazards_\w+)"?\b')
 # ---------------------------------------------------------------------------------------------------- parent
 
 
-def parse_args(argv=None):
-    p = pages.parser("hazards", "省级规模性能基准：未整改隐患、隐患统计、上报率")
+def hazard_args(name, title, argv=None):
+    """The arguments of a bench on this module's data (bench.home reuses it): bench.pages' and the hazards per
+    enterprise."""
+    p = pages.parser(name, title)
     p.add_argument("--hazards-per-enterprise", type=int, default=10, help="每家企业的平均隐患数（默认 10，0–30 偏态分布）")
     return parse(p, argv, tiny={**pages.TINY, "hazards_per_enterprise": 3})
+
+
+def run_pages(args, name, legend):
+    """bench.pages' run of the bench `name` on this module's data."""
+    return pages.main(args, name, ["--hazards-per-enterprise", str(args.hazards_per_enterprise)],
+                      "{backend} · {enterprises:,} 家企业 · {hazards:,} 条隐患", legend)
+
+
+def parse_args(argv=None):
+    return hazard_args("hazards", "省级规模性能基准：未整改隐患、隐患统计、上报率", argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.child:
         return child(args)
-    return pages.main(args, "hazards", ["--hazards-per-enterprise", str(args.hazards_per_enterprise)],
-                      "{backend} · {enterprises:,} 家企业 · {hazards:,} 条隐患",
-                      pages.legend("隐患表", "总数、首行、统计合计、应报和已报"))
+    return run_pages(args, "hazards", pages.legend("隐患表", "总数、首行、统计合计、应报和已报"))
 
 
 # ---------------------------------------------------------------------------------------------------- data

@@ -29,7 +29,7 @@ import time
 
 from bench import hazards, pages
 from bench.pages import Scenario, scope_sql
-from bench.run import Bench, log, parse, regulators
+from bench.run import Bench, log, regulators
 
 # The statements that read the page's data (the rest: session, user, organisation and its industries).
 DATA_TABLES = re.compile(r'\b"?(archive_enterprise|hazards_\w+|incidents_\w+|dataapi_\w+|core_tilesnapshot)"?\b')
@@ -37,18 +37,15 @@ TILE = r'data-tile="{}">.*?data-value>([^<]*)<.*?data-change>([^<]*)<'
 
 
 def parse_args(argv=None):
-    p = pages.parser("home", "省级规模性能基准：监管首页（待办与指标卡片）")
-    p.add_argument("--hazards-per-enterprise", type=int, default=10, help="每家企业的平均隐患数（默认 10，0–30 偏态分布）")
-    return parse(p, argv, tiny={**pages.TINY, "hazards_per_enterprise": 3})
+    return hazards.hazard_args("home", "省级规模性能基准：监管首页（待办与指标卡片）", argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.child:
         return child(args)
-    return pages.main(args, "home", ["--hazards-per-enterprise", str(args.hazards_per_enterprise)],
-                      "{backend} · {enterprises:,} 家企业 · {hazards:,} 条隐患",
-                      pages.legend("隐患、查报、事故快报、订阅、举报和快照表", "企业总数、未整改和已超期隐患及其较7天前的变化"))
+    return hazards.run_pages(args, "home", pages.legend("隐患、查报、事故快报、订阅、举报和快照表",
+                                                        "企业总数、未整改和已超期隐患及其较7天前的变化"))
 
 
 def count_enterprises(prefix):
