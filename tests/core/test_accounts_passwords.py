@@ -128,7 +128,7 @@ def test_the_demo_command_flags_its_accounts_and_refuses_production(settings):
     settings.DEBUG = True  # on PostgreSQL the demo writes only to a development database
     call_command("demo", enterprises=3, seed=1)
     demo = User.objects.filter(is_demo=True)
-    assert set(demo.values_list("username", flat=True)) >= {"admin", "henan", "zhengzhou", "jinshui", "erqi"}
+    assert set(demo.values_list("username", flat=True)) >= {"sysadmin", "secadmin", "auditor", "henan", "zhengzhou", "jinshui", "erqi"}
     assert demo.filter(role=Role.ENTERPRISE_ADMIN).count() == 2
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="生产环境"):

@@ -45,7 +45,7 @@ def test_demo_creates_accounts_and_enterprises(demo_allowed):
         validate_uscc(e.uscc)
         e.full_clean()  # every 表1 field valid
     assert KeySupervisionItem.objects.exists()
-    for username in ["admin", "henan", "zhengzhou", "jinshui", "erqi"]:
+    for username in ["sysadmin", "secadmin", "auditor", "henan", "zhengzhou", "jinshui", "erqi"]:
         assert User.objects.get(username=username).check_password("demo2026!")
         assert username in out
     admins = User.objects.filter(role=Role.ENTERPRISE_ADMIN)
@@ -115,7 +115,7 @@ def test_demo_refuses_a_production_database(settings, monkeypatch):
     with pytest.raises(CommandError, match="只能写入嵌入式 SQLite 演示库"):
         run("demo", "--enterprises", "3")
     monkeypatch.undo()
-    assert not User.objects.filter(username="admin").exists()
+    assert not User.objects.filter(username="sysadmin").exists()
 
 
 def test_demo_enterprises_are_spread_over_henan_with_zhengzhou_half(demo_allowed):

@@ -66,14 +66,22 @@ EXPECTED = {
     "enterprise_staff": ENTERPRISE,
     "regulator": GOVERNMENT_SIDE + [("", "接口订阅管理", "/connect/")],
     "regulator_admin": GOVERNMENT_SIDE + under("系统管理", ADMIN_ALL),
-    "sysadmin": GOVERNMENT_SIDE + under("系统管理", ADMIN_ALL),
+    # Break-glass (a superuser): everything, the 三员's pages included.
+    "sysadmin": GOVERNMENT_SIDE + under("系统管理", [ADMIN_ALL[0], ("角色管理", "/system/roles/"), *ADMIN_ALL[1:3],
+                                                  ("系统状态", "/system/status/"), ADMIN_ALL[3]]),
+    # 三员分立: each administrator sees its duty's pages only, and no enterprise data.
+    "security_admin": under("系统管理", [("用户管理", "/system/users/"), ("角色管理", "/system/roles/")]),
+    "audit_admin": under("系统管理", [("登录日志", "/system/login-log/"), ("操作日志", "/system/operations/")]),
+    "system_admin": under("系统管理", [("系统状态", "/system/status/")]),
 }
 
 
 @pytest.fixture
 def roles(users, enterprise):
     return {"enterprise_admin": users["owner"], "enterprise_staff": create_user("staff", Role.ENTERPRISE_STAFF, enterprise=enterprise),
-            "regulator": users["jinshui"], "regulator_admin": users["city"], "sysadmin": users["sysadmin"]}
+            "regulator": users["jinshui"], "regulator_admin": users["city"], "sysadmin": users["sysadmin"],
+            "security_admin": create_user("sec", Role.SECURITY_ADMIN), "audit_admin": create_user("aud", Role.AUDIT_ADMIN),
+            "system_admin": create_user("sys", Role.SYSADMIN)}
 
 
 @pytest.mark.parametrize("role", EXPECTED)

@@ -3,7 +3,6 @@ shows (codes). Other apps add theirs through sections.add_actions."""
 from django.urls import reverse
 
 from worksafe.core import permissions
-from worksafe.core.models import Role
 
 from . import review, sections
 from .sections import Action
@@ -22,6 +21,6 @@ def actions(user, e):
         out.append(Action("提交审核", reverse("archive:enterprise_review", args=[e.pk, "submit"]), post=True))
     for more in sections.ACTIONS:
         out += more(user, e)
-    if user.role == Role.ENTERPRISE_ADMIN:
+    if permissions.can_manage_users(user):
         out.append(Action("账号管理", reverse("core:user_list")))
     return out

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from worksafe.archive.models import Enterprise, SecondaryUnit
 from worksafe.core import permissions
-from worksafe.core.models import Role
+from .perms import REGENERATE
 
 from .models import Code, Tier
 
@@ -73,7 +73,7 @@ class Target:
         """The enterprise administrator (lost placard) and regulators in scope."""
         enterprise = self.enterprise(obj)
         if user.is_enterprise_user:
-            return user.enterprise_id == enterprise.pk and user.role == Role.ENTERPRISE_ADMIN
+            return user.enterprise_id == enterprise.pk and permissions.has(user, REGENERATE)
         return permissions.can_manage_enterprise(user, enterprise)
 
     def public_rows(self, obj):

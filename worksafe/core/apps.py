@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
 
 
 def _create_cache_table(sender, using, **kwargs):
@@ -14,14 +15,17 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import audit, checks, demo, exports, menu, sessions  # noqa: F401  (checks, sessions and the export job kind register themselves)
-        from .models import Organization, User
+        from .models import Organization, Role, User
 
         audit.register(User, enterprise=lambda u: u.enterprise, exclude={
             "password", "password_changed_at", "last_login", "date_joined", "is_superuser", "is_staff", "first_name", "last_name",
             "unread_notifications",
         })
         audit.register(Organization)
+        audit.register(Role)
         menu.add(*menu.ENTRIES)
+        # Each app's permissions (its perms.py) are registered before any request checks one.
+        autodiscover_modules("perms")
         demo.add(10, "worksafe.core.demo.government")
         demo.add(200, "worksafe.core.demo.week_ago_tiles")
         post_migrate.connect(_create_cache_table, sender=self)

@@ -26,7 +26,10 @@ from .models import Industry, Organization, OrgLevel, Role, User
 DEMO_PASSWORD = "demo2026!"
 # username, full name, role, organisation (name, level, region) or enterprise region
 GOVERNMENT = [
-    ("admin", "系统管理员", Role.SYSADMIN, None),
+    # 三员分立: three administrators, none of them a superuser and none seeing enterprise data.
+    ("sysadmin", "系统管理员", Role.SYSADMIN, None),
+    ("secadmin", "安全管理员", Role.SECURITY_ADMIN, None),
+    ("auditor", "审计管理员", Role.AUDIT_ADMIN, None),
     ("henan", "省厅演示账号", Role.REGULATOR_ADMIN, ("河南省应急管理厅", OrgLevel.PROVINCE, "410000")),
     ("zhengzhou", "郑州市演示账号", Role.REGULATOR_ADMIN, ("郑州市应急管理局", OrgLevel.CITY, "410100")),
     ("jinshui", "金水区演示账号", Role.REGULATOR, ("金水区应急管理局", OrgLevel.COUNTY, "410105")),
@@ -104,7 +107,6 @@ def government(demo):
             name, level, region = org
             parent = demo.orgs.get({"city": "410000", "county": "410100"}.get(level))
             demo.orgs[region] = user.organization = Organization.objects.create(name=name, level=level, region_id=region, parent=parent)
-        user.is_staff = user.is_superuser = role == Role.SYSADMIN
         user.set_password(DEMO_PASSWORD)
         user.save()
     # An industry department: the province's hazardous-chemicals division sees only chemical enterprises.

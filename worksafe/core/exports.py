@@ -38,7 +38,7 @@ from django.shortcuts import redirect
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from . import audit, jobs, listing, xlsx
+from . import audit, jobs, listing, permissions, xlsx
 
 KIND = "core.export"
 PROGRESS_ROWS = 500  # rows written between two progress reports (each report is written at most once a second)
@@ -97,7 +97,9 @@ def view(build):
 
 
 def respond(request, build, **kwargs):
-    """The file now, a job's page, or back to the list (see the module's docstring)."""
+    """The file now, a job's page, or back to the list (see the module's docstring); 403 for a role without 导出."""
+    if not permissions.can_export(request.user):
+        raise PermissionDenied
     sheet = build(request, **kwargs)
     if isinstance(sheet, HttpResponse):
         return sheet

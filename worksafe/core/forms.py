@@ -3,7 +3,8 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from stdnum.cn import uscc
 
-from .models import Role, User
+from . import roles
+from .models import Role, Side, User
 from .passwords import one_time_password_expired
 from .scoping import organizations_for
 from .uploads import UploadField
@@ -82,7 +83,7 @@ class UserCreateForm(forms.ModelForm):
         self.fields["username"].validators.append(validate_username_not_uscc)
         self.fields["mobile"].validators.append(validate_mobile)
         self.fields["organization"].required = True
-        self.fields["role"].choices = [(Role.REGULATOR, Role.REGULATOR.label), (Role.REGULATOR_ADMIN, Role.REGULATOR_ADMIN.label)]
+        self.fields["role"] = forms.ChoiceField(label="角色", choices=[(r.code, r.name) for r in roles.assignable(actor, Side.GOVERNMENT)])
 
 
 class StaffCreateForm(forms.ModelForm):

@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .menu import government_side
-from .models import Organization, Role, TileSnapshot, User
+from . import roles
+from .models import Organization, Role, Side, TileSnapshot, User
 
 WEEK = 7
 WINDOW = 6  # a snapshot up to this many days older than a week still counts as "7 days earlier"
@@ -160,6 +161,6 @@ def snapshot(organization, today=None):
 
 def organizations():
     """The organisations whose home pages are in use: those with an active regulator account."""
-    return (Organization.objects.filter(pk__in=User.objects.filter(is_active=True, role__in=[Role.REGULATOR, Role.REGULATOR_ADMIN])
+    return (Organization.objects.filter(pk__in=User.objects.filter(is_active=True, role__in=roles.codes(Side.GOVERNMENT))
                                         .values("organization_id"))
             .select_related("region").order_by("region_id", "pk"))

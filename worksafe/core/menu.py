@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from django.urls import reverse
 
-from .models import Role
+from . import permissions
 
 
 class Group(NamedTuple):
@@ -77,12 +77,17 @@ def government_side(user):
 
 
 def account_admin(user):
-    """System, regulator and enterprise administrators: the 系统管理 dropdown."""
-    return user.is_sysadmin or user.role in (Role.REGULATOR_ADMIN, Role.ENTERPRISE_ADMIN)
+    """Whoever manages accounts (security, regulator and enterprise administrators)."""
+    return permissions.can_manage_users(user)
 
 
 def government_admin(user):
-    return user.is_sysadmin or user.role == Role.REGULATOR_ADMIN
+    """Whoever reads the login and operation logs (regulator and audit administrators)."""
+    return permissions.can_view_logs(user)
+
+
+def configurer(user):
+    return permissions.has(user, permissions.CONFIGURE)
 
 
 def own_enterprise(user):
@@ -94,6 +99,8 @@ ADMIN = Group("系统管理", 90)
 
 ENTRIES = [
     Entry("用户管理", "core:user_list", account_admin, 10, ADMIN),
+    Entry("角色管理", "core:role_list", permissions.can_manage_roles, 15, ADMIN),
     Entry("登录日志", "core:login_log_list", government_admin, 20, ADMIN),
     Entry("操作日志", "core:operation_log_list", government_admin, 30, ADMIN),
+    Entry("系统状态", "core:system_status", configurer, 40, ADMIN),
 ]

@@ -117,22 +117,64 @@ class Organization(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    SYSADMIN = "sysadmin", "系统管理员"
-    REGULATOR_ADMIN = "regulator_admin", "监管管理员"
-    REGULATOR = "regulator", "监管人员"
-    ENTERPRISE_ADMIN = "enterprise_admin", "企业管理员"
-    ENTERPRISE_STAFF = "enterprise_staff", "企业人员"
+class Side(models.TextChoices):
+    """Which side of the system a role works on; with the account's organisation or enterprise it decides what the
+    account sees (core.scoping), whatever the role's permissions."""
+
+    GOVERNMENT = "government", "监管端"
+    ENTERPRISE = "enterprise", "企业端"
+    SYSTEM = "system", "系统管理"  # the 三员: no jurisdiction, no enterprise data
 
 
-GOVERNMENT_ROLES = {Role.REGULATOR, Role.REGULATOR_ADMIN}
-ENTERPRISE_ROLES = {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF}
+class Duty(models.TextChoices):
+    """三员分立 (等保 2.0 level 3): the system-wide administrative permissions fall into three duties that no role
+    combines (core.roles.check)."""
+
+    SYSTEM = "system", "系统管理"
+    SECURITY = "security", "安全管理"
+    AUDIT = "audit", "安全审计"
+
+
+class Role(models.Model):
+    """A role composed by a security administrator from the registered permissions (角色管理). The built-in roles
+    (core.roles.BUILTIN) are code, not rows: their permissions are what each module registers for them, so they
+    always behave as the code says. An account's `User.role` holds a built-in role's code or a composed role's."""
+
+    # The built-in roles' codes (core.roles.BUILTIN describes them).
+    SYSADMIN = "sysadmin"
+    SECURITY_ADMIN = "security_admin"
+    AUDIT_ADMIN = "audit_admin"
+    REGULATOR_ADMIN = "regulator_admin"
+    REGULATOR = "regulator"
+    ENTERPRISE_ADMIN = "enterprise_admin"
+    ENTERPRISE_STAFF = "enterprise_staff"
+
+    code = models.SlugField("代码", max_length=40, unique=True, help_text="英文字母、数字、下划线，创建后不可修改")
+    name = models.CharField("名称", max_length=64, unique=True)
+    side = models.CharField("适用", max_length=12, choices=Side.choices)
+    permissions = models.JSONField("权限", default=list, blank=True)
+    description = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    builtin = False
+
+    class Meta:
+        verbose_name = verbose_name_plural = "角色"
+        ordering = ["side", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def granted(self):
+        return frozenset(self.permissions)
 
 
 class User(AbstractUser):
     """A person. Enterprise administrators log in with their enterprise's 统一社会信用代码 as username."""
 
-    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.ENTERPRISE_STAFF)
+    # A built-in role's code or a composed Role's (core.roles.of resolves it; Role rows are few and rarely change).
+    role = models.CharField("角色", max_length=40, default=Role.ENTERPRISE_STAFF)
     organization = models.ForeignKey(
         Organization, models.PROTECT, null=True, blank=True, related_name="users", verbose_name="监管单位"
     )
@@ -162,16 +204,36 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     @property
+    def role_info(self):
+        """The account's role: core.roles.BUILTIN's entry or the composed Role row (looked up once per code)."""
+        cached = self.__dict__.get("_role_info")
+        if cached is None or cached[0] != self.role:
+            from .roles import of
+
+            cached = self.__dict__["_role_info"] = (self.role, of(self.role))
+        return cached[1]
+
+    @property
+    def side(self):
+        return self.role_info.side
+
+    def get_role_display(self):
+        return self.role_info.name
+
+    @property
     def is_regulator(self):
-        return self.role in GOVERNMENT_ROLES and self.organization_id is not None
+        """A government account: sees the jurisdiction of its organisation (core.scoping)."""
+        return self.organization_id is not None and self.side == Side.GOVERNMENT
 
     @property
     def is_enterprise_user(self):
-        return self.role in ENTERPRISE_ROLES and self.enterprise_id is not None
+        return self.enterprise_id is not None and self.side == Side.ENTERPRISE
 
     @property
     def is_sysadmin(self):
-        return self.role == Role.SYSADMIN or self.is_superuser
+        """Break-glass (is_superuser): sees and may do everything, and every request is logged (core.break_glass).
+        The system administrator of 三员分立 is a role (Role.SYSADMIN) and sees no enterprise data."""
+        return self.is_superuser
 
     @property
     def is_exempt(self):

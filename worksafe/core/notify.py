@@ -21,7 +21,8 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from .models import GOVERNMENT_ROLES, Notification, Organization, OrgLevel, Role, User
+from . import roles as role_table
+from .models import Notification, Organization, OrgLevel, Side, User
 from .scoping import code_range, industry_codes
 
 _kinds = {}  # code -> Chinese label, in registration order
@@ -95,8 +96,9 @@ def _people(recipients, exclude=None):
 # ---- audiences --------------------------------------------------------------------------------------------------
 
 
-def _active(roles, default):
-    return User.objects.filter(is_active=True, role__in=sorted(roles or default))
+def _active(roles, side):
+    """Active accounts holding one of `roles` (codes), or any role of `side`."""
+    return User.objects.filter(is_active=True, role__in=sorted(roles or role_table.codes(side)))
 
 
 def regulators_of(enterprise, roles=None, levels=None):
@@ -106,14 +108,14 @@ def regulators_of(enterprise, roles=None, levels=None):
     orgs = covering_organizations(enterprise.region_id, enterprise.industry_id)
     if levels is not None:
         orgs = [org for org in orgs if org.level in levels]
-    return _active(roles, GOVERNMENT_ROLES).filter(organization__in=[org.pk for org in orgs])
+    return _active(roles, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
 
 
 def region_regulators(region_id, roles=None, levels=None):
     """The active government accounts whose jurisdiction holds the region `region_id`, whatever industries they
     supervise (what concerns a place rather than an enterprise: a 随手拍 report)."""
     orgs = [org for org in _organizations_above(region_id) if levels is None or org.level in levels]
-    return _active(roles, GOVERNMENT_ROLES).filter(organization__in=[org.pk for org in orgs])
+    return _active(roles, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
 
 
 def covering_organizations(region_id, industry_id):
@@ -139,12 +141,12 @@ def _organizations_above(region_id):
 
 def enterprise_users(enterprise, roles=None):
     """The active accounts of `enterprise` (its administrator and staff, or those of `roles`)."""
-    return _active(roles, {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF}).filter(enterprise=enterprise)
+    return _active(roles, Side.ENTERPRISE).filter(enterprise=enterprise)
 
 
 def organization_members(org, roles=None):
     """The active accounts of the government organisation `org`."""
-    return _active(roles, GOVERNMENT_ROLES).filter(organization=org)
+    return _active(roles, Side.GOVERNMENT).filter(organization=org)
 
 
 # ---- reading ----------------------------------------------------------------------------------------------------

@@ -127,28 +127,36 @@ def regions_for(user):
 
 
 def organizations_for(user):
-    """Government organisations a regulator administrator manages: its own and those under its region."""
-    from .models import Organization, Role
+    """Government organisations whose accounts `user` manages: every one for a security administrator, a regulator
+    administrator's own and those under its region."""
+    from .models import Organization
+    from .permissions import MANAGE_ACCOUNTS, MANAGE_USERS, has
 
     qs = Organization.objects.all()
-    if user.is_sysadmin:
+    if has(user, MANAGE_ACCOUNTS):
         return qs
-    if user.is_regulator and user.role == Role.REGULATOR_ADMIN:
+    if user.is_regulator and has(user, MANAGE_USERS):
         org = user.organization
         return qs.filter(Q(pk=org.pk) | (region_q(org.region) & ~Q(region_id=org.region_id)))
     return qs.none()
 
 
 def users_for(user):
-    """Accounts `user` may manage: government users of managed organisations and users of in-scope enterprises."""
+    """Accounts `user` may manage: every account for a security administrator; government accounts of managed
+    organisations and accounts of in-scope enterprises for a regulator; an enterprise administrator's staff. Break-glass
+    superusers are managed by superusers only."""
     from .models import User
+    from .permissions import MANAGE_ACCOUNTS, MANAGE_STAFF, has
 
     qs = User.objects.select_related("organization", "enterprise")
-    if user.is_sysadmin:
+    if user.is_superuser:
+        return qs
+    qs = qs.filter(is_superuser=False)
+    if has(user, MANAGE_ACCOUNTS):
         return qs
     if user.is_regulator:
         gov = Q(organization__in=organizations_for(user))
         return qs.filter(gov | (Q(enterprise__isnull=False) & enterprise_q(user, "enterprise")))
-    if user.is_enterprise_user and user.role == "enterprise_admin":
+    if user.is_enterprise_user and has(user, MANAGE_STAFF):
         return qs.filter(enterprise_id=user.enterprise_id)
     return qs.none()

@@ -1,6 +1,8 @@
 """The second factor (等保 2.0 level 3, 双因素认证): a TOTP authenticator app (django-otp) and one-time recovery codes.
 
-Required for regulator administrators and system administrators, optional for everyone else; demo accounts outside
+Required for every account whose role holds a permission registered with `second_factor` (account management, logs,
+the 三员's duties: regulator administrators and the three administrators by default) and for break-glass
+superusers, optional for everyone else; demo accounts outside
 production are exempt. A user enrols and renews recovery codes from the profile page; once enrolled, only another
 administrator can reset it (audited), so a stolen password alone can never remove it. `User.has_second_factor`
 mirrors "has a confirmed authenticator" so that requests need not ask the device tables (django-otp's own
@@ -13,16 +15,18 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditAction, Role
+from .models import AuditAction
+from .permissions import REGISTRY
 
-REQUIRED_ROLES = {Role.REGULATOR_ADMIN, Role.SYSADMIN}
 RECOVERY_CODES = 10
 APP_NAME = "身份验证器"
 RECOVERY_NAME = "恢复码"
 
 
 def required(user):
-    return (user.role in REQUIRED_ROLES or user.is_superuser) and not user.is_exempt
+    if user.is_exempt:
+        return False
+    return user.is_superuser or any(REGISTRY[code].second_factor for code in user.role_info.granted if code in REGISTRY)
 
 
 def pending(user):

@@ -5,7 +5,7 @@ Included at the root: the two prefixes are kept as they always were, each wrappi
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_jobs, views_notifications
+from . import views, views_account, views_jobs, views_notifications, views_roles, views_system
 
 app_name = "core"
 urlpatterns = [
@@ -40,6 +40,11 @@ urlpatterns = [
         path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
         path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
         path("users/<int:pk>/reset-otp/", views.user_reset_otp, name="user_reset_otp"),
+        path("roles/", views_roles.role_list, name="role_list"),
+        path("roles/add/", views_roles.role_edit, name="role_add"),
+        path("roles/<int:pk>/edit/", views_roles.role_edit, name="role_edit"),
+        path("roles/<int:pk>/delete/", views_roles.role_delete, name="role_delete"),
+        path("status/", views_system.system_status, name="system_status"),
         path("login-log/", views.login_log, name="login_log_list"),
         path("operations/", views.operation_log, name="operation_log_list"),
     ])),

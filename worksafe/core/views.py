@@ -36,8 +36,8 @@ def redirect_next(request, default):
 @login_required
 def home(request):
     """`/` leads each role to its home: the enterprise to 我的工作台 (its 待办 on top), a regulator of any level to
-    this page (待办, then the jurisdiction's key counts: core/todo.py, core/home.py), a system administrator, who has
-    no jurisdiction of their own, to the accounts."""
+    this page (待办, then the jurisdiction's key counts: core/todo.py, core/home.py), the 三员, who have no jurisdiction,
+    to their duty's page (accounts, logs, system status)."""
     user = request.user
     if user.is_enterprise_user:
         return redirect("archive:workbench")
@@ -49,7 +49,11 @@ def home(request):
         })
     if permissions.can_manage_users(user):
         return redirect("core:user_list")
-    return redirect("archive:enterprise_list")
+    if permissions.can_view_logs(user):
+        return redirect("core:operation_log_list")
+    if permissions.has(user, permissions.CONFIGURE):
+        return redirect("core:system_status")
+    return redirect("core:profile")
 
 
 def _require_log_viewer(user):

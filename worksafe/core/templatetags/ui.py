@@ -37,6 +37,15 @@ def sort_header(context, column, label):
 
 
 @register.filter
+def has(user, code):
+    """`{% if user|has:"core.export" %}`: whether the user's role grants the permission (core.permissions.has), so a
+    button the user may not use is not drawn."""
+    from worksafe.core.permissions import has as granted
+
+    return granted(user, code)
+
+
+@register.filter
 def yesno_cn(value):
     if value is None or value == "":
         return "—"

@@ -1,0 +1,11 @@
+"""The archive's permissions (core.permissions.register); core.permissions' archive checks ask for them by code."""
+from worksafe.core.models import Role
+from worksafe.core.permissions import ENTERPRISE, GOVERNMENT, register
+
+GROUP = "一企一档"
+EDIT = register("archive.edit", "编辑企业档案", GROUP, GOVERNMENT + ENTERPRISE)
+SUBMIT = register("archive.submit", "提交档案审核", GROUP, [Role.ENTERPRISE_ADMIN])
+REVIEW = register("archive.review", "审核档案", GROUP, GOVERNMENT, help="乡镇（街道）单位的账号不审核档案，与角色无关")
+MANAGE = register("archive.manage", "企业管理（新增、导入、属地调整、类型设置、重置企业密码）", GROUP, GOVERNMENT)
+BULK_RESET = register("archive.bulk_reset_passwords", "批量重置企业密码", GROUP, [Role.REGULATOR_ADMIN])
+DELETE = register("archive.delete", "删除企业", GROUP, [Role.REGULATOR_ADMIN])

@@ -1,0 +1,6 @@
+"""The code module's permissions (core.permissions.register)."""
+from worksafe.core.models import Role
+from worksafe.core.permissions import register
+
+# An enterprise's own placard (lost or damaged); regulators regenerate through archive.manage.
+REGENERATE = register("codes.regenerate", "重新生成本企业二维码", "一企一码", [Role.ENTERPRISE_ADMIN])
