@@ -247,6 +247,14 @@ def _account(w, county):
     return create_user(f"{county}_clerk", Role.ENTERPRISE_STAFF, enterprise=e)
 
 
+def _role(w, county):
+    """A composed role (of no county: routes taking it are GLOBAL in tests/test_access.py)."""
+    from worksafe.core.models import Side
+
+    return Role.objects.get_or_create(code="inspector", defaults={
+        "name": "检查员", "side": Side.GOVERNMENT, "permissions": ["archive.edit", "core.export"]})[0]
+
+
 BUILDERS = {
     "enterprise": lambda w, c: w.enterprise(c),
     "unit": lambda w, c: create_unit(w.enterprise(c)),
@@ -280,4 +288,5 @@ BUILDERS = {
     "code": _code,
     "registration": _registration,
     "account": _account,
+    "role": _role,
 }

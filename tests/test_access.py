@@ -29,25 +29,45 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from tests.access_world import TABLE, World
 from tests.factories import create_user
+from worksafe.core import permissions, roles
 from worksafe.core.models import Role
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("owner", "staff", "jinshui", "jinshui_admin", "sysadmin")
+# Each account of the world and its role (None: the break-glass superuser, whom every permission lets in).
+ACCOUNT_ROLES = {"owner": Role.ENTERPRISE_ADMIN, "staff": Role.ENTERPRISE_STAFF, "jinshui": Role.REGULATOR,
+                 "jinshui_admin": Role.REGULATOR_ADMIN, "sysadmin": None,
+                 "system": Role.SYSADMIN, "security": Role.SECURITY_ADMIN, "auditor": Role.AUDIT_ADMIN}
+ROLES = tuple(ACCOUNT_ROLES)
+THREE = frozenset({"system", "security", "auditor"})  # 三员: no jurisdiction; every row not naming them refuses them
 CROSS = ("owner", "jinshui", "jinshui_admin")  # who asks for 二七's objects
 PUBLIC = frozenset({"anonymous", *ROLES})
-USERS = frozenset(ROLES)  # any logged-in account (scoped rows: those who see the enterprise)
+ANYONE = frozenset(ROLES)  # any logged-in account: its own account, jobs, notifications
+USERS = ANYONE - THREE  # the accounts that see the enterprise (scoped rows), or lists within their reach
 ENTERPRISE = frozenset({"owner", "staff"})  # the enterprise's own accounts
 ENTERPRISE_ADMIN = frozenset({"owner"})
-REGULATORS = frozenset({"jinshui", "jinshui_admin", "sysadmin"})  # government accounts (and the system administrator)
+REGULATORS = frozenset({"jinshui", "jinshui_admin", "sysadmin"})  # government accounts (and break-glass)
 REGULATOR_ADMINS = frozenset({"jinshui_admin", "sysadmin"})
-USER_ADMINS = frozenset({"owner", "jinshui_admin", "sysadmin"})  # account management: administrators of either side
+
+
+def granted(*codes):
+    """The accounts whose role grants one of the permissions `codes`, read from the registry the checks read
+    (core.permissions): a row gated by a permission names its holders this way."""
+    return frozenset(name for name, role in ACCOUNT_ROLES.items()
+                     if role is None or any(code in roles.of(role).granted for code in codes))
+
+
+USER_ADMINS = granted(permissions.MANAGE_STAFF, permissions.MANAGE_USERS, permissions.MANAGE_ACCOUNTS)
+LOG_READERS = granted(permissions.VIEW_LOGS, permissions.AUDIT_LOGS)
+ROLE_ADMINS = granted(permissions.MANAGE_ROLES)
+CONFIGURERS = granted(permissions.CONFIGURE)
 
 # How a route's id is scoped.
 ENTERPRISE_SCOPE = "enterprise"  # through the object's enterprise (core.scoping.enterprise_q)
 REGION = "region"  # by the region it concerns, whatever its enterprise (public reports, organisations' subscriptions)
 ORGANISATION = "organisation"  # seen by everyone, changed by the organisation that owns it (guidelines): 403
 ACCOUNT = "account"  # the account's own (its sessions, jobs, notifications): World.own
+GLOBAL = "global"  # of no county (a composed role): no other county's to ask for
 LOGIN = "/accounts/login/"
 
 
@@ -73,32 +93,37 @@ def row(who, *methods, obj="", scope=None, **kw):
 POST, BOTH = ("POST",), ("GET", "POST")  # (GET alone is the default)
 
 ROUTES = {
-    "": row(USERS, denied=302),
+    "": row(ANYONE, denied=302),
     # ---- accounts (core.views_account): one's own account ----
     "accounts/login/": row(PUBLIC, *BOTH),
     "accounts/logout/": row(PUBLIC, *POST, ok=(302,)),  # to the login page, logged in or not
-    "accounts/password/": row(USERS, *BOTH),
-    "accounts/profile/": row(USERS, *BOTH),
-    "accounts/otp/": row(USERS, *BOTH),
-    "accounts/otp/setup/": row(USERS, *BOTH),
-    "accounts/otp/recovery-codes/": row(USERS, *POST, ok=(404,)),  # 404: these accounts have no authenticator
-    "accounts/otp/disable/": row(USERS, *POST),
-    "accounts/sessions/<int:pk>/end/": row(USERS, *POST, obj="session", scope=ACCOUNT),
-    "jobs/": row(USERS),
-    "jobs/<uuid:pk>/": row(USERS, obj="job", scope=ACCOUNT),
-    "jobs/<uuid:pk>/result/": row(USERS, obj="job", scope=ACCOUNT),
+    "accounts/password/": row(ANYONE, *BOTH),
+    "accounts/profile/": row(ANYONE, *BOTH),
+    "accounts/otp/": row(ANYONE, *BOTH),
+    "accounts/otp/setup/": row(ANYONE, *BOTH),
+    "accounts/otp/recovery-codes/": row(ANYONE, *POST, ok=(404,)),  # 404: these accounts have no authenticator
+    "accounts/otp/disable/": row(ANYONE, *POST),
+    "accounts/sessions/<int:pk>/end/": row(ANYONE, *POST, obj="session", scope=ACCOUNT),
+    "jobs/": row(ANYONE),
+    "jobs/<uuid:pk>/": row(ANYONE, obj="job", scope=ACCOUNT),
+    "jobs/<uuid:pk>/result/": row(ANYONE, obj="job", scope=ACCOUNT),
     # ---- notifications (core.views_notifications): one's own ----
-    "notifications/": row(USERS),
-    "notifications/<int:pk>/": row(USERS, obj="notification", scope=ACCOUNT),
-    "notifications/read-all/": row(USERS, *POST),
+    "notifications/": row(ANYONE),
+    "notifications/<int:pk>/": row(ANYONE, obj="notification", scope=ACCOUNT),
+    "notifications/read-all/": row(ANYONE, *POST),
     # ---- system (core.views): accounts and logs ----
     "system/users/": row(USER_ADMINS),
     "system/users/add/": row(USER_ADMINS, *BOTH),
     "system/users/<int:pk>/reset-password/": row(USER_ADMINS, *POST, obj="account"),
     "system/users/<int:pk>/unlock/": row(USER_ADMINS, *POST, obj="account"),
     "system/users/<int:pk>/reset-otp/": row(USER_ADMINS, *POST, obj="account"),
-    "system/login-log/": row(REGULATOR_ADMINS),
-    "system/operations/": row(REGULATOR_ADMINS),
+    "system/login-log/": row(LOG_READERS),
+    "system/operations/": row(LOG_READERS),
+    "system/roles/": row(ROLE_ADMINS),
+    "system/roles/add/": row(ROLE_ADMINS, *BOTH),
+    "system/roles/<int:pk>/edit/": row(ROLE_ADMINS, *BOTH, obj="role", scope=GLOBAL),
+    "system/roles/<int:pk>/delete/": row(ROLE_ADMINS, *POST, obj="role", scope=GLOBAL),
+    "system/status/": row(CONFIGURERS),
     # ---- archive (一企一档) ----
     "archive/enterprises/": row(REGULATORS),
     "archive/enterprises/add/": row(REGULATORS, *BOTH),
@@ -141,8 +166,8 @@ ROUTES = {
     ],
     "codes/<slug:key>/<int:pk>/placard.pdf": row(USERS, obj="enterprise", values={"key": "enterprise"}),
     "codes/<slug:key>/<int:pk>/regenerate/": [
-        row(USER_ADMINS | {"jinshui"}, *POST, obj="enterprise", values={"key": "enterprise"}),
-        row(USER_ADMINS | {"jinshui"}, *POST, obj="unit", values={"key": "unit"}),
+        row(granted("codes.regenerate", "archive.manage"), *POST, obj="enterprise", values={"key": "enterprise"}),
+        row(granted("codes.regenerate", "archive.manage"), *POST, obj="unit", values={"key": "unit"}),
     ],
     "q/<str:signed>": row(PUBLIC, obj="code", scope="", values=lambda code: {"signed": code.signed}),
     # ---- risks (风险分级管控) ----
@@ -460,6 +485,8 @@ def world(users, orgs, county_admins):
     Enterprise.objects.filter(pk=users["owner"].enterprise_id).update(industry_id="0301")  # see access_world.TABLE
     users["owner"].enterprise.refresh_from_db()
     users["staff"] = create_user("jinshui_staff", Role.ENTERPRISE_STAFF, enterprise=users["owner"].enterprise)
+    for name in THREE:
+        users[name] = create_user(f"three_{name}", ACCOUNT_ROLES[name])
     return World(users, orgs)
 
 
@@ -518,10 +545,12 @@ def test_each_route_answers_each_account_as_its_row_says(world, clients, route, 
                 assert let_in(response, case), f"{method} {route} as {role}: {status}"
             elif role == "anonymous":
                 assert to_login(response), f"{method} {route} anonymously: {status}, not the login page"
+            elif role in THREE:  # kept out before or at the lookup: never the page, never a change
+                assert status in {case.denied, 403, 404}, f"{method} {route} as {role}: {status}"
             else:
                 assert status == case.denied, f"{method} {route} as {role}: {status}, not {case.denied}"
 
-    if case.scope:
+    if case.scope and case.scope != GLOBAL:
         other = target(world, case, "erqi")
         other_path, watched = url_of(route, case, other), (other, getattr(other, "enterprise", None))
         for role in CROSS:

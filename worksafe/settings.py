@@ -126,8 +126,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "worksafe.core.middleware.RequestContextMiddleware",
+    "worksafe.core.break_glass.BreakGlassMiddleware",
     "worksafe.core.sessions.SessionSecurityMiddleware",
     "worksafe.core.middleware.AccountGateMiddleware",
+    "worksafe.core.middleware.DutyGateMiddleware",
     "axes.middleware.AxesMiddleware",
     "worksafe.core.middleware.DatabaseUnavailableMiddleware",
 ]

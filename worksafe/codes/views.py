@@ -15,7 +15,7 @@ from worksafe.archive.listing import filtered_enterprises, selected_rows
 from worksafe.archive.models import Enterprise
 from worksafe.archive.workbench import actions
 from worksafe.core import audit, clients, jobs
-from worksafe.core.access import regulator_only, require, scoped_or_404
+from worksafe.core.access import public_page, regulator_only, require, scoped_or_404
 from worksafe.core.models import AuditAction
 from worksafe.core.responses import file_response, pdf_response
 from worksafe.core.views import redirect_next
@@ -26,6 +26,7 @@ from .models import Code, Scan, Tier
 from .stats import scan_stats
 
 
+@public_page
 @never_cache
 def scan(request, signed):
     """What a scanned code shows depends on who scans: see targets.Target.tier."""

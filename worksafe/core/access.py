@@ -83,3 +83,10 @@ def require(allowed):
 def regulator_only(request):
     """403 for enterprise users: the page is the regulators' (and the system administrators')."""
     require(request.user.is_regulator or request.user.is_sysadmin)
+
+
+def public_page(view):
+    """Mark a page anyone may open, logged in or not (a QR code's page, 随手拍): the 三员 gate
+    (middleware.DutyGateMiddleware) lets such a page through for the administrators too."""
+    view.public = True
+    return view

@@ -4,6 +4,10 @@ The change log (ChangeRecord) and django-axes' login and login-failure logs can 
 changed or deleted (等保 2.0 level 3, 审计记录保护). Login locks are lifted by an audited unlock on the login log page
 (core.login_guard), and second factors are reset on the user list (core.second_factor), never edited here: the
 admin would bypass both the audit and `User.has_second_factor`.
+
+The admin site itself is break-glass only (三员分立): no role opens it, only an active superuser, whose every request
+there is logged like everywhere else (core.break_glass). Accounts and roles are managed on the site's own pages, which
+check and audit what the admin would not.
 """
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -12,6 +16,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import ChangeRecord, LoginThrottle, NotificationDelivery
+
+
+def superusers_only(request):
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = superusers_only
+admin.site.site_header = admin.site.site_title = "worksafe 应急管理后台（仅限超级管理员，所有操作记入日志）"
 
 
 class ReadOnly:

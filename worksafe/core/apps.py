@@ -14,7 +14,7 @@ class CoreConfig(AppConfig):
     verbose_name = "系统基础"
 
     def ready(self):
-        from . import audit, checks, demo, exports, menu, sessions  # noqa: F401  (checks, sessions and the export job kind register themselves)
+        from . import audit, break_glass, checks, demo, exports, menu, sessions  # noqa: F401  (checks, sessions, break_glass and the export job kind register themselves)
         from .models import Organization, Role, User
 
         audit.register(User, enterprise=lambda u: u.enterprise, exclude={

@@ -2,10 +2,12 @@ import time
 import uuid
 from urllib.parse import quote
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import audit, logs, passwords, second_factor, views_errors
+from .models import Side
 
 
 class RequestContextMiddleware:
@@ -73,3 +75,30 @@ def gate(user):
     if second_factor.required(user) and not user.has_second_factor:
         return "core:otp_setup"
     return None
+
+
+class DutyGateMiddleware:
+    """三员分立: an account of a system-side role (the system, security and audit administrators) sees no enterprise
+    data, whatever a feature page would show an account without a jurisdiction. Such an account reaches core's pages
+    (its own account, jobs, notifications, 系统管理, 通讯录), the home page, the admin site (which admits superusers
+    only) and the public pages (`core.access.public_page`: a QR code's page, 随手拍), nothing else (403). Break-glass
+    superusers pass (logged by core.break_glass)."""
+
+    ALLOWED_NAMESPACES = {"core", "admin"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_superuser or user.side != Side.SYSTEM:
+            return None
+        match = request.resolver_match
+        if (match.namespaces and match.namespaces[0] in self.ALLOWED_NAMESPACES) or match.url_name == "home":
+            return None
+        if getattr(view_func, "public", False) or request.path.startswith("/api/"):
+            return None
+        raise PermissionDenied("三员账号不查看企业数据。")

@@ -330,6 +330,7 @@ class AuditAction(models.TextChoices):
     RESET_OTP = "reset_otp", "重置双因素认证"
     REVOKE_SESSION = "revoke_session", "注销会话"
     TAKE_RESULT = "take_result", "下载一次性结果"
+    BREAK_GLASS = "break_glass", "超级管理员操作"
 
 
 class ChangeRecord(models.Model):

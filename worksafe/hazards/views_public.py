@@ -20,7 +20,7 @@ from worksafe.archive.models import Enterprise
 from worksafe.codes import targets
 from worksafe.codes.models import Code
 from worksafe.core import storage, uploads
-from worksafe.core.access import regulator_only, require, still_in_scope
+from worksafe.core.access import public_page, regulator_only, require, still_in_scope
 from worksafe.core.filters import enterprise_search_q
 from worksafe.core.listing import paginate
 from worksafe.core.scoping import region_q
@@ -55,6 +55,7 @@ def _code_enterprise(signed):
     return enterprise, target.title(obj), ""
 
 
+@public_page
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_report(request, signed=None):
@@ -96,6 +97,7 @@ def throttled(request, error):
     return _public(response)
 
 
+@public_page
 @never_cache
 def public_receipt(request, receipt):
     """The receipt right after reporting: the number to keep, and where to look the report up."""
@@ -108,6 +110,7 @@ def normalize_receipt(value):
     return "".join(c for c in (value or "").upper() if c.isalnum())
 
 
+@public_page
 @never_cache
 def public_status(request):
     """Look a report up by its receipt: status, dates, the decision's reason. Never the contact or the photos."""
