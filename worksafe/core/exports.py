@@ -82,24 +82,29 @@ class Sheet:
         return f"{self.name}_{stamp}.xlsx", f"{self.fallback}_{stamp}.xlsx"
 
 
-def view(build):
+def view(build=None, *, allowed=None):
     """The export view of `build(request, **kwargs)` → Sheet (or a response, e.g. back to the list with a message).
+    `allowed(user)` says who may export at all (default: a role granting 导出, permissions.can_export; the logs'
+    export: their readers); it is asked again by the job, whose owner's role may have changed meanwhile.
 
     The worker finds `build` again on the view the URL resolves to (`.sheet`), so decorators added around this one
     (login_required, require_GET: functools.wraps copies the attribute) keep it reachable."""
+    if build is None:
+        return functools.partial(view, allowed=allowed)
+    allowed = allowed or permissions.can_export
 
     @functools.wraps(build)
     def export_view(request, **kwargs):
+        if not allowed(request.user):
+            raise PermissionDenied
         return respond(request, build, **kwargs)
 
-    export_view.sheet = build
+    export_view.sheet, export_view.allowed = build, allowed
     return export_view
 
 
 def respond(request, build, **kwargs):
-    """The file now, a job's page, or back to the list (see the module's docstring); 403 for a role without 导出."""
-    if not permissions.can_export(request.user):
-        raise PermissionDenied
+    """The file now, a job's page, or back to the list (see the module's docstring)."""
     sheet = build(request, **kwargs)
     if isinstance(sheet, HttpResponse):
         return sheet
@@ -152,10 +157,12 @@ def export(job, view, kwargs, query):
     owner = job.job.owner
     if not owner.is_active:
         raise jobs.JobFailed("账号已停用，导出未进行。")
-    build = resolve(reverse(view, kwargs=kwargs)).func.sheet
+    func = resolve(reverse(view, kwargs=kwargs)).func
     request = replay(owner, query)
     try:
-        sheet = build(request, **kwargs)
+        if not func.allowed(owner):
+            raise PermissionDenied
+        sheet = func.sheet(request, **kwargs)
     except (PermissionDenied, Http404):
         raise jobs.JobFailed("您已无权导出这份清单（账号的单位或角色可能已变更），导出未进行。") from None
     if isinstance(sheet, HttpResponse):

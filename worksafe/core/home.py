@@ -20,8 +20,8 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from .menu import government_side
 from . import roles
+from .menu import government_side
 from .models import Organization, Role, Side, TileSnapshot, User
 
 WEEK = 7

@@ -8,7 +8,7 @@ organisation rather than from what a role grants (township offices do not review
 """
 from dataclasses import dataclass
 
-from .models import Duty, OrgLevel, Role, Side
+from .models import Duty, OrgLevel, Role
 
 
 @dataclass(frozen=True)

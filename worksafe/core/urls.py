@@ -46,6 +46,8 @@ urlpatterns = [
         path("roles/<int:pk>/delete/", views_roles.role_delete, name="role_delete"),
         path("status/", views_system.system_status, name="system_status"),
         path("login-log/", views.login_log, name="login_log_list"),
+        path("login-log/export/", views.login_log_export, name="login_log_export"),
         path("operations/", views.operation_log, name="operation_log_list"),
+        path("operations/export/", views.operation_log_export, name="operation_log_export"),
     ])),
 ]
