@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from worksafe.core import notify, workflow
 
+from . import perms
 from .models import Enterprise, ReviewState
 from .review import sent_back
 
@@ -20,7 +21,7 @@ APPROVED = notify.kind("archive.approved", "档案审核通过")
 def _reviewed(sender, obj, step, user, comment, **kwargs):
     e, link = obj, obj.get_absolute_url()
     if step.action == "submit":
-        notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), SUBMITTED,
+        notify.notify(notify.regulators_of(e, perms.REVIEW, levels=notify.REVIEWING), SUBMITTED,
                       f"{e.name} 提交了企业档案，请审核。", link=link, obj=e, actor=user)
     elif step.action == "return":
         notify.notify(notify.enterprise_users(e), RETURNED, f"企业档案被退回：{comment}。请修改后重新提交审核。",
@@ -36,7 +37,7 @@ DIGEST_FROM = 10  # archives sent back at once (an import) from which each revie
 def _sent_back(sender, enterprises, user, **kwargs):
     if len(enterprises) < DIGEST_FROM:
         for e in enterprises:
-            notify.notify(notify.regulators_of(e, levels=notify.REVIEWING), RESUBMITTED,
+            notify.notify(notify.regulators_of(e, perms.REVIEW, levels=notify.REVIEWING), RESUBMITTED,
                           f"{e.name} 的企业档案已审核通过后又被修改（{user}），已重新进入待审核，请审核。",
                           link=e.get_absolute_url(), obj=e, actor=user)
         return
@@ -46,7 +47,7 @@ def _sent_back(sender, enterprises, user, **kwargs):
     for e in enterprises:
         key = (e.region_id, e.industry_id)
         if key not in reviewers:
-            reviewers[key] = list(notify.regulators_of(e, levels=notify.REVIEWING))
+            reviewers[key] = list(notify.regulators_of(e, perms.REVIEW, levels=notify.REVIEWING))
         for reviewer in reviewers[key]:
             counts[reviewer] = counts.get(reviewer, 0) + 1
     link = reverse("archive:enterprise_list") + f"?review_state={ReviewState.SUBMITTED}"

@@ -8,6 +8,7 @@ from worksafe.core.home import Panel, Tile
 from worksafe.core.menu import enterprise_side, own_enterprise
 from worksafe.core.risk_levels import COLORS, ORDER
 
+from . import perms
 from .models import Enterprise, ReviewState
 
 
@@ -21,7 +22,7 @@ def returned(user):
 
 
 SOURCES = [
-    todo.Source("archive.review", "待审核的企业档案", todo.reviewer, submitted,
+    todo.Source("archive.review", "待审核的企业档案", todo.deciding(perms.REVIEW), submitted,
                 todo.link("archive:enterprise_list", review_state=ReviewState.SUBMITTED), 10),
     todo.Source("archive.returned", "企业档案已被退回，请按退回原因修改后重新提交", enterprise_side, returned,
                 todo.link("archive:enterprise_detail", own_enterprise), 10, "red"),

@@ -200,6 +200,11 @@ class List:
                              export.name, filterset, model=self.model, limit=EXPORT_LIMIT, noun=export.noun,
                              back=f"{reverse(export.back)}?{request.GET.urlencode()}")
 
+    def xlsx(self, request):
+        """The filtered rows as xlsx, a job's page when they are many, or back to the list with a message when they
+        are more than EXPORT_LIMIT; 403 for a role without 导出 (what export_view serves)."""
+        return exports.view(self.sheet)(request)
+
     def page_view(self, name=None, get_only=True):
         """The list page as a view (login required; the audience checked before any query)."""
 

@@ -3,13 +3,14 @@
     from worksafe.core import notify
 
     SUBMITTED = notify.kind("archive.submitted", "档案提交审核")  # at import: the list filters by the kind's label
-    notify.notify(notify.regulators_of(enterprise, levels=notify.REVIEWING), SUBMITTED,
+    notify.notify(notify.regulators_of(enterprise, "archive.review", levels=notify.REVIEWING), SUBMITTED,
                   f"{enterprise.name} 提交了企业档案，请审核。", link=enterprise.get_absolute_url(), obj=enterprise,
                   actor=user)
 
 Recipients are a user, users (any iterable, or a queryset), or an audience: `regulators_of(enterprise)` (the active
 government accounts whose jurisdiction covers the enterprise, by the rule of scoping.py), `enterprise_users(enterprise)`,
-`organization_members(org)`; each takes `roles=`. Inactive accounts and the `actor` (nobody is told of their own
+`organization_members(org)`; each takes `permission=`, keeping the accounts whose role grants it (who can act on
+the news: a submitted archive goes to those who may review it). Inactive accounts and the `actor` (nobody is told of their own
 action) are left out, and a user named twice gets one notification.
 
 The rows are written with one INSERT, and each recipient's unread figure (`User.unread_notifications`, which the bell
@@ -96,26 +97,26 @@ def _people(recipients, exclude=None):
 # ---- audiences --------------------------------------------------------------------------------------------------
 
 
-def _active(roles, side):
-    """Active accounts holding one of `roles` (codes), or any role of `side`."""
-    return User.objects.filter(is_active=True, role__in=sorted(roles or role_table.codes(side)))
+def _active(permission, side):
+    """Active accounts of a role of `side` (granting `permission`, when given: those who can act on the news)."""
+    return User.objects.filter(is_active=True, role__in=role_table.codes(side, permission))
 
 
-def regulators_of(enterprise, roles=None, levels=None):
+def regulators_of(enterprise, permission=None, levels=None):
     """The active government accounts whose organisation's jurisdiction covers `enterprise` (region subtree, narrowed
     to the industries the organisation supervises: scoping.enterprise_q's rule), optionally of organisations at
     `levels` only (e.g. REVIEWING)."""
     orgs = covering_organizations(enterprise.region_id, enterprise.industry_id)
     if levels is not None:
         orgs = [org for org in orgs if org.level in levels]
-    return _active(roles, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
+    return _active(permission, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
 
 
-def region_regulators(region_id, roles=None, levels=None):
+def region_regulators(region_id, permission=None, levels=None):
     """The active government accounts whose jurisdiction holds the region `region_id`, whatever industries they
     supervise (what concerns a place rather than an enterprise: a 随手拍 report)."""
     orgs = [org for org in _organizations_above(region_id) if levels is None or org.level in levels]
-    return _active(roles, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
+    return _active(permission, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
 
 
 def covering_organizations(region_id, industry_id):
@@ -139,14 +140,14 @@ def _organizations_above(region_id):
     return [org for org in orgs if code_range(org.region.prefix)[0] <= code < code_range(org.region.prefix)[1]]
 
 
-def enterprise_users(enterprise, roles=None):
-    """The active accounts of `enterprise` (its administrator and staff, or those of `roles`)."""
-    return _active(roles, Side.ENTERPRISE).filter(enterprise=enterprise)
+def enterprise_users(enterprise, permission=None):
+    """The active accounts of `enterprise` (its administrator and staff)."""
+    return _active(permission, Side.ENTERPRISE).filter(enterprise=enterprise)
 
 
-def organization_members(org, roles=None):
+def organization_members(org, permission=None):
     """The active accounts of the government organisation `org`."""
-    return _active(roles, Side.GOVERNMENT).filter(organization=org)
+    return _active(permission, Side.GOVERNMENT).filter(organization=org)
 
 
 # ---- reading ----------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from . import permissions
 from .listing import capped_count
 from .menu import government_side
 from .models import OrgLevel
@@ -91,3 +92,12 @@ def reviewer(user):
     if not government_side(user):
         return False
     return user.is_sysadmin or user.organization.level != OrgLevel.TOWNSHIP
+
+
+def deciding(permission):
+    """A source's `sees` for the reviewers whose role grants `permission` (a role without it has nothing to do)."""
+
+    def sees(user):
+        return reviewer(user) and permissions.has(user, permission)
+
+    return sees
