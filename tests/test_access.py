@@ -91,6 +91,7 @@ ROUTES = {
     "notifications/": row(USERS),
     "notifications/<int:pk>/": row(USERS, obj="notification", scope=ACCOUNT),
     "notifications/read-all/": row(USERS, *POST),
+    "directory/": row(USERS),  # 通讯录: each account sees the contacts within its reach (the 三员 a sentence)
     # ---- system (core.views): accounts and logs ----
     "system/users/": row(USER_ADMINS),
     "system/users/add/": row(USER_ADMINS, *BOTH),
