@@ -111,6 +111,7 @@ ROUTES = {
     "notifications/": row(ANYONE),
     "notifications/<int:pk>/": row(ANYONE, obj="notification", scope=ACCOUNT),
     "notifications/read-all/": row(ANYONE, *POST),
+    "directory/": row(ANYONE),  # 通讯录: each account sees the contacts within its reach (the 三员 a sentence)
     # ---- system (core.views): accounts and logs ----
     "system/users/": row(USER_ADMINS),
     "system/users/add/": row(USER_ADMINS, *BOTH),

@@ -53,6 +53,7 @@ def test_demo_creates_accounts_and_enterprises(demo_allowed):
     assert all(a.username == a.enterprise.uscc and a.username in out for a in admins)
     assert "demo2026!" in out
     assert Organization.objects.get(name="金水区应急管理局").parent.name == "郑州市应急管理局"
+    assert all(u.mobile for u in User.objects.filter(organization__isnull=False))  # 通讯录 has numbers to show
 
 
 def fingerprint():

@@ -21,6 +21,7 @@ from functools import cached_property
 
 from django.utils.module_loading import import_string
 
+from . import fake
 from .models import Industry, Organization, OrgLevel, Role, User
 
 DEMO_PASSWORD = "demo2026!"
@@ -101,9 +102,11 @@ def notes():
 
 def government(demo):
     """The demo's organisations and government accounts (documented password), and an industry department."""
+    phones = demo.stream(21)  # the regulators' mobiles (通讯录), from a stream of their own
     for username, full_name, role, org in GOVERNMENT:
         user = User(username=username, full_name=full_name, role=role, is_demo=True)
         if org:
+            user.mobile = fake.mobile(phones)
             name, level, region = org
             parent = demo.orgs.get({"city": "410000", "county": "410100"}.get(level))
             demo.orgs[region] = user.organization = Organization.objects.create(name=name, level=level, region_id=region, parent=parent)

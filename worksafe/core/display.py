@@ -1,4 +1,6 @@
-"""Turning stored values into what people read: choice labels, related names, 是/否, dates."""
+"""Turning stored values into what people read: choice labels, related names, 是/否, dates, masked phone numbers."""
+import re
+
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -75,3 +77,48 @@ def paginate_changes(request, queryset):
     page = paginate(request, queryset)
     page.object_list = fetch_related_names(list(page.object_list))
     return page
+
+
+_MASK = "****"
+
+
+def mask_phone(number):
+    """A phone number as shown to those who may not see it in full (通讯录, seed 001 七 1.3.9), as Chinese sites mask
+    them: enough to recognise a number one already knows, too little to call it.
+
+    - a mobile (11 digits from 1, optionally after +86, 86 or 0086): the first 3 and the last 4 digits, 138****1234;
+    - a landline with its area code (010 and 02x have three digits, the others four; with or without the hyphen):
+      the area code and the last 4 digits of the number, 0371-****5678; an extension is left out;
+    - any other number of at least 7 digits (a local number without area code, a 400 line): the last 4, ****5678;
+    - anything shorter or without digits: **** (nothing of it shown); an empty value stays empty.
+    The mask is always four stars, so it does not tell the number's length either."""
+    value = (number or "").strip()
+    if not value:
+        return ""
+    digits = "".join(c for c in value if c.isdigit())
+    for country in ("0086", "86"):
+        if len(digits) == 11 + len(country) and digits.startswith(country + "1"):
+            digits = digits[len(country):]
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]}{_MASK}{digits[-4:]}"
+    # A landline: its extension (0371-12345678-123, …转123) is left out.
+    main = re.split(r"转|分机|ext|[xX#]", value)[0]
+    parts = [p for p in re.split(r"[-\s]+", main) if p]
+    if parts and re.fullmatch(r"0[1-9]\d{1,2}", parts[0]) and len(parts) >= 2 and parts[1].isdigit():
+        area, local = parts[0], parts[1]
+    else:
+        # 037112345678 (-123): the area code runs into the number; a part after it is the extension.
+        whole = parts[0] if parts and parts[0].isdigit() and len(parts[0]) >= 10 else main
+        number_digits = "".join(c for c in whole if c.isdigit())
+        width = 3 if number_digits.startswith(("010", "02")) else 4
+        area, local = number_digits[:width], number_digits[width:]
+    if re.fullmatch(r"0[1-9]\d{1,2}", area) and 7 <= len(local) <= 8:
+        return f"{area}-{_MASK}{local[-4:]}"
+    if len(digits) >= 7:
+        return f"{_MASK}{digits[-4:]}"
+    return _MASK
+
+
+def shown_phone(number, full):
+    """`number` in full where `full`, else masked (mask_phone): the one switch every page showing others' numbers uses."""
+    return (number or "") if full else mask_phone(number)

@@ -128,3 +128,56 @@ class ChangeRecordFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(object_repr__icontains=value) | Q(user_name__icontains=value) | Q(message__icontains=value))
+
+
+class OfficialFilter(django_filters.FilterSet):
+    """通讯录's government accounts: 关键字 (person or organisation) and 属地 (organisations whose region lies there)."""
+
+    q = django_filters.CharFilter(label="关键字", method="search", widget=forms.TextInput(attrs={"placeholder": "姓名或单位名称"}))
+    region = django_filters.ModelChoiceFilter(label="属地", queryset=Region.objects.none(), method="in_region", widget=FastSelect)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_regulator or user.is_superuser:
+            self.filters["region"].queryset = regions_for(user).filter(level__in=REGION_LEVELS)
+        else:  # an enterprise's regulators are a handful: no 属地 to choose
+            del self.filters["region"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(full_name__icontains=value) | Q(username__icontains=value)
+                               | Q(organization__name__icontains=value))
+
+    def in_region(self, queryset, name, region):
+        return queryset.filter(region_q(region, "organization__region_id"))
+
+
+class ColleagueFilter(django_filters.FilterSet):
+    """通讯录's own enterprise accounts: 关键字 (name)."""
+
+    q = django_filters.CharFilter(label="关键字", method="search", widget=forms.TextInput(attrs={"placeholder": "姓名"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(full_name__icontains=value) | Q(username__icontains=value)) if value else queryset
+
+
+class EnterpriseContactFilter(EnterpriseScopeFilter):
+    """通讯录's enterprise safety contacts: 关键字 (the enterprise's name or code, or a contact's name), 属地, 行业."""
+
+    path = ""
+    q = django_filters.CharFilter(
+        label="关键字", method="search", widget=forms.TextInput(attrs={"placeholder": "企业名称、信用代码或负责人姓名"})
+    )
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(enterprise_search_q(value, "") | Q(legal_representative__contains=value)
+                               | Q(safety_head__contains=value))

@@ -115,13 +115,13 @@ def regulators_of(enterprise, permission=None, levels=None):
 def region_regulators(region_id, permission=None, levels=None):
     """The active government accounts whose jurisdiction holds the region `region_id`, whatever industries they
     supervise (what concerns a place rather than an enterprise: a 随手拍 report)."""
-    orgs = [org for org in _organizations_above(region_id) if levels is None or org.level in levels]
+    orgs = [org for org in organizations_above(region_id) if levels is None or org.level in levels]
     return _active(permission, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
 
 
 def covering_organizations(region_id, industry_id):
     """The organisations that see an enterprise of region `region_id` and industry `industry_id` (two queries)."""
-    orgs = _organizations_above(region_id)
+    orgs = organizations_above(region_id)
     narrowed = [org for org in orgs if org.industries.all()]
     if narrowed:
         # An organisation narrowed to industries sees their sub-industries too (scoping.supervised_industries).
@@ -131,7 +131,7 @@ def covering_organizations(region_id, industry_id):
     return orgs
 
 
-def _organizations_above(region_id):
+def organizations_above(region_id):
     """The organisations whose region's subtree holds `region_id`: their region codes are the code's province, city,
     county, township prefixes padded, and its prefix range must hold the code (scoping.region_q)."""
     code = str(region_id)

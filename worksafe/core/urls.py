@@ -1,11 +1,11 @@
 """Core's routes: one's own account (/accounts/, Django's auth URLs live there), one's notifications
-(/notifications/) and 系统管理 (/system/).
+(/notifications/), 通讯录 (/directory/) and 系统管理 (/system/).
 
 Included at the root: the two prefixes are kept as they always were, each wrapping its own list."""
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_jobs, views_notifications, views_roles, views_system
+from . import views, views_account, views_directory, views_jobs, views_notifications, views_roles, views_system
 
 app_name = "core"
 urlpatterns = [
@@ -33,6 +33,8 @@ urlpatterns = [
         path("<int:pk>/", views_notifications.notification_open, name="notification_open"),
         path("read-all/", views_notifications.notification_read_all, name="notification_read_all"),
     ])),
+    # views_directory: 通讯录, the organisations and contacts one may see
+    path("directory/", views_directory.directory_list, name="directory_list"),
     # views: accounts and the logs (系统管理)
     path("system/", include([
         path("users/", views.user_list, name="user_list"),
