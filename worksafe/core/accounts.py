@@ -53,7 +53,7 @@ def history(user):
     if user.last_login is not None or AccessLog.objects.filter(username=user.username).exists():
         reasons.append("曾登录系统（登录日志中有该账号的记录）")
     for model, field in history_sources():
-        if model._default_manager.filter(**{field.name: user}).exists():
+        if model._base_manager.filter(**{field.name: user}).exists():
             reasons.append(f"{model._meta.verbose_name}中有该账号作为“{field.verbose_name}”的记录")
     return reasons
 

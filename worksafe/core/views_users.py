@@ -161,7 +161,8 @@ def user_unlock(request, pk):
         count = accounts.unlock(user, request.user, form.cleaned_data["reason"])
         messages.success(request, f"已解除账号 {user.username} 的登录锁定。" if count else f"账号 {user.username} 没有被锁定。")
         return redirect_next(request, "core:user_list")
-    return render(request, "core/user_unlock.html", {"form": form, "account": user})
+    back = request.POST.get("next") or request.GET.get("next", "")  # where to go afterwards (checked by redirect_next)
+    return render(request, "core/user_unlock.html", {"form": form, "account": user, "next": back})
 
 
 @login_required
