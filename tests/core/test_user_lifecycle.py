@@ -151,6 +151,18 @@ def test_the_enterprise_login_account_keeps_its_administrator_role(login, users)
     assert users["owner"].role == Role.ENTERPRISE_ADMIN and users["owner"].full_name == "改名"
 
 
+def test_another_enterprise_administrator_cannot_disable_the_enterprise_login_account(login, users, staff):
+    client = login(users["owner"])
+    assert edit(client, staff, role=Role.ENTERPRISE_ADMIN).status_code == 302
+    staff.refresh_from_db()
+    promoted = login(staff)
+    assert promoted.post(reverse("core:user_disable", args=[users["owner"].pk])).status_code == 403
+    assert "停用</button>" not in promoted.get(reverse("core:user_detail", args=[users["owner"].pk])).content.decode()
+    users["owner"].refresh_from_db()
+    assert users["owner"].is_active
+    assert login(users["city"]).post(reverse("core:user_disable", args=[users["owner"].pk])).status_code == 302
+
+
 def test_a_security_admin_manages_every_account_but_not_itself(login, users, staff, security_admin):
     client = login(security_admin)
     assert edit(client, users["province"], full_name="省厅管理员").status_code == 302

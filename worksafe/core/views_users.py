@@ -106,6 +106,9 @@ def user_edit(request, pk):
 @require_POST
 def user_disable(request, pk):
     account = _managed_user(request, pk)
+    # The enterprise's own login account is not one of its staff: its regulators decide over it, not another
+    # administrator of the enterprise (who could otherwise lock the enterprise out of its own archive).
+    require(not (request.user.is_enterprise_user and accounts.is_enterprise_login(account)))
     if not account.is_active:
         messages.info(request, f"账号 {account.username} 已是停用状态。")
     else:
