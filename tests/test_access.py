@@ -115,8 +115,13 @@ ROUTES = {
     # ---- system (core.views): accounts and logs ----
     "system/users/": row(USER_ADMINS),
     "system/users/add/": row(USER_ADMINS, *BOTH),
+    "system/users/<int:pk>/": row(USER_ADMINS, obj="account"),
+    "system/users/<int:pk>/edit/": row(USER_ADMINS, *BOTH, obj="account"),
+    "system/users/<int:pk>/disable/": row(USER_ADMINS, *POST, obj="account"),
+    "system/users/<int:pk>/enable/": row(USER_ADMINS, *POST, obj="account"),
+    "system/users/<int:pk>/delete/": row(USER_ADMINS, *BOTH, obj="account"),  # GET: why not, or the confirmation
     "system/users/<int:pk>/reset-password/": row(USER_ADMINS, *POST, obj="account"),
-    "system/users/<int:pk>/unlock/": row(USER_ADMINS, *POST, obj="account"),
+    "system/users/<int:pk>/unlock/": row(USER_ADMINS, *BOTH, obj="account"),  # GET: the form asking for the reason
     "system/users/<int:pk>/reset-otp/": row(USER_ADMINS, *POST, obj="account"),
     "system/login-log/": row(LOG_READERS),
     "system/operations/": row(LOG_READERS),

@@ -152,11 +152,12 @@ def test_an_administrator_unlocks_an_account_and_it_is_audited(client, login, us
     admin = login(county_admins["jinshui"])
     page = admin.get(reverse("core:login_log_list")).content.decode()
     assert "当前登录锁定" in page and enterprise.uscc in page
-    response = admin.post(reverse("core:user_unlock", args=[users["owner"].pk]))
+    response = admin.post(reverse("core:user_unlock", args=[users["owner"].pk]), {"reason": "企业来电，已核实"})
     assert response.status_code == 302
     assert not login_guard.locks().exists()
     change = ChangeRecord.objects.get(action=AuditAction.UNLOCK)
     assert change.user == county_admins["jinshui"] and change.object_id == str(users["owner"].pk)
+    assert "企业来电，已核实" in change.message
     wait_out_the_address_delay()
     assert logs_in(client, enterprise.uscc, PASSWORD)
 

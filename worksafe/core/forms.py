@@ -106,6 +106,44 @@ class StaffCreateForm(forms.ModelForm):
         return super().save(commit)
 
 
+class UserEditForm(forms.ModelForm):
+    """An administrator's edit of an account it manages (core.views_users): 姓名, 手机, 邮箱, its role (of the account's
+    side, among those the administrator may give: roles.assignable) and, for a government account, its organisation
+    (among those the administrator manages: 移动到其他单位). The role of an enterprise's own login account stays
+    企业管理员; a role the administrator may not give is shown, not offered."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "mobile", "email", "organization", "role"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .accounts import is_enterprise_login
+
+        account = self.instance
+        self.fields["mobile"].validators.append(validate_mobile)
+        choices = [(r.code, r.name) for r in roles.assignable(actor, account.side)] if account.side else []
+        self.fields["role"] = forms.ChoiceField(label="角色", choices=choices, error_messages={
+            "invalid_choice": "不能授予该角色：只能选择本账号一方、且不超出您本人权限的角色。"})
+        if account.role not in dict(choices) or is_enterprise_login(account):
+            self.fields["role"].choices = [(account.role, account.role_info.name)]
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = ("企业登录账号（统一社会信用代码）的角色固定为企业管理员。" if is_enterprise_login(account)
+                                             else "该账号的角色超出您可授予的范围，不能修改。")
+        if account.is_regulator:
+            self.fields["organization"].queryset = organizations_for(actor)
+            self.fields["organization"].required = True
+            self.fields["organization"].label = "所属单位"
+            self.fields["organization"].help_text = "改选其他单位即将账号移动到该单位。"
+        else:
+            del self.fields["organization"]
+
+
+class UnlockForm(forms.Form):
+    reason = forms.CharField(label="解锁原因", max_length=200, error_messages={"required": "请填写解锁原因（将记入操作日志）。"},
+                             widget=forms.TextInput(attrs={"placeholder": "如：本人来电确认，已核实身份"}))
+
+
 class ItemCheckForm(forms.Form):
     """One item of an item-by-item check on a phone (a patrol's control measure, a checklist item): the good or the bad
     result, or none (the item is not part of this check); a note, required for the bad result; a photo.

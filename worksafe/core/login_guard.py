@@ -182,12 +182,14 @@ def locks(now=None):
     return LoginThrottle.objects.exclude(username="").filter(locked_until__gt=now or timezone.now())
 
 
-def unlock(username, by=None):
-    """Lift every lock of `username` (an administrator's decision: audited on the account when `by` is given)."""
+def unlock(username, by=None, reason=""):
+    """Lift every lock of `username` (an administrator's decision, `by`, for `reason`: audited on the account, with
+    the reason, when `by` is given)."""
     count = LoginThrottle.objects.filter(username=username).exclude(username="").delete()[0]
     user = User.objects.filter(username=username).first() if by is not None else None
     if user is not None and count:
-        audit.record(user, AuditAction.UNLOCK, message=f"解除登录锁定（{count} 处）", user=by).save()
+        message = f"解除登录锁定（{count} 处）" + (f"，原因：{reason}" if reason else "")
+        audit.record(user, AuditAction.UNLOCK, message=message, user=by).save()
     return count
 
 

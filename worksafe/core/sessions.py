@@ -133,3 +133,10 @@ def end(row):
     _store()(session_key=row.session_key).delete()
     row.delete()
 
+
+def end_all(user):
+    """End every session of `user` (an administrator disabled the account); returns how many there were."""
+    rows = list(UserSession.objects.filter(user=user))
+    for row in rows:
+        end(row)
+    return len(rows)

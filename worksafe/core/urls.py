@@ -5,7 +5,7 @@ Included at the root: the two prefixes are kept as they always were, each wrappi
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_directory, views_jobs, views_notifications, views_roles, views_system
+from . import views, views_account, views_directory, views_jobs, views_notifications, views_roles, views_system, views_users
 
 app_name = "core"
 urlpatterns = [
@@ -35,13 +35,18 @@ urlpatterns = [
     ])),
     # views_directory: 通讯录, the organisations and contacts one may see
     path("directory/", views_directory.directory_list, name="directory_list"),
-    # views: accounts and the logs (系统管理)
+    # 系统管理: accounts (views_users), roles (views_roles), the system's status, and the logs (views)
     path("system/", include([
-        path("users/", views.user_list, name="user_list"),
-        path("users/add/", views.user_add, name="user_add"),
-        path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
-        path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
-        path("users/<int:pk>/reset-otp/", views.user_reset_otp, name="user_reset_otp"),
+        path("users/", views_users.user_list, name="user_list"),
+        path("users/add/", views_users.user_add, name="user_add"),
+        path("users/<int:pk>/", views_users.user_detail, name="user_detail"),
+        path("users/<int:pk>/edit/", views_users.user_edit, name="user_edit"),
+        path("users/<int:pk>/disable/", views_users.user_disable, name="user_disable"),
+        path("users/<int:pk>/enable/", views_users.user_enable, name="user_enable"),
+        path("users/<int:pk>/delete/", views_users.user_delete, name="user_delete"),
+        path("users/<int:pk>/reset-password/", views_users.user_reset_password, name="user_reset_password"),
+        path("users/<int:pk>/unlock/", views_users.user_unlock, name="user_unlock"),
+        path("users/<int:pk>/reset-otp/", views_users.user_reset_otp, name="user_reset_otp"),
         path("roles/", views_roles.role_list, name="role_list"),
         path("roles/add/", views_roles.role_edit, name="role_add"),
         path("roles/<int:pk>/edit/", views_roles.role_edit, name="role_edit"),

@@ -1,23 +1,18 @@
 from axes.models import AccessFailureLog, AccessLog
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
-from . import exports, login_guard, permissions, second_factor, todo, xlsx
+from . import exports, login_guard, permissions, todo, xlsx
 from . import home as tiles
 from .display import paginate_changes
 from .filters import ChangeRecordFilter
-from .forms import StaffCreateForm, UserCreateForm
 from .listing import paginate
 from .models import ChangeRecord
-from .passwords import issue_one_time_password
 from .scoping import change_q, users_for
 
 
@@ -62,78 +57,8 @@ def _require_log_viewer(user):
         raise PermissionDenied
 
 
-def _require_user_manager(user):
-    if not permissions.can_manage_users(user):
-        raise PermissionDenied
-
-
-@login_required
-def user_list(request):
-    _require_user_manager(request.user)
-    qs = users_for(request.user).order_by("organization__region_id", "enterprise__region_id", "username")
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(username__icontains=q) | qs.filter(full_name__icontains=q)
-    return render(request, "core/user_list.html", {"page": paginate(request, qs), "q": q})
-
-
-@login_required
-def user_add(request):
-    _require_user_manager(request.user)
-    form_class = StaffCreateForm if request.user.is_enterprise_user else UserCreateForm
-    form = form_class(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            password = issue_one_time_password(user)
-        messages.success(request, f"已创建账号 {user.username}，一次性密码：{password}（仅显示一次，首次登录须修改）")
-        return redirect("core:user_list")
-    title = "添加员工账号" if request.user.is_enterprise_user else "添加监管用户"
-    return render(request, "core/user_form.html", {"form": form, "title": title})
-
-
-def _managed_user(request, pk, others_only=True):
-    """An account the acting administrator manages (404 otherwise); not their own where `others_only`: one's own
-    password and second factor are reset by another administrator."""
-    _require_user_manager(request.user)
-    user = get_object_or_404(users_for(request.user), pk=pk)
-    if others_only and user == request.user:
-        raise PermissionDenied
-    return user
-
-
-@login_required
-@require_POST
-def user_reset_password(request, pk):
-    user = _managed_user(request, pk)
-    with transaction.atomic():
-        password = issue_one_time_password(user)
-    messages.success(request, f"账号 {user.username} 的新一次性密码：{password}（仅显示一次，首次登录须修改）")
-    return redirect_next(request, "core:user_list")
-
-
 def _managed_usernames(user):
     return users_for(user).values("username")
-
-
-@login_required
-@require_POST
-def user_unlock(request, pk):
-    """Lift the login locks of an account the administrator manages (audited on the account)."""
-    user = _managed_user(request, pk, others_only=False)
-    count = login_guard.unlock(user.username, by=request.user)
-    messages.success(request, f"已解除账号 {user.username} 的登录锁定。" if count else f"账号 {user.username} 没有被锁定。")
-    return redirect_next(request, "core:user_list")
-
-
-@login_required
-@require_POST
-def user_reset_otp(request, pk):
-    """Reset another account's second factor (lost phone): they enrol again at their next login. Audited."""
-    user = _managed_user(request, pk)
-    second_factor.reset(user, request.user)
-    messages.success(request, f"已重置账号 {user.username} 的双因素认证，该用户下次登录时须重新绑定身份验证器。")
-    return redirect_next(request, "core:user_list")
 
 
 def _logins(request):
