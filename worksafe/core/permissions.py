@@ -8,7 +8,7 @@ organisation rather than from what a role grants (township offices do not review
 """
 from dataclasses import dataclass
 
-from .models import Duty, OrgLevel, Role
+from .models import Duty, OrgLevel, Role, Side
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,13 @@ class Permission:
     duty: str = ""  # a 三员 duty (models.Duty) for the system-wide administrative permissions
     second_factor: bool = False  # a role holding it needs the second factor (core.second_factor)
     help: str = ""
+
+    @property
+    def side_label(self):
+        """The sides whose roles may hold it, as the role editor marks it (三员 duties are marked apart)."""
+        if self.duty:
+            return ""
+        return "、".join(Side(side).label for side in sorted(self.sides))
 
 
 REGISTRY = {}

@@ -69,6 +69,15 @@ def codes(side=None, permission=None):
     return sorted(role.code for role in every() if keep(role))
 
 
+def with_duty():
+    """The codes of the roles carrying a 三员 duty: their accounts are managed with break-glass or `worksafe
+    create_admin` only (see `assignable`: a security administrator resetting the audit administrator's password would
+    read the logs through it)."""
+    from .permissions import REGISTRY
+
+    return sorted(role.code for role in every() if any(REGISTRY[c].duty for c in role.granted if c in REGISTRY))
+
+
 def check(side, granted):
     """What is wrong with a role of `side` granting the permission codes `granted`: a list of messages in Chinese."""
     from .permissions import REGISTRY
@@ -96,18 +105,16 @@ def assignable(actor, side=None):
     """The roles `actor` may give to an account (of `side`): never more than the actor holds, so no administrator can
     raise anyone above themselves; roles carrying a 三员 duty only with break-glass or `worksafe create_admins` (a
     security administrator giving the audit duty could read the logs through the account it made)."""
-    from .permissions import MANAGE_ACCOUNTS, REGISTRY, has
+    from .permissions import MANAGE_ACCOUNTS, has
 
-    def duty(role):
-        return any(REGISTRY[c].duty for c in role.granted if c in REGISTRY)
-
+    dutiful = set(with_duty())
     out = []
     for role in every():
         if side is not None and role.side != side:
             continue
         if actor.is_superuser:
             out.append(role)
-        elif duty(role) or role.side == Side.SYSTEM:
+        elif role.code in dutiful or role.side == Side.SYSTEM:
             continue
         elif has(actor, MANAGE_ACCOUNTS) or role.granted <= actor.role_info.granted or (
                 actor.is_regulator and role.side == Side.ENTERPRISE):

@@ -144,14 +144,16 @@ def organizations_for(user):
 def users_for(user):
     """Accounts `user` may manage: every account for a security administrator; government accounts of managed
     organisations and accounts of in-scope enterprises for a regulator; an enterprise administrator's staff. Break-glass
-    superusers are managed by superusers only."""
+    superusers, and the accounts carrying a 三员 duty (which no other duty may reset its way into), are managed by
+    superusers only (and `worksafe create_admin`)."""
     from .models import User
     from .permissions import MANAGE_ACCOUNTS, MANAGE_STAFF, has
+    from .roles import with_duty
 
     qs = User.objects.select_related("organization", "enterprise")
     if user.is_superuser:
         return qs
-    qs = qs.filter(is_superuser=False)
+    qs = qs.filter(is_superuser=False).exclude(role__in=with_duty())
     if has(user, MANAGE_ACCOUNTS):
         return qs
     if user.is_regulator:
