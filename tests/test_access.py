@@ -84,6 +84,7 @@ ROUTES = {
     "accounts/otp/recovery-codes/": row(USERS, *POST, ok=(404,)),  # 404: these accounts have no authenticator
     "accounts/otp/disable/": row(USERS, *POST),
     "accounts/sessions/<int:pk>/end/": row(USERS, *POST, obj="session", scope=ACCOUNT),
+    "accounts/impersonation/stop/": row(USERS, *POST, ok=(302,)),  # ends 快速登录企业端 if on; home otherwise
     "jobs/": row(USERS),
     "jobs/<uuid:pk>/": row(USERS, obj="job", scope=ACCOUNT),
     "jobs/<uuid:pk>/result/": row(USERS, obj="job", scope=ACCOUNT),
@@ -119,6 +120,8 @@ ROUTES = {
     "archive/enterprises/<int:pk>/move/": row(REGULATORS, *BOTH, obj="enterprise"),
     "archive/enterprises/<int:pk>/type/": row(REGULATORS, *BOTH, obj="enterprise"),
     "archive/enterprises/<int:pk>/reset-password/": row(REGULATORS, *POST, obj="enterprise"),
+    # 快速登录企业端: regulators of the jurisdiction (the break-glass account has none: it sees everything as itself)
+    "archive/enterprises/<int:pk>/impersonate/": row(REGULATORS - {"sysadmin"}, *POST, obj="enterprise"),
     "archive/enterprises/<int:pk>/units/add/": row(USERS, *BOTH, obj="enterprise"),
     "archive/units/<int:pk>/edit/": row(USERS, *BOTH, obj="unit"),
     "archive/enterprises/<int:pk>/items/add/": row(USERS, *BOTH, obj="enterprise"),
