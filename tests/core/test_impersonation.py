@@ -73,6 +73,7 @@ def test_it_is_refused_to_a_role_without_the_permission(login, orgs, users):
     RoleRow.objects.create(code="inspector", name="检查员", side=Side.GOVERNMENT, permissions=["core.export"])
     inspector = create_user("inspector", "inspector", orgs["jinshui"])
     client = login(inspector)
+    assert "快速登录企业端" not in client.get(users["owner"].enterprise.get_absolute_url()).content.decode()
     assert client.post(start_url(users["owner"].enterprise)).status_code == 403
     assert impersonation.KEY not in client.session
 
@@ -141,6 +142,21 @@ def test_each_page_view_is_audited_with_both_names_and_the_path(viewing, regulat
 def test_the_views_are_not_recent_changes_of_the_workbench(viewing, users):
     page = viewing.get(reverse("archive:workbench"))
     assert all(c.action != AuditAction.VIEW_AS for c in page.context["recent"])
+
+
+def test_the_views_are_not_changes_a_reviewer_is_shown(login, regulator, users, monkeypatch):
+    from worksafe.archive import review
+    from worksafe.archive.models import ArchiveReview, ReviewState
+
+    e = users["owner"].enterprise
+    ArchiveReview.objects.create(enterprise=e, source=ReviewState.SUBMITTED, target=ReviewState.APPROVED, actor_name="审核人")
+    client = login(regulator)
+    client.post(start_url(e))
+    client.get(reverse("archive:workbench"))
+    assert views_of(e).count() == 2
+    monkeypatch.setattr(review, "CHANGES_LIMIT", 1)  # page views would fill the reviewer's capped list of changes
+    diff = review.changes_since_approval(e)
+    assert diff.groups == [] and not diff.truncated
 
 
 # ---- never able to act -------------------------------------------------------------------------------------------
