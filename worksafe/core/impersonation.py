@@ -127,7 +127,7 @@ class ImpersonationMiddleware:
             return self._ended(request, real, enterprise)
         if request.path == reverse("core:impersonation_stop"):
             return self.get_response(request)  # as the regulator: the stop view ends it
-        if request.path == reverse("core:logout"):
+        if request.path == reverse("core:logout") and request.method == "POST":
             stop(request, "退出登录，结束只读查看企业端")
             return self.get_response(request)
         request.real_user, request.user = real, stand_in(enterprise)
