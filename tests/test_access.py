@@ -104,6 +104,7 @@ ROUTES = {
     "accounts/otp/recovery-codes/": row(ANYONE, *POST, ok=(404,)),  # 404: these accounts have no authenticator
     "accounts/otp/disable/": row(ANYONE, *POST),
     "accounts/sessions/<int:pk>/end/": row(ANYONE, *POST, obj="session", scope=ACCOUNT),
+    "accounts/impersonation/stop/": row(ANYONE, *POST, ok=(302,)),  # ends 快速登录企业端 if on; home otherwise
     "jobs/": row(ANYONE),
     "jobs/<uuid:pk>/": row(ANYONE, obj="job", scope=ACCOUNT),
     "jobs/<uuid:pk>/result/": row(ANYONE, obj="job", scope=ACCOUNT),
@@ -152,6 +153,8 @@ ROUTES = {
     "archive/enterprises/<int:pk>/move/": row(REGULATORS, *BOTH, obj="enterprise"),
     "archive/enterprises/<int:pk>/type/": row(REGULATORS, *BOTH, obj="enterprise"),
     "archive/enterprises/<int:pk>/reset-password/": row(REGULATORS, *POST, obj="enterprise"),
+    # 快速登录企业端: regulators of the jurisdiction (the break-glass account has none: it sees everything as itself)
+    "archive/enterprises/<int:pk>/impersonate/": row(REGULATORS - {"sysadmin"}, *POST, obj="enterprise"),
     "archive/enterprises/<int:pk>/units/add/": row(USERS, *BOTH, obj="enterprise"),
     "archive/units/<int:pk>/edit/": row(USERS, *BOTH, obj="unit"),
     "archive/enterprises/<int:pk>/items/add/": row(USERS, *BOTH, obj="enterprise"),

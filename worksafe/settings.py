@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "worksafe.core.sessions.SessionSecurityMiddleware",
     "worksafe.core.middleware.AccountGateMiddleware",
     "worksafe.core.middleware.DutyGateMiddleware",
+    # 快速登录企业端: after the session and account checks of the real user (core.impersonation).
+    "worksafe.core.impersonation.ImpersonationMiddleware",
     "axes.middleware.AxesMiddleware",
     "worksafe.core.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -199,6 +201,8 @@ LOGOUT_REDIRECT_URL = "core:login"
 SESSION_COOKIE_AGE = int(env("SESSION_AGE", 8 * 3600))
 SESSION_IDLE_TIMEOUT = int(env("SESSION_IDLE", 30 * 60))
 SESSION_COOKIE_HTTPONLY = True
+# 快速登录企业端 (core.impersonation): a regulator's read-only view of an enterprise's side ends by itself after this.
+IMPERSONATION_MINUTES = int(env("IMPERSONATION_MINUTES", 30))
 # Behind TLS (nginx terminates it and sets X-Forwarded-Proto: docs/deploy.md) WORKSAFE_HTTPS=true redirects plain
 # http to https, sends HSTS and marks the cookies secure. The proxy header is trusted only then: without a proxy that
 # overwrites it, any client could claim https.

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from worksafe.core import changes, permissions, workflow
-from worksafe.core.models import AuditAction, ChangeRecord
+from worksafe.core.models import NOT_CHANGES, AuditAction, ChangeRecord
 from worksafe.core.workflow import Step
 
 from .models import ArchiveReview, Enterprise, ReviewState
@@ -149,7 +149,7 @@ def changes_since_approval(enterprise):
     types = ContentType.objects.get_for_models(*_tracked)
     records = list(
         ChangeRecord.objects.filter(enterprise_id=enterprise.pk, time__gt=approval.time, content_type__in=types.values())
-        .exclude(action=AuditAction.EXPORT).order_by("time", "id").values_list(*changes.COLUMNS)[:CHANGES_LIMIT + 1]
+        .exclude(action__in=NOT_CHANGES).order_by("time", "id").values_list(*changes.COLUMNS)[:CHANGES_LIMIT + 1]
     )
     truncated = len(records) > CHANGES_LIMIT
     hidden = {types[model].pk: tracked.hidden for model, tracked in _tracked.items()}

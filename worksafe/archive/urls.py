@@ -24,6 +24,7 @@ urlpatterns = [
         path("enterprises/<int:pk>/move/", views.enterprise_move, name="enterprise_move"),
         path("enterprises/<int:pk>/type/", views.enterprise_set_type, name="enterprise_set_type"),
         path("enterprises/<int:pk>/reset-password/", views.enterprise_reset_password, name="enterprise_reset_password"),
+        path("enterprises/<int:pk>/impersonate/", views.enterprise_impersonate, name="enterprise_impersonate"),
         path("enterprises/<int:pk>/units/add/", views.unit_add, name="unit_add"),
         path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
         path("enterprises/<int:pk>/items/add/", views.item_add, name="item_add"),

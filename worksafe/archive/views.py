@@ -6,7 +6,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from worksafe.core import permissions
+from worksafe.core import impersonation, permissions
 from worksafe.core.access import OutOfScope, regulator_only, require, save_in_scope, saved_in_scope, scoped_enterprise, scoped_or_404
 from worksafe.core.display import field_rows, paginate_changes
 from worksafe.core.filters import ChangeRecordFilter
@@ -65,10 +65,21 @@ def enterprise_detail(request, pk):
         "can_review": review.REVIEW.can(user, enterprise, "approve"),
         "can_manage": permissions.can_manage_enterprise(user, enterprise),
         "can_delete": permissions.can_delete_enterprise(user, enterprise),
+        "can_impersonate": permissions.can_impersonate(user, enterprise),
         "return_form": ReturnForm(),
         "review_diff": review.changes_since_approval(enterprise) if reviewing else None,
     }
     return render(request, "archive/enterprise_detail.html", context)
+
+
+@login_required
+@require_POST
+def enterprise_impersonate(request, pk):
+    """快速登录企业端 (seed 001 1.1): the enterprise's side, as it sees it, read-only (core.impersonation)."""
+    enterprise = scoped_enterprise(request, pk)
+    require(permissions.can_impersonate(request.user, enterprise))
+    impersonation.start(request, enterprise)
+    return redirect("archive:workbench")
 
 
 @login_required

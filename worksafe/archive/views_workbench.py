@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 
 from worksafe.core import todo
 from worksafe.core.display import fetch_related_names
-from worksafe.core.models import AuditAction, ChangeRecord
+from worksafe.core.models import NOT_CHANGES, ChangeRecord
 
 from . import review, sections
 
@@ -20,8 +20,8 @@ def index(request):
         "todo": todo.for_user(user),
         "unit_count": e.secondary_units.count(),
         "item_count": e.key_items.count(),
-        "recent": fetch_related_names(list(ChangeRecord.objects.filter(enterprise_id=e.pk).exclude(action=AuditAction.EXPORT)
-                                           .select_related("content_type")[:8])),  # changes; downloads are not
+        "recent": fetch_related_names(list(ChangeRecord.objects.filter(enterprise_id=e.pk).exclude(action__in=NOT_CHANGES)
+                                           .select_related("content_type")[:8])),  # changes; downloads, views are not
         "last_review": e.reviews.first(),
         "can_submit": review.REVIEW.can(user, e, "submit"),
         "sections": sections.render(sections.WORKBENCH, request, e),

@@ -45,7 +45,8 @@ def scan(request, signed):
     user = request.user
     tier = target.tier(user, obj)
     if first_in_window(request, code):
-        Scan.objects.create(code=code, tier=tier, user=user if user.is_authenticated else None)
+        # pk: an account (not the unsaved stand-in of 快速登录企业端, whose request writes nothing: core.impersonation)
+        Scan.objects.create(code=code, tier=tier, user=user if user.pk else None)
     if tier == Tier.REGULATOR:
         return redirect(target.archive_url(obj))
     context = {

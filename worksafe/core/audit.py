@@ -222,7 +222,7 @@ def record_export(request, model, title, rows, filters=None, enterprise=None):
     """
     from .models import AuditAction, ChangeRecord
 
-    user = request.user
+    user = getattr(request, "real_user", None) or request.user  # the regulator behind 快速登录企业端's stand-in
     own = enterprise or (user.enterprise if user.is_enterprise_user else None)
     region = own.region_id if own else (user.organization.region_id if user.is_regulator else "")
     ctx = _context.get()

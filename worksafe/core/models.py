@@ -148,6 +148,8 @@ class Role(models.Model):
     REGULATOR = "regulator"
     ENTERPRISE_ADMIN = "enterprise_admin"
     ENTERPRISE_STAFF = "enterprise_staff"
+    # Never an account's: the stand-in of 快速登录企业端 (core.impersonation, core.roles.VIEWER).
+    ENTERPRISE_VIEWER = "enterprise_viewer"
 
     code = models.SlugField("代码", max_length=40, unique=True, help_text="英文字母、数字、下划线，创建后不可修改")
     name = models.CharField("名称", max_length=64, unique=True)
@@ -331,6 +333,12 @@ class AuditAction(models.TextChoices):
     REVOKE_SESSION = "revoke_session", "注销会话"
     TAKE_RESULT = "take_result", "下载一次性结果"
     BREAK_GLASS = "break_glass", "超级管理员操作"
+    VIEW_AS = "view_as", "企业端查看"  # 快速登录企业端: a regulator's read-only page view (core.impersonation)
+
+
+# Records of reading, not of changing (downloads, a regulator's look at the enterprise side): in the operation log and
+# the archive's history, never among "recent changes" or the changes a reviewer is shown.
+NOT_CHANGES = (AuditAction.EXPORT, AuditAction.VIEW_AS)
 
 
 class ChangeRecord(models.Model):

@@ -49,10 +49,19 @@ BUILTIN = {b.code: b for b in (
 NONE = Builtin("", "（无角色）", "", "")
 
 
+# The role of the stand-in enterprise account a regulator looks through (快速登录企业端, core.impersonation): the
+# enterprise side, and no permission at all (nothing registers it), so every page shows what the enterprise sees
+# without a button to act. Not in BUILTIN: no account is given it, and no composed role may take its code.
+VIEWER = Builtin(Role.ENTERPRISE_VIEWER, "企业端只读查看", Side.ENTERPRISE, "监管人员只读查看企业端时的身份；不可分配")
+RESERVED = frozenset({*BUILTIN, VIEWER.code})
+
+
 def of(code):
-    """The role with `code`: a built-in one, a composed Role row, or NONE."""
+    """The role with `code`: a built-in one, the read-only viewer's, a composed Role row, or NONE."""
     if code in BUILTIN:
         return BUILTIN[code]
+    if code == VIEWER.code:
+        return VIEWER
     return Role.objects.filter(code=code).first() or NONE if code else NONE
 
 

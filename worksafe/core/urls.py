@@ -20,6 +20,7 @@ urlpatterns = [
         path("otp/recovery-codes/", views_account.otp_recovery_codes, name="otp_recovery_codes"),
         path("otp/disable/", views_account.otp_disable, name="otp_disable"),
         path("sessions/<int:pk>/end/", views_account.session_end, name="session_end"),
+        path("impersonation/stop/", views_account.impersonation_stop, name="impersonation_stop"),
     ])),
     # views_jobs: one's background jobs (core.jobs)
     path("jobs/", include([

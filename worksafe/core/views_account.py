@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from . import audit, login_guard, passwords, second_factor, sessions
+from . import audit, impersonation, login_guard, passwords, second_factor, sessions
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, TokenForm
 from .models import AuditAction
 from .views import next_url
@@ -155,3 +155,14 @@ def session_end(request, pk):
         audit.record(request.user, AuditAction.REVOKE_SESSION, message=f"注销登录会话 {len(rows)} 个").save()
     messages.success(request, f"已注销 {len(rows)} 个其他登录会话。" if not pk else "已注销该登录会话。")
     return redirect("core:profile")
+
+
+@login_required
+@require_POST
+def impersonation_stop(request):
+    """退出 on the banner of 快速登录企业端 (core.impersonation): back to the enterprise's archive as oneself."""
+    pk = impersonation.stop(request)
+    if pk is None:
+        return redirect("home")
+    messages.info(request, "已退出只读查看企业端。")
+    return redirect("archive:enterprise_detail", pk)

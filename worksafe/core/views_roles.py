@@ -30,7 +30,7 @@ class RoleForm(forms.ModelForm):
 
     def clean_code(self):
         code = self.cleaned_data["code"]
-        if code in roles.BUILTIN:
+        if code in roles.RESERVED:
             raise forms.ValidationError("该代码为内置角色所用。")
         return code
 
