@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from worksafe.archive.models import Enterprise, SecondaryUnit
 from worksafe.core import permissions
-from .perms import REGENERATE
 
 from .models import Code, Tier
+from .perms import REGENERATE
 
 # The fields the public tier may show, by configuration (settings.CODE_PUBLIC_FIELDS). Personal phone numbers,
 # people's names and exact coordinates are not candidates at all, whatever the configuration says.
