@@ -13,11 +13,13 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import create_hazard, create_user
-from tests.test_access import ROUTES, target, url_of, world  # noqa: F401  (world: the access table's fixture)
+from tests import test_access
+from tests.test_access import ROUTES, target, url_of
 from worksafe.core import permissions, roles
 from worksafe.core.models import Role, Side
 
 pytestmark = pytest.mark.django_db
+world = test_access.world  # the access table's two counties, its accounts and the objects of each kind
 
 GOV = {Role.REGULATOR_ADMIN, Role.REGULATOR}
 ENT = {Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_STAFF}
