@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import create_hazard, create_user
 from tests import test_access
+from tests.factories import create_hazard, create_user
 from tests.test_access import ROUTES, target, url_of
 from worksafe.core import permissions, roles
 from worksafe.core.models import Role, Side
