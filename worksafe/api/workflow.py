@@ -23,13 +23,14 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
-from worksafe.core import workflow
-from worksafe.core.models import AuditAction, OrgLevel, Role
+from worksafe.core import permissions, workflow
+from worksafe.core.models import AuditAction, OrgLevel
 from worksafe.core.scoping import organizations_for, region_q
 from worksafe.core.workflow import Step
 
 from . import keys
 from .models import ApiSubscription, SubscriptionState
+from .perms import APPLY, GRANT, REVIEW, REVOKE
 
 S = SubscriptionState
 
@@ -42,10 +43,18 @@ ORDER = (Case(When(state=S.PENDING, then=Value(0)), default=Value(1), output_fie
 
 
 # ---- who may --------------------------------------------------------------------------------------------------
+# "The role grants the permission (perms.py)" and the rule that follows from the subscriber, the organisation's level
+# and the state, as code.
 
 
 def is_enterprise_admin(user):
-    return user.is_enterprise_user and user.role == Role.ENTERPRISE_ADMIN
+    """An enterprise account whose role manages the enterprise's subscriptions (企业管理员 by default)."""
+    return user.is_enterprise_user and permissions.has(user, APPLY)
+
+
+def is_grantor(user):
+    """A regulator account whose role grants organisations' subscriptions (监管管理员 by default)."""
+    return user.is_regulator and permissions.has(user, GRANT)
 
 
 def can_apply(user):
@@ -58,7 +67,7 @@ def is_subscriber_admin(user, sub):
     organisation granted the subscription."""
     if sub.enterprise_id:
         return is_enterprise_admin(user) and user.enterprise_id == sub.enterprise_id
-    return user.is_regulator and user.role == Role.REGULATOR_ADMIN and user.organization_id == sub.organization_id
+    return is_grantor(user) and user.organization_id == sub.organization_id
 
 
 def can_edit(user, sub):
@@ -70,10 +79,12 @@ def edit_refused(sub):
     return f"订阅申请当前为“{sub.get_state_display()}”，审核后不能再修改。"
 
 
-def is_reviewer(user, sub):
+def is_reviewer(user, sub, permission=REVIEW):
     """Approve and reject (and, narrowed by `may_revoke`, revoke): regulators in scope whose organisation is not a
-    township's, or a system administrator. (Scope itself is `ApiSubscription.objects.for_user`: the views only ever load a
-    subscription through it.)"""
+    township's and whose role grants `permission`, or a system administrator. (Scope itself is
+    `ApiSubscription.objects.for_user`: the views only ever load a subscription through it.)"""
+    if not permissions.has(user, permission):
+        return False
     if user.is_sysadmin:
         return True
     return (user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP
@@ -89,7 +100,7 @@ def may_revoke(user, sub):
     as before). A grant to a park or city/county organisation: the granting organisation itself or one of a higher level
     in scope; never another organisation of the granting level. Decided by a system administrator (or by an account
     since deleted): an enterprise's application keeps the reviewers' rule, a grant is left to system administrators."""
-    if not is_reviewer(user, sub):
+    if not is_reviewer(user, sub, REVOKE):
         return False
     if user.is_sysadmin:
         return True
@@ -104,7 +115,7 @@ def may_revoke(user, sub):
 
 def can_grant(user):
     """授予园区/市县系统订阅: regulator administrators and system administrators."""
-    return user.is_sysadmin or (user.is_regulator and user.role == Role.REGULATOR_ADMIN)
+    return user.is_sysadmin or is_grantor(user)
 
 
 def can_issue_secret(user, sub):
@@ -120,7 +131,7 @@ def holds_secret(user, sub):
         return is_subscriber_admin(user, sub)
     if user.is_sysadmin or is_subscriber_admin(user, sub):
         return True
-    return (user.is_regulator and user.role == Role.REGULATOR_ADMIN and user.organization.level != OrgLevel.TOWNSHIP
+    return (is_grantor(user) and user.organization.level != OrgLevel.TOWNSHIP
             and ApiSubscription.objects.filter(region_q(user.organization.region), pk=sub.pk).exists())
 
 

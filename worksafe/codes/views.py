@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from worksafe.archive.listing import filtered_enterprises, selected_rows
 from worksafe.archive.models import Enterprise
 from worksafe.archive.workbench import actions
-from worksafe.core import audit, clients, jobs
+from worksafe.core import audit, clients, jobs, permissions
 from worksafe.core.access import public_page, regulator_only, require, scoped_or_404
 from worksafe.core.models import AuditAction
 from worksafe.core.responses import file_response, pdf_response
@@ -23,6 +23,7 @@ from worksafe.core.views import redirect_next
 from . import batch, targets
 from . import render as draw
 from .models import Code, Scan, Tier
+from .perms import PLACARDS
 from .stats import scan_stats
 
 
@@ -151,6 +152,7 @@ def enterprise_placards(request):
     """Placards for the enterprise list's filtered rows (GET) or ticked rows (POST selected=1), as one PDF made by a
     background job (batch.placards): the answer is the job's page, where the PDF is downloaded when ready."""
     regulator_only(request)
+    require(permissions.has(request.user, PLACARDS))
     filterset, qs, _ = filtered_enterprises(request)
     back = reverse("archive:enterprise_list") + (f"?{request.GET.urlencode()}" if request.GET else "")
     if request.method == "POST":

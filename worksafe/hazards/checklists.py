@@ -20,6 +20,7 @@ from worksafe.core.workflow import Step
 from worksafe.core.xlsx import Column, Spec, cell_text, parse_integer
 
 from .models import Category, Checklist, ChecklistItem, ChecklistState
+from .perms import CUSTOM, GUIDELINES, REVIEW_CHECKLISTS
 
 S = ChecklistState
 STATE_COLORS = {S.DRAFT: "secondary", S.SUBMITTED: "orange", S.APPROVED: "green", S.RETURNED: "red"}
@@ -67,18 +68,18 @@ def is_reviewer(user):
 
 
 def can_import(user):
-    return is_reviewer(user)
+    return permissions.has(user, GUIDELINES) and is_reviewer(user)
 
 
 def can_manage_guideline(user, checklist):
     """Edit, re-import, delete a guideline: the organisation that published it, or a system administrator."""
-    if not checklist.is_guideline:
+    if not checklist.is_guideline or not permissions.has(user, GUIDELINES):
         return False
     return user.is_sysadmin or (user.is_regulator and checklist.owner_id == user.organization_id)
 
 
 def can_derive(user, checklist):
-    return checklist.is_guideline and user.is_enterprise_user
+    return checklist.is_guideline and user.is_enterprise_user and permissions.has(user, CUSTOM)
 
 
 def is_own(user, checklist):
@@ -87,7 +88,7 @@ def is_own(user, checklist):
 
 def can_edit_custom(user, checklist):
     """The enterprise edits its own checklist unless it awaits review."""
-    return is_own(user, checklist) and checklist.state != S.SUBMITTED
+    return permissions.has(user, CUSTOM) and is_own(user, checklist) and checklist.state != S.SUBMITTED
 
 
 def can_edit(user, checklist):
@@ -99,12 +100,12 @@ def can_delete(user, checklist):
 
 
 def can_submit(user, checklist):
-    return is_own(user, checklist)
+    return permissions.has(user, CUSTOM) and is_own(user, checklist)
 
 
 def can_review(user, checklist):
     """A custom checklist's regulators: in scope of its enterprise, above township level."""
-    if checklist.is_guideline or not is_reviewer(user):
+    if checklist.is_guideline or not permissions.has(user, REVIEW_CHECKLISTS) or not is_reviewer(user):
         return False
     return user.is_sysadmin or permissions.in_scope(user, checklist.enterprise)
 

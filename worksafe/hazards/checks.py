@@ -10,11 +10,12 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from worksafe.core import audit
+from worksafe.core import audit, permissions
 from worksafe.risks.models import ControlMeasure
 
 from . import raise_from
 from .models import HazardCheck, HazardCheckItem
+from .perms import CHECK
 
 # Checks may be written down afterwards (on paper first), but not long afterwards: a missed period of a plan should
 # not be filled in months later.
@@ -23,7 +24,7 @@ BACKDATE_DAYS = 30
 
 def can_check(user, enterprise):
     """Recording checks is the enterprise's own work; regulators see the records."""
-    return user.is_enterprise_user and user.enterprise_id == enterprise.pk
+    return permissions.has(user, CHECK) and user.is_enterprise_user and user.enterprise_id == enterprise.pk
 
 
 class Answer(NamedTuple):

@@ -3,9 +3,11 @@ number, and the enterprise's rectification plan."""
 from django import forms
 from django.utils import timezone
 
+from worksafe.core import permissions
 from worksafe.core.models import OrgLevel, RegionLevel
 
 from .models import Hazard, Supervision
+from .perms import SUPERVISE
 
 CONFIRM, DOWNGRADE = "confirm", "downgrade"  # workflow actions of the review
 LEVELS = [(Supervision.COUNTY, "县级挂牌督办"), (Supervision.CITY, "市级挂牌督办（上报市级）")]
@@ -51,6 +53,8 @@ def _clean_notice_number(number, hazard, user):
 def may_reissue(user, hazard):
     """Once the city supervises a hazard, a county regulator no longer reissues its notice (workflow.can_supervise
     says who may supervise at all)."""
+    if not permissions.has(user, SUPERVISE):
+        return False
     org = getattr(user, "organization", None)
     return not (hazard.supervision == Supervision.CITY and org is not None
                 and org.level in (OrgLevel.COUNTY, OrgLevel.TOWNSHIP))

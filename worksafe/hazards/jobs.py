@@ -6,10 +6,10 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
 
-from worksafe.core import imports, jobs, permissions
+from worksafe.core import imports, jobs
 from worksafe.core.models import Industry
 
-from . import checklists
+from . import checklists, reporting
 from .forms_reporting import BulkForm, duties
 from .models import Checklist
 
@@ -38,7 +38,7 @@ def duty_change(progress, query, data, today):
     """The bulk form's change (`data`, as posted) on every enterprise the duty list shows its owner with the filters
     `query`: in one transaction (all or none), audited per enterprise as the ticked rows' change is."""
     user = progress.job.owner
-    if not ((user.is_regulator or user.is_sysadmin) and permissions.can_manage_enterprise(user)):
+    if not reporting.can_manage_duty(user):
         raise jobs.JobFailed("您已无权修改查报设置（权限已变更），未作任何修改。")
     form = BulkForm(data)
     if not form.is_valid():

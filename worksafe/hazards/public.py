@@ -26,6 +26,7 @@ from worksafe.core.scoping import region_q
 
 from . import announce
 from .models import Hazard, HazardPhoto, HazardStep, Level, PublicReport, PublicReportPhoto, Review, Source, State
+from .perms import DECIDE_PUBLIC
 from .workflow import record_step
 
 DEFAULT_LIMITS = ((3600, 5), (86400, 20))
@@ -136,7 +137,10 @@ def reports_for(user):
 
 
 def may_decide(user):
-    """Whether `user` decides on the reports they see (not whether a given report is still open)."""
+    """Whether `user` decides on the reports they see (not whether a given report is still open): the role grants
+    核实随手拍举报 and the organisation is above township level."""
+    if not permissions.has(user, DECIDE_PUBLIC):
+        return False
     return user.is_sysadmin or (user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP)
 
 

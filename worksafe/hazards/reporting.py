@@ -20,11 +20,12 @@ from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from worksafe.core import audit
+from worksafe.core import audit, permissions
 from worksafe.core.models import AuditAction, ChangeRecord
 
 from . import periods
 from .models import Cycle, Hazard, HazardCheck, HazardReport, Level, ReportingDuty, State
+from .perms import DUTIES, FILE
 
 DUTY = "reporting_duty"  # Enterprise → ReportingDuty (reverse one-to-one: a LEFT JOIN in annotations)
 BATCH = 500
@@ -222,11 +223,21 @@ def figures(enterprise_id, first, last):
     return {"checks": checks, **found, "open": found["general"] + found["major"] - found["closed"]}
 
 
+def can_file(user, enterprise):
+    """隐患排查上报: the enterprise's own accounts whose role grants it."""
+    return user.is_enterprise_user and user.enterprise_id == enterprise.pk and permissions.has(user, FILE)
+
+
+def can_manage_duty(user, enterprise=None):
+    """查报周期, 暂不上报, 恢复正常上报: regulators (in scope of `enterprise`, when given) whose role grants it."""
+    return (user.is_regulator or user.is_sysadmin) and permissions.may(user, DUTIES, enterprise)
+
+
 def submit(enterprise, user, note="", today=None):
     """隐患排查上报 for the current period: the HazardReport (figures frozen as computed now) and the duty's
     last_period, in one transaction. PermissionDenied unless `user` belongs to the enterprise; ValidationError
     (Chinese) when paused or already reported for this period."""
-    if not (user.is_enterprise_user and user.enterprise_id == enterprise.pk):
+    if not can_file(user, enterprise):
         raise PermissionDenied
     today = today or timezone.localdate()
     try:

@@ -162,6 +162,7 @@ def checklist_template(request):
 @login_required
 @require_GET
 def checklist_export(request, pk):
+    require(permissions.can_export(request.user))
     checklist = scoped_checklist(request, pk)
     stamp = timezone.localtime().strftime("%Y%m%d")
     items = audit.Counted(checklist.items.all())

@@ -46,7 +46,7 @@ def _error_text(error):
 def major_review(request, pk):
     """确认为重大隐患 (optionally 挂牌督办 at once, one transaction) or 打回为一般隐患 with the reason."""
     hazard = scoped_hazard(request, pk)
-    require(workflow.is_regulator_of(request.user, hazard))
+    require(workflow.can_review(request.user, hazard))
     if not awaiting_review(hazard):
         return _refused(request, hazard, f"隐患“{hazard.name}”不是待审核的重大隐患（当前：{hazard.get_level_display()}，"
                                          f"{hazard.get_state_display()}），无需审核。")
@@ -75,7 +75,7 @@ def major_review(request, pk):
 def supervise(request, pk):
     """挂牌督办 a confirmed major hazard (or raise it from 县级 to 市级): sets the unit, the notice number and date."""
     hazard = scoped_hazard(request, pk)
-    require(workflow.is_regulator_of(request.user, hazard))
+    require(workflow.may_supervise(request.user, hazard))
     if not workflow.can_supervise(request.user, hazard):
         return _refused(request, hazard, f"只有经监管部门确认、尚未销号的重大隐患可以挂牌督办；隐患“{hazard.name}”当前为"
                                          f"{hazard.get_level_display()}（{hazard.get_state_display()}）。")
@@ -113,7 +113,7 @@ def major_notice_pdf(request, pk):
 def plan(request, pk):
     """The enterprise's rectification plan (整改方案) of a confirmed major hazard; each save is a PLAN step."""
     hazard = scoped_hazard(request, pk)
-    require(workflow.is_own(request.user, hazard))
+    require(workflow.may_plan(request.user, hazard))
     if not workflow.can_plan(request.user, hazard):
         return _refused(request, hazard, f"只有经监管部门确认、正在整改的重大隐患需要填报整改方案；隐患“{hazard.name}”当前为"
                                          f"{hazard.get_level_display()}（{hazard.get_state_display()}）。")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from worksafe.archive.models import Enterprise
-from worksafe.core import exports, jobs, permissions
+from worksafe.core import exports, jobs
 from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise
 from worksafe.core.listing import paginate
 from worksafe.core.stats import HEX, Scope, bar_height, link
@@ -50,7 +50,7 @@ def report(request, pk):
     """The current period and its status, the figures it would report, 上报 (own users), the reports so far."""
     enterprise = scoped_enterprise(request, pk)
     user = request.user
-    is_own = user.is_enterprise_user and user.enterprise_id == enterprise.pk
+    is_own = reporting.can_file(user, enterprise)
     form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         require(is_own)
@@ -73,7 +73,7 @@ def report(request, pk):
         "e": enterprise, "state": state, "form": form, "history": history, "is_own": is_own,
         "figure_cells": [(name, label, css, figs[name]) for name, label, css in FIGURES],
         "refusal": state.refusal(), "pause_text": reporting.pause_text(state.duty),
-        "can_manage": not user.is_enterprise_user and permissions.can_manage_enterprise(user, enterprise),
+        "can_manage": reporting.can_manage_duty(user, enterprise),
     }
     return render(request, "hazards/reporting_page.html", context)
 
@@ -100,7 +100,7 @@ def duty_list(request):
         e.status_label, e.status_color = STATUS_LABELS[e.duty_status], STATUS_COLORS[e.duty_status]
         e.pause_planned = bool(e.duty_paused_from and e.duty_paused_from > today)
     context = {"filter": filterset, "page": page, "bulk": BulkForm(), "cycles": Cycle.choices, "today": today,
-               "can_manage": permissions.can_manage_enterprise(request.user)}
+               "can_manage": reporting.can_manage_duty(request.user)}
     return render(request, "hazards/duty_list.html", context)
 
 
@@ -111,7 +111,7 @@ def duty_bulk(request):
     background job (hazards.jobs; its page). The filters come with the form's action URL (the list's query string);
     enterprises out of reach are never in the list."""
     regulator_only(request)
-    require(permissions.can_manage_enterprise(request.user))
+    require(reporting.can_manage_duty(request.user))
     back = f"{reverse('hazards:duty_list')}?{request.GET.urlencode()}"
     form = BulkForm(request.POST)
     if not form.is_valid():
@@ -138,7 +138,7 @@ def duty_edit(request, enterprise_pk):
     """One enterprise's cycle and pause (编辑 / 暂不上报 / 恢复正常上报)."""
     regulator_only(request)
     enterprise = scoped_enterprise(request, enterprise_pk)
-    require(permissions.can_manage_enterprise(request.user, enterprise))
+    require(reporting.can_manage_duty(request.user, enterprise))
     today = timezone.localdate()
     duty = reporting.duty_of(enterprise)
     old_cycle = duty.cycle

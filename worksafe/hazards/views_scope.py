@@ -30,8 +30,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from worksafe.core import audit, listing
-from worksafe.core.access import scoped_enterprise
+from worksafe.core import audit, listing, permissions
+from worksafe.core.access import require, scoped_enterprise
 from worksafe.core.display import fetch_related_names
 from worksafe.core.listing import COUNT_LIMIT, CappedPaginator, capped_count
 from worksafe.core.lists import Column, Export, List, Table
@@ -241,6 +241,7 @@ def table4(request, pk):
 @login_required
 @require_GET
 def table4_xlsx(request, pk):
+    require(permissions.can_export(request.user))
     e = scoped_enterprise(request, pk)
     hazards, year, _ = table4_hazards(request, e)
     suffix = f"_{year}年" if year else ""
@@ -262,6 +263,7 @@ def ledger(request, pk):
 @login_required
 @require_GET
 def ledger_xlsx(request, pk):
+    require(permissions.can_export(request.user))
     hazard = scoped_hazard(request, pk)
     return xlsx_response(io.ledger_workbook(hazard), f"{hazard.enterprise.name}_{hazard.name}_整改治理台账.xlsx",
                          f"ledger_{hazard.pk}.xlsx")
@@ -271,6 +273,7 @@ def ledger_xlsx(request, pk):
 @require_GET
 def ledger_all_xlsx(request, pk):
     """Every major hazard's 辅助表1 of one enterprise (optionally of one year): a sheet each, after a 目录 sheet."""
+    require(permissions.can_export(request.user))
     e = scoped_enterprise(request, pk)
     hazards, year, _ = table4_hazards(request, e)
     suffix = f"_{year}年" if year else ""

@@ -18,6 +18,10 @@ from worksafe.core.models import AuditAction, OrgLevel
 from worksafe.core.workflow import Step
 
 from .models import Hazard, HazardPhoto, HazardStep, Level, Review, State, Supervision
+from .perms import ACCEPT, CONFIRM_MAJOR, RECTIFY, REPORT, SUPERVISE
+
+# Who may act is "the role grants the permission (perms.py)" and the rule below: the enterprise's own hazard, or a
+# regulator in scope above township level (an organisation's rule, not a role's), and the hazard's state.
 
 
 def is_own(user, hazard):
@@ -25,6 +29,7 @@ def is_own(user, hazard):
 
 
 def is_regulator_of(user, hazard):
+    """A regulator in scope of the hazard's enterprise whose organisation is above township level (or break-glass)."""
     if user.is_sysadmin:
         return True
     return user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP and permissions.in_scope(user, hazard.enterprise)
@@ -33,18 +38,20 @@ def is_regulator_of(user, hazard):
 def can_edit(user, hazard):
     """Editing the record (not its state): the enterprise, until closed; a major hazard's facts are frozen once a
     regulator has confirmed it (its plan has its own form)."""
-    return is_own(user, hazard) and hazard.is_open and hazard.review != Review.CONFIRMED
+    return permissions.has(user, REPORT) and is_own(user, hazard) and hazard.is_open and hazard.review != Review.CONFIRMED
 
 
 def can_delete(user, hazard):
     """Only a hazard nobody has acted on yet: reported, general, not from a public report or an inspection."""
-    return (is_own(user, hazard) and hazard.state == State.REPORTED and hazard.level == Level.GENERAL
+    return (permissions.has(user, REPORT) and is_own(user, hazard) and hazard.state == State.REPORTED and hazard.level == Level.GENERAL
             and not hazard.steps.exclude(action=HazardStep.Action.REPORT).exists()
             and hazard.source not in ("public", "inspection"))
 
 
 def can_report(user, enterprise):
     """Recording a hazard: the enterprise's own users; regulators in scope record what their inspections found."""
+    if not permissions.has(user, REPORT):
+        return False
     if user.is_enterprise_user:
         return user.enterprise_id == enterprise.pk
     return (user.is_regulator or user.is_sysadmin) and permissions.in_scope(user, enterprise)
@@ -52,11 +59,26 @@ def can_report(user, enterprise):
 
 def can_plan(user, hazard):
     """The rectification plan of a confirmed major hazard (责任领导, 措施, 资金, 负责人, 期限, 应急预案)."""
-    return is_own(user, hazard) and hazard.is_major and hazard.state == State.RECTIFYING
+    return may_plan(user, hazard) and hazard.is_major and hazard.state == State.RECTIFYING
+
+
+def can_review(user, hazard):
+    """确认为重大隐患 / 打回为一般隐患, whatever the hazard's state (the step checks it)."""
+    return permissions.has(user, CONFIRM_MAJOR) and is_regulator_of(user, hazard)
+
+
+def may_supervise(user, hazard):
+    """挂牌督办 at all (can_supervise adds the hazard's state)."""
+    return permissions.has(user, SUPERVISE) and is_regulator_of(user, hazard)
+
+
+def may_plan(user, hazard):
+    """The rectification plan at all (can_plan adds the hazard's state)."""
+    return permissions.has(user, RECTIFY) and is_own(user, hazard)
 
 
 def can_supervise(user, hazard):
-    return hazard.is_major and hazard.review == Review.CONFIRMED and hazard.is_open and is_regulator_of(user, hazard)
+    return hazard.is_major and hazard.review == Review.CONFIRMED and hazard.is_open and may_supervise(user, hazard)
 
 
 def missing_for_acceptance(hazard):
@@ -72,19 +94,23 @@ def missing_for_acceptance(hazard):
 
 
 def _may_start(user, hazard):
-    return hazard.level == Level.GENERAL and (is_own(user, hazard) or is_regulator_of(user, hazard))
+    return (hazard.level == Level.GENERAL and permissions.has(user, RECTIFY)
+            and (is_own(user, hazard) or is_regulator_of(user, hazard)))
 
 
 def _may_review(user, hazard):
-    return hazard.is_major and hazard.review == Review.PENDING and is_regulator_of(user, hazard)
+    return hazard.is_major and hazard.review == Review.PENDING and can_review(user, hazard)
 
 
 def _may_submit(user, hazard):
-    return is_own(user, hazard) or (hazard.level == Level.GENERAL and is_regulator_of(user, hazard))
+    return permissions.has(user, RECTIFY) and (
+        is_own(user, hazard) or (hazard.level == Level.GENERAL and is_regulator_of(user, hazard)))
 
 
 def _may_accept(user, hazard):
     """A general hazard: the enterprise's own acceptance (or a regulator's); a major hazard: regulators only."""
+    if not permissions.has(user, ACCEPT):
+        return False
     if hazard.is_major:
         return is_regulator_of(user, hazard)
     return is_own(user, hazard) or is_regulator_of(user, hazard)

@@ -17,7 +17,7 @@ from worksafe.core.pdf import render_pdf
 from worksafe.core.responses import pdf_response
 from worksafe.core.xlsx import xlsx_response
 
-from . import io, ledger, stats
+from . import io, ledger, perms, stats
 from .forms import AccidentForm, InvestigationForm, PenaltyForm
 from .models import Accident, Investigation, Penalty, PenaltyKind, PenaltyState
 
@@ -46,7 +46,7 @@ def archive_card(request, e):
         year=Count("id", filter=Q(imposed_on__year=year)),
         active_sanctions=Count("id", filter=Q(kind=PenaltyKind.SANCTION, state=PenaltyState.ACTIVE)))
     return {"e": e, "year": year, "accidents": accidents, "penalties": penalties,
-            "can_edit": permissions.can_edit_archive(request.user, e)}
+            "can_edit": perms.can_edit_ledger(request.user, e)}
 
 
 def charts_card(request, e):
@@ -56,7 +56,7 @@ def charts_card(request, e):
 
 
 def _editable(request, e):
-    require(permissions.can_edit_archive(request.user, e))
+    require(perms.can_edit_ledger(request.user, e))
 
 
 def _scoped(request, model, pk):
@@ -90,12 +90,13 @@ def accidents(request, pk):
     months, total = ledger.accident_year(rows, year)
     return render(request, "incidents/accidents.html", {
         "e": e, "year": year, "years": years(e.accidents.all(), "occurred_on"), "months": months, "total": total,
-        "can_edit": permissions.can_edit_archive(request.user, e),
+        "can_edit": perms.can_edit_ledger(request.user, e),
     })
 
 
 @login_required
 def accidents_xlsx(request, pk):
+    require(permissions.can_export(request.user))
     e = scoped_enterprise(request, pk)
     year = year_of(request)
     months, total = ledger.accident_year(e.accidents.filter(occurred_on__year=year).select_related("gb_category"), year)
@@ -130,7 +131,7 @@ def accident_detail(request, pk):
     accident, e = _scoped(request, Accident, pk)
     investigation = getattr(accident, "investigation", None)
     return render(request, "incidents/accident_detail.html", {
-        "e": e, "a": accident, "inv": investigation, "can_edit": permissions.can_edit_archive(request.user, e),
+        "e": e, "a": accident, "inv": investigation, "can_edit": perms.can_edit_ledger(request.user, e),
     })
 
 
@@ -177,12 +178,13 @@ def penalties(request, pk):
     return render(request, "incidents/penalties.html", {
         "e": e, "year": year, "years": years(e.penalties.all(), "imposed_on"), "rows": rows, "totals": totals,
         "active": e.penalties.filter(kind=PenaltyKind.SANCTION, state=PenaltyState.ACTIVE),
-        "can_edit": permissions.can_edit_archive(request.user, e),
+        "can_edit": perms.can_edit_ledger(request.user, e),
     })
 
 
 @login_required
 def penalties_xlsx(request, pk):
+    require(permissions.can_export(request.user))
     e = scoped_enterprise(request, pk)
     year = year_of(request)
     rows, totals = ledger.penalty_year(e.penalties.filter(imposed_on__year=year), year)

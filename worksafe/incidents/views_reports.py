@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from worksafe.core import permissions
 from worksafe.core.access import regulator_only, require, save_in_scope, scoped_enterprise, scoped_or_404
 from worksafe.core.lists import Column, List, Table, everyone
 from worksafe.core.stats import HEX, Tally, chart, chosen_year, industry_axis, region_axis
 
+from . import perms
 from .filters import ReportFilter
 from .forms import FollowUpForm, LinkInvestigationForm, ReportForm
 from .models import FIGURES, AccidentReport, AccidentType
@@ -65,7 +65,7 @@ report_list.__doc__ = "事故快报: the reports in the user's reach, newest fir
 @login_required
 def report_add(request, pk):
     e = scoped_enterprise(request, pk)
-    require(permissions.can_edit_archive(request.user, e))
+    require(perms.can_report(request.user, e))
     form = ReportForm(request.POST or None, instance=AccidentReport(enterprise=e, **reporter_fields(request.user, e)))
     if request.method == "POST" and form.is_valid():
         report = save_in_scope(request, form)
@@ -81,7 +81,7 @@ def _report(request, pk):
 @login_required
 def report_detail(request, pk):
     report = _report(request, pk)
-    can_report = permissions.can_edit_archive(request.user, report.enterprise) and not report.closed
+    can_report = perms.can_report(request.user, report.enterprise) and not report.closed
     return render(request, "incidents/report_detail.html", {
         "r": report, "e": report.enterprise, "follow_ups": report.follow_ups.all(), "can_report": can_report,
         "follow_up_form": FollowUpForm(initial={f: getattr(report, f) for f in FIGURES}) if can_report else None,
@@ -93,7 +93,7 @@ def report_detail(request, pk):
 @require_POST
 def follow_up_add(request, pk):
     report = _report(request, pk)
-    require(permissions.can_edit_archive(request.user, report.enterprise))
+    require(perms.can_report(request.user, report.enterprise))
     if report.closed:
         messages.error(request, "快报已结案，不能再续报。")
         return redirect(report)
@@ -121,7 +121,7 @@ def follow_up_add(request, pk):
 @require_POST
 def report_close(request, pk):
     report = _report(request, pk)
-    require(permissions.can_edit_archive(request.user, report.enterprise))
+    require(perms.can_report(request.user, report.enterprise))
     form = LinkInvestigationForm(request.POST, report=report)
     if report.closed or not form.is_valid():
         messages.error(request, "请选择该企业已登记、尚未关联的事故（件）调查处理情况。" if not report.closed else "快报已结案。")

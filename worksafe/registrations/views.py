@@ -17,7 +17,7 @@ from worksafe.core.pdf import render_pdf
 from worksafe.core.responses import pdf_response
 from worksafe.core.xlsx import xlsx_response
 
-from . import export, schema
+from . import export, perms, schema
 from .forms import TableForm
 from .models import Registration
 
@@ -43,7 +43,7 @@ def archive_card(request, enterprise, readable=True):
     return {
         "e": enterprise,
         "tables": [(t, found.get(t.key), t.readable(found[t.key].data) if readable and t.key in found else None) for t in tables],
-        "can_edit": permissions.can_edit_archive(request.user, enterprise),
+        "can_edit": perms.can_edit(request.user, enterprise),
     }
 
 
@@ -55,7 +55,7 @@ def actions(user, enterprise):
     """The workbench's (and the own code's scan page's) buttons: the tables of the enterprise's industry."""
     from worksafe.archive.sections import Action
 
-    if not permissions.can_edit_archive(user, enterprise):
+    if not perms.can_edit(user, enterprise):
         return []
     return [Action(f"{t.short}登记表", reverse("registrations:table_edit", args=[enterprise.pk, t.key]))
             for t in schema.for_industry(enterprise.industry_id)]
@@ -78,7 +78,7 @@ def edit(request, pk, table):
     table = table_or_404(table)
     if enterprise.industry_id not in table.industries:
         raise Http404
-    require(permissions.can_edit_archive(request.user, enterprise))
+    require(perms.can_edit(request.user, enterprise))
     registration, data = stored(enterprise, table)
     form = TableForm(table, request.POST or None, stored=data if registration else table.initial_from(enterprise))
     if request.method == "POST" and form.is_valid():
@@ -106,6 +106,7 @@ def _filled(request, pk, key):
 
 @login_required
 def table_xlsx(request, pk, table):
+    require(permissions.can_export(request.user))
     enterprise, table, registration = _filled(request, pk, table)
     return xlsx_response(export.form_workbook(table, enterprise, registration), f"{enterprise.name}-{table.short}登记表.xlsx")
 

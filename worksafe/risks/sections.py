@@ -4,7 +4,7 @@ from django.urls import reverse
 from worksafe.archive import sections
 from worksafe.core import permissions
 
-from . import patrols
+from . import patrols, perms
 from .models import RiskEvent
 
 
@@ -12,7 +12,7 @@ def risk_card(request, enterprise):
     links = [("安全风险辨识清单", reverse("risks:register_detail", args=[enterprise.pk]))]
     links += [(label, reverse(name, args=[enterprise.pk])) for label, name in EXTRA_LINKS]
     can_edit = permissions.can_edit_risks(request.user, enterprise)
-    if can_edit:
+    if perms.can_patrol(request.user, enterprise):
         links.append(("记录巡检", reverse("risks:patrol_add", args=[enterprise.pk])))
     return {
         "e": enterprise,
@@ -32,7 +32,7 @@ EXTRA_LINKS = [("表3 登记表", "risks:table3_detail"), ("风险四色图", "r
 
 def risk_actions(user, enterprise):
     """On site (the scan page of its own code): the patrol."""
-    if not permissions.can_edit_risks(user, enterprise):
+    if not perms.can_patrol(user, enterprise):
         return []
     return [sections.Action("记录风险巡检", reverse("risks:patrol_add", args=[enterprise.pk]))]
 

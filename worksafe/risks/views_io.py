@@ -24,6 +24,7 @@ def _stamp():
 @require_GET
 def list_export(request, pk):
     """The whole list in the 附件2 layout, with the trailing columns that make it importable without loss."""
+    require(permissions.can_export(request.user))
     e = scoped_enterprise(request, pk)
     stamp = _stamp()
     rows = audit.Counted(io.list_rows(e))
@@ -82,6 +83,7 @@ def table3(request, pk):
 @login_required
 @require_GET
 def table3_xlsx(request, pk):
+    require(permissions.can_export(request.user))
     e = scoped_enterprise(request, pk)
     events = io.table3_events(e)
     response = xlsx_response(io.table3_workbook(e, events), f"{e.name}_{io.TABLE3_TITLE}.xlsx", f"table3_{e.pk}.xlsx")
@@ -92,6 +94,7 @@ def table3_xlsx(request, pk):
 @login_required
 @require_GET
 def table3_pdf(request, pk):
+    require(permissions.can_export(request.user))
     e = scoped_enterprise(request, pk)
     events = io.table3_events(e)
     response = pdf_response(io.table3_pdf(e, events), f"{e.name}_{io.TABLE3_TITLE}.pdf", f"table3_{e.pk}.pdf")

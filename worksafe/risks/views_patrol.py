@@ -1,7 +1,7 @@
 """风险巡检 pages: due checks, recording a patrol (on a phone, walking the site), the history, item photos.
 
 Anyone who may see the enterprise sees these pages (regulators read-only); recording is the enterprise's own
-users' work (permissions.can_edit_risks). Out of scope: 404.
+users' work (perms.can_patrol). Out of scope: 404.
 """
 
 from django.contrib import messages
@@ -11,12 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from worksafe.core import permissions, storage, uploads
+from worksafe.core import storage, uploads
 from worksafe.core.access import require, scoped_enterprise, scoped_or_404, still_in_scope
 from worksafe.core.listing import paginate
 from worksafe.hazards.models import Hazard
 
-from . import patrols
+from . import patrols, perms
 from .forms_patrol import PatrolForm, PatrolItemForm
 from .models import ControlMeasure, Patrol, PatrolItem, RiskUnit
 
@@ -32,7 +32,7 @@ def patrol_due(request, pk):
         "counts": patrols.status_counts(enterprise.pk, now),
         "groups": patrols.due_groups(enterprise, now, only_due=only_due),
         "statuses": patrols.STATUSES,
-        "can_edit": permissions.can_edit_risks(request.user, enterprise),
+        "can_edit": perms.can_patrol(request.user, enterprise),
     }
     return render(request, "risks/patrol_due.html", context)
 
@@ -41,7 +41,7 @@ def patrol_due(request, pk):
 def patrol_add(request, pk):
     """Record a patrol: ?unit=<id> offers that unit's measures, ?all=1 all of them, by default those due."""
     enterprise = scoped_enterprise(request, pk)
-    require(permissions.can_edit_risks(request.user, enterprise))
+    require(perms.can_patrol(request.user, enterprise))
     now = timezone.now()
     unit = None
     if request.GET.get("unit"):
@@ -127,7 +127,7 @@ def patrol_list(request, pk):
         qs = qs.filter(pk__in=PatrolItem.objects.filter(measure=measure).values("patrol_id"))
     context = {
         "e": enterprise, "page": paginate(request, qs), "measure": measure,
-        "can_edit": permissions.can_edit_risks(request.user, enterprise),
+        "can_edit": perms.can_patrol(request.user, enterprise),
     }
     return render(request, "risks/patrol_list.html", context)
 
@@ -142,7 +142,7 @@ def patrol_detail(request, pk):
         item.tree_url = f"{register}#controlmeasure-{item.measure_id}" if item.measure_id else None
     context = {
         "e": enterprise, "patrol": patrol, "items": items, "failed": sum(1 for i in items if not i.in_place),
-        "can_edit": permissions.can_edit_risks(request.user, enterprise),
+        "can_edit": perms.can_patrol(request.user, enterprise),
     }
     return render(request, "risks/patrol_detail.html", context)
 

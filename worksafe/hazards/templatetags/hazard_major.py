@@ -39,7 +39,7 @@ def major_panel(context, hazard):
         "pdf_url": reverse("hazards:hazard_major_notice_pdf", args=[hazard.pk])
         if hazard.supervision and hazard.notice_number else "",
     }
-    if awaiting_review(hazard) and workflow.is_regulator_of(user, hazard):
+    if awaiting_review(hazard) and workflow.can_review(user, hazard):
         m["review_form"] = ReviewForm(hazard=hazard, user=user)
     elif workflow.can_supervise(user, hazard) and may_reissue(user, hazard):
         m["supervise_form"] = SuperviseForm(hazard=hazard, user=user)
