@@ -257,3 +257,16 @@ def test_an_enterprise_of_the_county_is_not_seen_by_the_three(three):
 
     for account in three.values():
         assert not Enterprise.objects.for_user(account).exists()
+
+
+def test_news_and_todo_of_a_decision_go_only_to_roles_that_may_take_it(login, users, orgs, enterprise):
+    from worksafe.archive.models import ReviewState
+    from worksafe.core import notify, todo
+
+    composed("no_review", Side.GOVERNMENT, "archive.edit")
+    watcher = create_user("watcher", "no_review", orgs["jinshui"])
+    type(enterprise).objects.filter(pk=enterprise.pk).update(review_state=ReviewState.SUBMITTED)
+    assert "archive.review" in {item.key for item in todo.for_user(users["jinshui"])}
+    assert "archive.review" not in {item.key for item in todo.for_user(watcher)}
+    reviewers = {u.username for u in notify.regulators_of(enterprise, "archive.review")}
+    assert "jinshui" in reviewers and "watcher" not in reviewers

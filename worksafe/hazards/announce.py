@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from worksafe.core import notify, workflow
 
+from . import perms
 from .models import Checklist, Hazard, HazardStep
 
 DOWNGRADED = notify.kind("hazard.downgraded", "重大隐患被打回")
@@ -47,7 +48,7 @@ def _checklist_step(sender, obj, step, user, comment, **kwargs):
 def public_report_received(report):
     """A new 随手拍 report: to the regulators of its region who decide on reports (above township level)."""
     where = report.enterprise_name or report.location or report.region.name
-    notify.notify(notify.region_regulators(report.region_id, levels=notify.REVIEWING), PUBLIC_NEW,
+    notify.notify(notify.region_regulators(report.region_id, perms.DECIDE_PUBLIC, levels=notify.REVIEWING), PUBLIC_NEW,
                   f"收到随手拍举报（{where}），请核实处理。", link=reverse("hazards:public_detail", args=[report.pk]), obj=report)
 
 

@@ -14,7 +14,7 @@ from worksafe.core import todo
 from worksafe.core.home import Panel, Tile
 from worksafe.core.menu import enterprise_side, government_side, own_enterprise
 
-from . import deadlines, plans, public, reporting, stats
+from . import deadlines, perms, plans, public, reporting, stats
 from .filters import ANY_SUPERVISION
 from .models import CheckPlan, Hazard, HazardYear, Level, PublicReport, Review, State
 
@@ -73,11 +73,11 @@ def report_due(user):
 OWN_LEDGER = "hazards:hazard_list"
 
 SOURCES = [
-    todo.Source("hazards.public", "待核实的随手拍举报", todo.reviewer, public_pending,
+    todo.Source("hazards.public", "待核实的随手拍举报", todo.deciding(perms.DECIDE_PUBLIC), public_pending,
                 todo.link("hazards:public_list", status=PublicReport.Status.PENDING), 20),
-    todo.Source("hazards.major_review", "待审核的重大隐患", todo.reviewer, major_to_review,
+    todo.Source("hazards.major_review", "待审核的重大隐患", todo.deciding(perms.CONFIRM_MAJOR), major_to_review,
                 todo.link("hazards:major_list", review=Review.PENDING), 30, "red"),
-    todo.Source("hazards.major_accept", "待验收的重大隐患", todo.reviewer, major_to_accept,
+    todo.Source("hazards.major_accept", "待验收的重大隐患", todo.deciding(perms.ACCEPT), major_to_accept,
                 todo.link("hazards:major_list", state=State.ACCEPTING), 35),
     todo.Source("hazards.overdue", "超期未整改的隐患", government_side, overdue,
                 todo.link("hazards:open_list", due=Due.OVERDUE), 50, "red"),
