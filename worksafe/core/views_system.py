@@ -8,7 +8,11 @@ from django.shortcuts import render
 
 from . import health, permissions
 from .access import require
-from .models import Industry, Job, Organization, Region, User
+from .models import Industry, Job, JobState, Organization, Region, User
+
+# /healthz's keys and answers as the page names them (an unknown key, from a check added later, is shown as it is).
+NAMES = {"database": "数据库", "queue": "任务队列", "queue_wait_seconds": "最早排队任务已等待（秒）"}
+ANSWERS = {"ok": "正常", "error": "异常"}
 
 
 @login_required
@@ -16,8 +20,10 @@ def system_status(request):
     require(permissions.has(request.user, permissions.CONFIGURE))
     healthy, results = health.run()
     return render(request, "core/system_status.html", {
-        "healthy": healthy, "results": results,
-        "jobs": dict(Job.objects.values("state").annotate(n=Count("pk")).values_list("state", "n")),
+        "healthy": healthy,
+        "results": [(NAMES.get(key, key), ANSWERS.get(value, value)) for key, value in results.items()],
+        "jobs": [(JobState(state).label, n) for state, n in
+                 Job.objects.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n")],
         "reference": [("行政区划", Region.objects.count()), ("行业", Industry.objects.count()),
                       ("监管单位", Organization.objects.count()), ("账号", User.objects.count())],
         "config": [
