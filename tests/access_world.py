@@ -24,6 +24,20 @@ OTHER = {"jinshui": "erqi", "erqi": "jinshui"}
 TABLE = "hazardous_chemicals"
 
 
+def make(users, orgs, county_admins, accounts=None):
+    """The world of the access table: the test accounts, 金水's regulator administrator and enterprise staff member,
+    and `accounts` ({name: role}: accounts without a jurisdiction, e.g. the 三员)."""
+    from worksafe.archive.models import Enterprise
+
+    users = {**users, "jinshui_admin": county_admins["jinshui"]}
+    Enterprise.objects.filter(pk=users["owner"].enterprise_id).update(industry_id="0301")  # see TABLE
+    users["owner"].enterprise.refresh_from_db()
+    users["staff"] = create_user("jinshui_staff", Role.ENTERPRISE_STAFF, enterprise=users["owner"].enterprise)
+    for name, role in (accounts or {}).items():
+        users[name] = create_user(f"three_{name}", role)
+    return World(users, orgs)
+
+
 def png():
     out = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(out, "PNG")

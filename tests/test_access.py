@@ -27,8 +27,8 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from tests.access_world import TABLE, World
-from tests.factories import create_user
+from tests import access_world
+from tests.access_world import TABLE
 from worksafe.core import permissions, roles
 from worksafe.core.models import Role
 
@@ -490,15 +490,7 @@ def let_in(response, case):
 
 @pytest.fixture
 def world(users, orgs, county_admins):
-    from worksafe.archive.models import Enterprise
-
-    users = {**users, "jinshui_admin": county_admins["jinshui"]}
-    Enterprise.objects.filter(pk=users["owner"].enterprise_id).update(industry_id="0301")  # see access_world.TABLE
-    users["owner"].enterprise.refresh_from_db()
-    users["staff"] = create_user("jinshui_staff", Role.ENTERPRISE_STAFF, enterprise=users["owner"].enterprise)
-    for name in THREE:
-        users[name] = create_user(f"three_{name}", ACCOUNT_ROLES[name])
-    return World(users, orgs)
+    return access_world.make(users, orgs, county_admins, {name: ACCOUNT_ROLES[name] for name in THREE})
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from tests.access_world import World
+from tests import access_world
 from tests.factories import create_hazard, create_risk_list, create_unit, create_user, messages_of
 from tests.test_access import ENTERPRISE, ROUTES, allowed, ask, target, url_of
 from worksafe.codes.models import Code
@@ -164,13 +164,7 @@ def test_the_views_are_not_changes_a_reviewer_is_shown(login, regulator, users, 
 
 @pytest.fixture
 def world(users, orgs, county_admins):
-    from worksafe.archive.models import Enterprise
-
-    users = {**users, "jinshui_admin": county_admins["jinshui"]}
-    Enterprise.objects.filter(pk=users["owner"].enterprise_id).update(industry_id="0301")  # see access_world.TABLE
-    users["owner"].enterprise.refresh_from_db()
-    users["staff"] = create_user("jinshui_staff", Role.ENTERPRISE_STAFF, enterprise=users["owner"].enterprise)
-    return World(users, orgs)
+    return access_world.make(users, orgs, county_admins)
 
 
 def enterprise_side(method):
