@@ -4,7 +4,6 @@ browser test checks our own pages the same way (tests/browser/conftest.py fails 
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, create_user
@@ -58,10 +57,9 @@ def test_it_serves_the_api_docs_from_our_own_files_under_the_policy(live_server,
 
 @pytest.fixture
 def staff(orgs):
-    """An account that may use /admin/ (groups) without being an administrator who must enrol a second factor."""
-    user = create_user("admin_staff", Role.REGULATOR, orgs["jinshui"], is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="auth", codename__endswith="_group"))
-    return user
+    """An account that may use /admin/: break-glass only (a superuser), demo-flagged so that no second factor is to be
+    enrolled first."""
+    return create_user("admin_staff", Role.REGULATOR, orgs["jinshui"], is_staff=True, is_superuser=True)
 
 
 def test_it_runs_the_admin_under_the_policy(live_server, page, staff):
