@@ -261,6 +261,18 @@ def _account(w, county):
     return create_user(f"{county}_clerk", Role.ENTERPRISE_STAFF, enterprise=e)
 
 
+def _organization(w, county):
+    """A township office under the county's bureau (which the county's regulator administrator manages)."""
+    from tests.factories import create_org
+    from worksafe.core.models import OrgLevel
+
+    township = {"jinshui": "410105001", "erqi": "410103001"}[county]
+    org = create_org(f"{county}街道安监站", OrgLevel.TOWNSHIP, township)
+    org.parent = w.orgs[county]
+    org.save()
+    return org
+
+
 def _role(w, county):
     """A composed role (of no county: routes taking it are GLOBAL in tests/test_access.py)."""
     from worksafe.core.models import Side
@@ -303,4 +315,5 @@ BUILDERS = {
     "registration": _registration,
     "account": _account,
     "role": _role,
+    "organization": _organization,
 }

@@ -61,6 +61,7 @@ USER_ADMINS = granted(permissions.MANAGE_STAFF, permissions.MANAGE_USERS, permis
 LOG_READERS = granted(permissions.VIEW_LOGS, permissions.AUDIT_LOGS)
 ROLE_ADMINS = granted(permissions.MANAGE_ROLES)
 CONFIGURERS = granted(permissions.CONFIGURE)
+ORG_ADMINS = granted(permissions.CONFIGURE, permissions.MANAGE_ORGANIZATIONS)
 
 # How a route's id is scoped.
 ENTERPRISE_SCOPE = "enterprise"  # through the object's enterprise (core.scoping.enterprise_q)
@@ -128,6 +129,11 @@ ROUTES = {
     "system/operations/": row(LOG_READERS),
     "system/login-log/export/": row(LOG_READERS),
     "system/operations/export/": row(LOG_READERS),
+    "system/organizations/": row(ORG_ADMINS),
+    "system/organizations/add/": row(ORG_ADMINS, *BOTH),
+    "system/organizations/<int:pk>/edit/": row(ORG_ADMINS, *BOTH, obj="organization", scope=REGION),
+    "system/organizations/<int:pk>/<str:action>/": row(ORG_ADMINS, *POST, obj="organization", scope=REGION,
+                                                       values={"action": "activate"}),
     "system/roles/": row(ROLE_ADMINS),
     "system/roles/add/": row(ROLE_ADMINS, *BOTH),
     "system/roles/<int:pk>/edit/": row(ROLE_ADMINS, *BOTH, obj="role", scope=GLOBAL),

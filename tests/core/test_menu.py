@@ -49,8 +49,8 @@ HAZARDS_G = [("未整改隐患管理", "/hazards/open/"), ("重大隐患管理",
              ("企业查报状态管理", "/hazards/duties/"), ("自查标准维护", "/hazards/checklists/"),
              ("自定义标准管理", "/hazards/checklists/custom/"), ("隐患增删改记录查询", "/hazards/changes/"), DIVIDER,
              ("隐患统计", "/hazards/stats/"), ("上报率统计", "/hazards/stats/reporting/")]
-ADMIN_ALL = [("用户管理", "/system/users/"), ("登录日志", "/system/login-log/"), ("操作日志", "/system/operations/"),
-             ("接口订阅管理", "/connect/")]
+ADMIN_ALL = [("用户管理", "/system/users/"), ("监管单位", "/system/organizations/"), ("登录日志", "/system/login-log/"),
+             ("操作日志", "/system/operations/"), ("接口订阅管理", "/connect/")]
 
 
 def under(group, links):
@@ -67,12 +67,12 @@ EXPECTED = {
     "regulator": GOVERNMENT_SIDE + [("", "接口订阅管理", "/connect/")],
     "regulator_admin": GOVERNMENT_SIDE + under("系统管理", ADMIN_ALL),
     # Break-glass (a superuser): everything, the 三员's pages included.
-    "sysadmin": GOVERNMENT_SIDE + under("系统管理", [ADMIN_ALL[0], ("角色管理", "/system/roles/"), *ADMIN_ALL[1:3],
-                                                  ("系统状态", "/system/status/"), ADMIN_ALL[3]]),
+    "sysadmin": GOVERNMENT_SIDE + under("系统管理", [*ADMIN_ALL[0:2], ("角色管理", "/system/roles/"), *ADMIN_ALL[2:4],
+                                                  ("系统状态", "/system/status/"), ADMIN_ALL[4]]),
     # 三员分立: each administrator sees its duty's pages only, and no enterprise data.
     "security_admin": under("系统管理", [("用户管理", "/system/users/"), ("角色管理", "/system/roles/")]),
     "audit_admin": under("系统管理", [("登录日志", "/system/login-log/"), ("操作日志", "/system/operations/")]),
-    "system_admin": under("系统管理", [("系统状态", "/system/status/")]),
+    "system_admin": under("系统管理", [("监管单位", "/system/organizations/"), ("系统状态", "/system/status/")]),
 }
 
 

@@ -79,7 +79,7 @@ class UserCreateForm(forms.ModelForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations_for(actor)
+        self.fields["organization"].queryset = organizations_for(actor).filter(is_active=True)
         self.fields["username"].validators.append(validate_username_not_uscc)
         self.fields["mobile"].validators.append(validate_mobile)
         self.fields["organization"].required = True
@@ -131,7 +131,7 @@ class UserEditForm(forms.ModelForm):
             self.fields["role"].help_text = ("企业登录账号（统一社会信用代码）的角色固定为企业管理员。" if is_enterprise_login(account)
                                              else "该账号的角色超出您可授予的范围，不能修改。")
         if account.is_regulator:
-            self.fields["organization"].queryset = organizations_for(actor)
+            self.fields["organization"].queryset = organizations_for(actor).filter(is_active=True)
             self.fields["organization"].required = True
             self.fields["organization"].label = "所属单位"
             self.fields["organization"].help_text = "改选其他单位即将账号移动到该单位。"

@@ -108,6 +108,8 @@ class Organization(models.Model):
         Industry, blank=True, verbose_name="监管行业", help_text="为空表示监管全部行业；选择上级行业包含其下级。"
     )
     parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级单位")
+    # Never deleted once it has history (accounts, changes, subscriptions): deactivated (core.organizations).
+    is_active = models.BooleanField("启用", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "监管单位"

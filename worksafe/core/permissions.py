@@ -83,11 +83,13 @@ MANAGE_USERS = register("core.manage_users", "管理本单位及下级单位、�
 MANAGE_STAFF = register("core.manage_staff", "管理本企业员工账号", ACCOUNTS, [Role.ENTERPRISE_ADMIN])
 VIEW_LOGS = register("core.view_logs", "查看管辖范围的登录日志和操作日志", ACCOUNTS, [Role.REGULATOR_ADMIN],
                      second_factor=True)
+MANAGE_ORGANIZATIONS = register("core.manage_organizations", "管理下级单位（新增、编辑、移动、停用）", ACCOUNTS,
+                                [Role.REGULATOR_ADMIN], second_factor=True)
 IMPERSONATE = register("core.impersonate", "快速登录企业端（只读查看）", ACCOUNTS, GOVERNMENT)
 EXPORT = register("core.export", "导出", "数据导出", GOVERNMENT + ENTERPRISE,
                   help="列表、台账、清单导出为 Excel；没有此权限时页面不显示导出按钮，导出地址返回 403")
 SYSTEM = "三员管理"
-CONFIGURE = register("core.configure", "系统配置与参考数据", SYSTEM, [Role.SYSADMIN], duty=Duty.SYSTEM)
+CONFIGURE = register("core.configure", "系统配置与参考数据（含全部监管单位）", SYSTEM, [Role.SYSADMIN], duty=Duty.SYSTEM)
 MANAGE_ACCOUNTS = register("core.manage_accounts", "管理全部账号（新增、编辑、停用、解锁、重置）", SYSTEM, [Role.SECURITY_ADMIN],
                            duty=Duty.SECURITY)
 MANAGE_ROLES = register("core.manage_roles", "角色管理", SYSTEM, [Role.SECURITY_ADMIN], duty=Duty.SECURITY)

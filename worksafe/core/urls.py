@@ -5,7 +5,7 @@ Included at the root: the two prefixes are kept as they always were, each wrappi
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_directory, views_jobs, views_notifications, views_roles, views_system, views_users
+from . import views, views_account, views_directory, views_jobs, views_notifications, views_organizations, views_roles, views_system, views_users
 
 app_name = "core"
 urlpatterns = [
@@ -48,6 +48,10 @@ urlpatterns = [
         path("users/<int:pk>/reset-password/", views_users.user_reset_password, name="user_reset_password"),
         path("users/<int:pk>/unlock/", views_users.user_unlock, name="user_unlock"),
         path("users/<int:pk>/reset-otp/", views_users.user_reset_otp, name="user_reset_otp"),
+        path("organizations/", views_organizations.organization_list, name="organization_list"),
+        path("organizations/add/", views_organizations.organization_edit, name="organization_add"),
+        path("organizations/<int:pk>/edit/", views_organizations.organization_edit, name="organization_edit"),
+        path("organizations/<int:pk>/<str:action>/", views_organizations.organization_state, name="organization_state"),
         path("roles/", views_roles.role_list, name="role_list"),
         path("roles/add/", views_roles.role_edit, name="role_add"),
         path("roles/<int:pk>/edit/", views_roles.role_edit, name="role_edit"),

@@ -1,0 +1,72 @@
+"""Organisation maintenance (seed 001 六, issue 22): the tree of government bodies — 应急管理 bureaus at each level,
+industry departments, parks — kept on the site instead of `worksafe shell`.
+
+Who manages which: the system administrator (core.configure) every organisation; a regulator administrator
+(core.manage_organizations) the organisations below its own — those whose region lies strictly inside its region,
+and its own departments (children on the same region). An organisation sits inside its parent's region (a department
+on the same one), and its level is its region's: the tree and the region codes never disagree, so scoping (by region
+prefix) follows a move at once. An organisation with history is never deleted: it is deactivated, and only once no
+active account or active child organisation is left in it. Every change is audited (Organization is registered with
+core.audit).
+"""
+from django.db.models import Q
+
+from . import permissions
+from .models import Organization, User
+from .scoping import code_range, region_q
+
+
+def managed(user):
+    """The organisations `user` may edit, move and deactivate."""
+    qs = Organization.objects.select_related("region", "parent")
+    if permissions.has(user, permissions.CONFIGURE):
+        return qs
+    if user.is_regulator and permissions.has(user, permissions.MANAGE_ORGANIZATIONS):
+        org = user.organization
+        return qs.filter((region_q(org.region) & ~Q(region_id=org.region_id)) | Q(parent=org))
+    return qs.none()
+
+
+def parents(user):
+    """The organisations `user` may place an organisation under: its managed ones and, for a regulator, its own."""
+    qs = managed(user)
+    if user.is_regulator and not permissions.has(user, permissions.CONFIGURE):
+        qs = qs | Organization.objects.filter(pk=user.organization_id)
+    return qs.filter(is_active=True)
+
+
+def may_be_top_level(user):
+    """A province's bureau has no parent: only the system administrator creates one."""
+    return permissions.has(user, permissions.CONFIGURE)
+
+
+def descendants(org):
+    """The pks of the organisations under `org` (not itself), through the parent links."""
+    found, frontier = set(), {org.pk}
+    while frontier:
+        frontier = set(Organization.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def placement_error(org, parent, region):
+    """What is wrong with `org` under `parent` on `region` (a message in Chinese), or ""."""
+    if parent is not None:
+        if org.pk and (parent.pk == org.pk or parent.pk in descendants(org)):
+            return "不能把单位移动到它自己或它的下级单位之下。"
+        low, high = code_range(parent.region.prefix)
+        if not low <= region.code < high:
+            return f"管辖区域须在上级单位“{parent.name}”的管辖区域（{parent.region.name}）之内。"
+    return ""
+
+
+def deactivation_blockers(org):
+    """Why `org` cannot be deactivated yet: its active accounts and active child organisations."""
+    reasons = []
+    accounts = User.objects.filter(organization=org, is_active=True).count()
+    if accounts:
+        reasons.append(f"还有 {accounts} 个启用的账号（请先停用或移到其他单位）")
+    children = org.children.filter(is_active=True).count()
+    if children:
+        reasons.append(f"还有 {children} 个启用的下级单位（请先停用或移走）")
+    return reasons
