@@ -19,7 +19,7 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "parent", "region", "industries"]
-        widgets = {"region": FastSelect, "parent": FastSelect, "industries": forms.CheckboxSelectMultiple}
+        widgets = {"region": FastSelect, "parent": FastSelect, "industries": forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})}
 
     wide_fields = ["industries"]
 
