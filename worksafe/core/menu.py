@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from django.urls import reverse
 
-from . import permissions
+from . import organizations, permissions
 
 
 class Group(NamedTuple):
@@ -86,10 +86,6 @@ def government_admin(user):
     return permissions.can_view_logs(user)
 
 
-def organization_admin(user):
-    return configurer(user) or (user.is_regulator and permissions.has(user, permissions.MANAGE_ORGANIZATIONS))
-
-
 def configurer(user):
     return permissions.has(user, permissions.CONFIGURE)
 
@@ -106,6 +102,6 @@ ENTRIES = [
     Entry("角色管理", "core:role_list", permissions.can_manage_roles, 15, ADMIN),
     Entry("登录日志", "core:login_log_list", government_admin, 20, ADMIN),
     Entry("操作日志", "core:operation_log_list", government_admin, 30, ADMIN),
-    Entry("监管单位", "core:organization_list", organization_admin, 12, ADMIN),
+    Entry("监管单位", "core:organization_list", organizations.may_manage, 12, ADMIN),
     Entry("系统状态", "core:system_status", configurer, 40, ADMIN),
 ]

@@ -9,11 +9,15 @@ prefix) follows a move at once. An organisation with history is never deleted: i
 active account or active child organisation is left in it. Every change is audited (Organization is registered with
 core.audit).
 """
-from django.db.models import Q
-
 from . import permissions
 from .models import Organization, User
-from .scoping import code_range, region_q
+from .scoping import below_q, code_range
+
+
+def may_manage(user):
+    """Whether `user` maintains organisations at all (the menu entry and the pages' 403)."""
+    return permissions.has(user, permissions.CONFIGURE) or (
+        user.is_regulator and permissions.has(user, permissions.MANAGE_ORGANIZATIONS))
 
 
 def managed(user):
@@ -21,9 +25,8 @@ def managed(user):
     qs = Organization.objects.select_related("region", "parent")
     if permissions.has(user, permissions.CONFIGURE):
         return qs
-    if user.is_regulator and permissions.has(user, permissions.MANAGE_ORGANIZATIONS):
-        org = user.organization
-        return qs.filter((region_q(org.region) & ~Q(region_id=org.region_id)) | Q(parent=org))
+    if may_manage(user):
+        return qs.filter(below_q(user.organization))
     return qs.none()
 
 

@@ -78,13 +78,18 @@ def codes(side=None, permission=None):
     return sorted(role.code for role in every() if keep(role))
 
 
+def carries_duty(role):
+    """Whether `role` grants a permission of a 三员 duty."""
+    from .permissions import REGISTRY
+
+    return any(REGISTRY[c].duty for c in role.granted if c in REGISTRY)
+
+
 def with_duty():
     """The codes of the roles carrying a 三员 duty: their accounts are managed with break-glass or `worksafe
     create_admin` only (see `assignable`: a security administrator resetting the audit administrator's password would
     read the logs through it)."""
-    from .permissions import REGISTRY
-
-    return sorted(role.code for role in every() if any(REGISTRY[c].duty for c in role.granted if c in REGISTRY))
+    return sorted(role.code for role in every() if carries_duty(role))
 
 
 def check(side, granted):
@@ -112,18 +117,17 @@ def check(side, granted):
 
 def assignable(actor, side=None):
     """The roles `actor` may give to an account (of `side`): never more than the actor holds, so no administrator can
-    raise anyone above themselves; roles carrying a 三员 duty only with break-glass or `worksafe create_admins` (a
+    raise anyone above themselves; roles carrying a 三员 duty only with break-glass or `worksafe create_admin` (a
     security administrator giving the audit duty could read the logs through the account it made)."""
     from .permissions import MANAGE_ACCOUNTS, has
 
-    dutiful = set(with_duty())
     out = []
     for role in every():
         if side is not None and role.side != side:
             continue
         if actor.is_superuser:
             out.append(role)
-        elif role.code in dutiful or role.side == Side.SYSTEM:
+        elif carries_duty(role) or role.side == Side.SYSTEM:
             continue
         elif has(actor, MANAGE_ACCOUNTS) or role.granted <= actor.role_info.granted or (
                 actor.is_regulator and role.side == Side.ENTERPRISE):

@@ -126,6 +126,12 @@ def regions_for(user):
     return qs.none()
 
 
+def below_q(org):
+    """Q for the organisations below `org`: those whose region lies strictly inside its region, and its own departments
+    (children on the same region)."""
+    return (region_q(org.region) & ~Q(region_id=org.region_id)) | Q(parent=org)
+
+
 def organizations_for(user):
     """Government organisations whose accounts `user` manages: every one for a security administrator, a regulator
     administrator's own and those under its region."""
@@ -136,8 +142,7 @@ def organizations_for(user):
     if has(user, MANAGE_ACCOUNTS):
         return qs
     if user.is_regulator and has(user, MANAGE_USERS):
-        org = user.organization
-        return qs.filter(Q(pk=org.pk) | (region_q(org.region) & ~Q(region_id=org.region_id)))
+        return qs.filter(Q(pk=user.organization_id) | below_q(user.organization))
     return qs.none()
 
 

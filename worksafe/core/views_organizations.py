@@ -53,8 +53,7 @@ class OrganizationForm(forms.ModelForm):
 
 
 def _require_manager(request):
-    require(permissions.has(request.user, permissions.CONFIGURE)
-            or (request.user.is_regulator and permissions.has(request.user, permissions.MANAGE_ORGANIZATIONS)))
+    require(organizations.may_manage(request.user))
 
 
 @login_required
