@@ -273,6 +273,27 @@ def _organization(w, county):
     return org
 
 
+def _park(w, county):
+    """A park without a region code of its own under the county's bureau, holding the county's enterprise."""
+    from tests.factories import create_org
+    from worksafe.archive.models import ParkMember
+    from worksafe.core.models import OrgLevel
+
+    park = create_org(f"{county}化工园区", OrgLevel.COUNTY, w.orgs[county].region_id, kind="park")
+    park.parent = w.orgs[county]
+    park.save()
+    ParkMember.objects.create(park=park, enterprise=w.enterprise(county))
+    return park
+
+
+def _supervision_change(w, county):
+    """A pending request to hand the county's enterprise down to its township (the county approves it)."""
+    from worksafe.archive.models import SupervisionChange
+
+    return SupervisionChange.objects.create(enterprise=w.enterprise(county), from_level="county", to_level="township",
+                                            reason="属地乡镇负责", requester_name="张三", requester_level="county")
+
+
 def _role(w, county):
     """A composed role (of no county: routes taking it are GLOBAL in tests/test_access.py)."""
     from worksafe.core.models import Side
@@ -316,4 +337,7 @@ BUILDERS = {
     "account": _account,
     "role": _role,
     "organization": _organization,
+    "park": _park,
+    "park_member": lambda w, c: w.get("park", c).park_members.get(),
+    "supervision_change": _supervision_change,
 }

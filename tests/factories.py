@@ -23,8 +23,9 @@ def create_enterprise(region=JINSHUI, industry="07", **fields):
     return e
 
 
-def create_org(name, level, region, industries=()):
-    org = Organization.objects.create(name=name, level=level, region_id=region)
+def create_org(name, level, region, industries=(), **fields):
+    fields.setdefault("kind", "department" if industries else "bureau")
+    org = Organization.objects.create(name=name, level=level, region_id=region, **fields)
     if industries:
         org.industries.set(Industry.objects.filter(code__in=industries))
     return org

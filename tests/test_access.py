@@ -62,6 +62,7 @@ LOG_READERS = granted(permissions.VIEW_LOGS, permissions.AUDIT_LOGS)
 ROLE_ADMINS = granted(permissions.MANAGE_ROLES)
 CONFIGURERS = granted(permissions.CONFIGURE)
 ORG_ADMINS = granted(permissions.CONFIGURE, permissions.MANAGE_ORGANIZATIONS)
+PARK_KEEPERS = granted("archive.park_members")
 
 # How a route's id is scoped.
 ENTERPRISE_SCOPE = "enterprise"  # through the object's enterprise (core.scoping.enterprise_q)
@@ -132,6 +133,7 @@ ROUTES = {
     "system/organizations/": row(ORG_ADMINS),
     "system/organizations/add/": row(ORG_ADMINS, *BOTH),
     "system/organizations/<int:pk>/edit/": row(ORG_ADMINS, *BOTH, obj="organization", scope=REGION),
+    "system/organizations/<int:pk>/merge/": row(ORG_ADMINS, *BOTH, obj="organization", scope=REGION),
     "system/organizations/<int:pk>/<str:action>/": row(ORG_ADMINS, *POST, obj="organization", scope=REGION,
                                                        values={"action": "activate"}),
     "system/roles/": row(ROLE_ADMINS),
@@ -170,6 +172,14 @@ ROUTES = {
         row(USERS, *POST, obj="item", values={"kind": "item"}),
     ],
     "archive/changes/": row(REGULATORS),
+    # 园区企业名单: the park's managers above it (and its own accounts, who read it); 分级负责
+    "archive/parks/<int:pk>/members/": row(PARK_KEEPERS, *BOTH, obj="park", scope=REGION),
+    "archive/parks/members/<int:pk>/": row(PARK_KEEPERS, *POST, obj="park_member"),
+    "archive/enterprises/<int:pk>/supervision/": row(REGULATORS - {"sysadmin"}, *BOTH, obj="enterprise"),
+    "archive/supervision/": row(REGULATORS),
+    # a request by someone else to hand 金水's enterprise to its township: the county's administrator approves
+    "archive/supervision/<int:pk>/<str:action>/": row(granted("archive.approve_supervision") - THREE, *POST,
+                                                      obj="supervision_change", values={"action": "approve"}),
     "workbench/": row(ENTERPRISE, denied=302),  # a regulator is sent to their home page
     # ---- codes (一码) ----
     "codes/placards/enterprises/": row(REGULATORS, *BOTH),

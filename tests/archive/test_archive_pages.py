@@ -335,7 +335,8 @@ def test_the_region_filter_offers_only_the_own_jurisdiction(login, users, many):
 
 def test_the_filter_bar_has_the_shared_enterprise_filters_then_the_archives_own(login, users):
     form = listing(login(users["city"])).context["filter"].form
-    assert [field.label for field in form] == ["关键字", "属地", "行业分类", "主管部门", "重大危险源", "风险辨识", "审核状态", "安全风险等级"]
+    assert [field.label for field in form] == [
+        "关键字", "属地", "行业分类", "主管部门", "重大危险源", "风险辨识", "审核状态", "安全风险等级", "负责监管"]
 
 
 @pytest.mark.parametrize("sort,first,last", [

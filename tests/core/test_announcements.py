@@ -41,9 +41,9 @@ def test_a_submitted_archive_is_announced_to_its_reviewers(login, users, enterpr
     with committed():
         login(users["owner"]).post(reverse("archive:enterprise_review", args=[enterprise.pk, "submit"]))
     sent = told("archive.submitted")
-    # The regulators above township level whose jurisdiction covers it; not 二七区, not the chemicals division, not
-    # the township station (which does not review), not the enterprise.
-    assert sorted(sent) == ["city", "jinshui", "province"]
+    # The level that owns its review (分级负责: the county unless changed); not the levels above (they may review but
+    # are not asked), not 二七区, not the chemicals division, not the township station, not the enterprise.
+    assert sorted(sent) == ["jinshui"]
     assert sent["jinshui"] == (f"{enterprise.name} 提交了企业档案，请审核。", enterprise.get_absolute_url())
 
 
@@ -54,7 +54,7 @@ def test_an_approved_archive_edited_back_to_review_is_announced_to_the_reviewers
     enterprise.refresh_from_db()
     assert enterprise.review_state == "submitted"
     sent = told("archive.resubmitted")
-    assert sorted(sent) == ["city", "jinshui", "province"]
+    assert sorted(sent) == ["jinshui"]
     assert "已审核通过后又被修改" in sent["jinshui"][0] and "重新进入待审核" in sent["jinshui"][0]
 
 
@@ -65,19 +65,23 @@ def test_many_archives_sent_back_by_an_import_give_each_reviewer_one_notificatio
     sent_back = [enterprise, other_enterprise] + [create_enterprise(JINSHUI) for _ in range(announce.DIGEST_FROM - 2)]
     review.sent_back.send(sender=Enterprise, enterprises=sent_back, user=users["owner"])
     sent = told("archive.resubmitted")
-    # One each, however many archives; the chemicals division reviews only 二七's chemical enterprise.
-    assert sorted(sent) == ["chem", "city", "erqi", "jinshui", "province"]
-    assert Notification.objects.filter(kind="archive.resubmitted").count() == 5
-    assert f"{announce.DIGEST_FROM - 1} 家" in sent["jinshui"][0] and "1 家" in sent["erqi"][0] and "1 家" in sent["chem"][0]
-    assert f"{announce.DIGEST_FROM} 家" in sent["province"][0]
-    assert sent["city"][1] == reverse("archive:enterprise_list") + "?review_state=submitted"
+    # One each, however many archives, to the owning level of each (the counties here).
+    assert sorted(sent) == ["erqi", "jinshui"]
+    assert Notification.objects.filter(kind="archive.resubmitted").count() == 2
+    assert f"{announce.DIGEST_FROM - 1} 家" in sent["jinshui"][0] and "1 家" in sent["erqi"][0]
+    assert sent["erqi"][1] == reverse("archive:enterprise_list") + "?review_state=submitted&supervision=mine"
 
 
 def test_an_approved_archive_edited_by_a_regulator_is_announced_to_the_other_reviewers(login, users, enterprise, committed):
     set_state(enterprise, "approved")
+    Enterprise.objects.filter(pk=enterprise.pk).update(supervision_level="city")  # the city owns it (分级负责)
     with committed():
         login(users["jinshui"]).post(reverse("archive:enterprise_edit", args=[enterprise.pk]), form_data(enterprise, staff_count=99))
-    assert sorted(told("archive.resubmitted")) == ["city", "province"]  # not the editor
+    assert sorted(told("archive.resubmitted")) == ["city"]
+    set_state(enterprise, "approved")
+    with committed():
+        login(users["city"]).post(reverse("archive:enterprise_edit", args=[enterprise.pk]), form_data(enterprise, staff_count=98))
+    assert Notification.objects.filter(kind="archive.resubmitted").count() == 1  # not the editor: nothing new
 
 
 def test_a_returned_archive_is_announced_to_the_enterprise(login, users, enterprise, staff, committed):

@@ -13,6 +13,8 @@ ROWS = {
     "archive.ArchiveReview": lambda w, c: _review(w.enterprise(c)),
     "archive.SecondaryUnit": lambda w, c: w.get("unit", c),
     "archive.KeySupervisionItem": lambda w, c: w.get("item", c),
+    "archive.ParkMember": lambda w, c: _park_member(w.enterprise(c)),
+    "archive.SupervisionChange": lambda w, c: _supervision_change(w.enterprise(c)),
     "risks.RiskObject": lambda w, c: w.get("risk_object", c),
     "risks.RiskUnit": lambda w, c: w.get("risk_unit", c),
     "risks.HazardSource": lambda w, c: w.get("risk_source", c),
@@ -47,6 +49,21 @@ def _review(enterprise):
     from worksafe.archive.models import ArchiveReview
 
     return ArchiveReview.objects.create(enterprise=enterprise, source="draft", target="submitted", actor_name="张三")
+
+
+def _park_member(enterprise):
+    from tests.factories import create_org
+    from worksafe.archive.models import ParkMember
+
+    park = create_org(f"{enterprise.region.name}化工园区", "county", enterprise.region_id, kind="park")
+    return ParkMember.objects.create(park=park, enterprise=enterprise)
+
+
+def _supervision_change(enterprise):
+    from worksafe.archive.models import SupervisionChange
+
+    return SupervisionChange.objects.create(enterprise=enterprise, from_level="county", to_level="city", reason="重点企业",
+                                            requester_name="张三", requester_level="county")
 
 
 def _patrol_year(patrol):

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 
-def add(client, name, region, parent=None, industries=()):
-    return client.post(reverse("core:organization_add"), {"name": name, "region": region,
+def add(client, name, region, parent=None, industries=(), kind=None):
+    kind = kind or ("department" if industries else "bureau")
+    return client.post(reverse("core:organization_add"), {"name": name, "region": region, "kind": kind,
                                                           "parent": parent.pk if parent else "", "industries": list(industries)})
 
 
@@ -64,7 +65,7 @@ def test_a_move_is_followed_by_the_scope_of_its_accounts(login, orgs, enterprise
     assert not Enterprise.objects.for_user(officer).filter(pk=in_erqi.pk).exists()
     client = login(create_user("sys", Role.SYSADMIN))
     response = client.post(reverse("core:organization_edit", args=[office.pk]),
-                           {"name": "淮河路街道安监站", "region": "410103001", "parent": orgs["erqi"].pk})
+                           {"name": "淮河路街道安监站", "kind": "bureau", "region": "410103001", "parent": orgs["erqi"].pk})
     assert response.status_code == 302
     office.refresh_from_db()
     officer.refresh_from_db()
@@ -80,7 +81,7 @@ def test_an_organisation_cannot_move_under_itself_or_its_children(login, orgs):
     orgs["jinshui"].save()
     client = login(create_user("sys", Role.SYSADMIN))
     response = client.post(reverse("core:organization_edit", args=[orgs["city"].pk]),
-                           {"name": "郑州市应急管理局", "region": "410100", "parent": orgs["jinshui"].pk})
+                           {"name": "郑州市应急管理局", "kind": "bureau", "region": "410100", "parent": orgs["jinshui"].pk})
     assert response.status_code == 200 and "parent" in response.context["form"].errors  # not among the choices
     orgs["city"].refresh_from_db()
     assert orgs["city"].parent_id != orgs["jinshui"].pk

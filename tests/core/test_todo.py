@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.factories import ERQI, JINSHUI, create_enterprise, create_hazard, create_risk_list
 from worksafe.api.models import ApiSubscription, SubscriptionState
+from worksafe.archive.models import Enterprise
 from worksafe.core import todo
 from worksafe.hazards.models import CheckPlan, HazardCheck, PublicReport, ReportingDuty
 from worksafe.hazards.periods import key
@@ -57,7 +58,7 @@ def overdue(region, **fields):
 REGULATOR_SOURCES = {
     # source: (a pending row in `region`, a row of 金水 that is not pending, the list it links to)
     "archive.review": (submitted, lambda: create_enterprise(JINSHUI, review_state="approved"),
-                       "/archive/enterprises/?review_state=submitted"),
+                       "/archive/enterprises/?review_state=submitted&supervision=mine"),
     "hazards.public": (public_report, lambda: public_report(JINSHUI, "accepted"), "/hazards/public/?status=pending"),
     "hazards.major_review": (lambda r: major(r, review="pending"), lambda: major(JINSHUI, review="confirmed", state="rectifying"),
                              "/hazards/major/?review=pending"),
@@ -69,6 +70,9 @@ REGULATOR_SOURCES = {
 }
 
 
+OWNED = {"archive.review"}  # routed to the enterprise's supervising level only
+
+
 @pytest.mark.parametrize("source", REGULATOR_SOURCES)
 def test_each_regulator_source_counts_exactly_its_pending_rows_in_scope(users, source):
     pending, not_pending, url = REGULATOR_SOURCES[source]
@@ -78,7 +82,10 @@ def test_each_regulator_source_counts_exactly_its_pending_rows_in_scope(users, s
     assert item.count == 2 and not item.more
     assert item.href == url
     assert items(users["erqi"])[source].count == 1
-    assert items(users["city"])[source].count == 3  # the city sees both counties
+    if source in OWNED:  # 分级负责: the county owns these, the city above is not asked
+        assert source not in counts(users["city"])
+    else:
+        assert items(users["city"])[source].count == 3  # the city sees both counties
     assert source not in counts(users["owner"])  # the enterprise side never sees a regulator's source
 
 
@@ -98,11 +105,15 @@ def test_a_township_regulator_is_shown_overdue_rectifications_but_nothing_to_dec
     assert counts(users["jinshui"]) == {"archive.review": 1, "hazards.major_review": 1, "api.pending": 1, "hazards.overdue": 1}
 
 
-def test_an_industry_department_counts_only_the_industries_it_supervises(users):
-    create_enterprise(JINSHUI, industry="0301", review_state="submitted")  # 危险化学品
-    create_enterprise(JINSHUI, industry="07", review_state="submitted")
-    assert counts(users["chem"])["archive.review"] == 1  # the chemical company only
-    assert counts(users["province"])["archive.review"] == 2
+def test_an_industry_department_counts_the_archives_it_is_named_to_supervise(users, orgs):
+    chemical = create_enterprise(JINSHUI, industry="0301", review_state="submitted")  # 危险化学品
+    create_enterprise(JINSHUI, industry="0301", review_state="submitted")
+    create_enterprise(JINSHUI, industry="07", review_state="submitted", supervision_level="province")
+    assert "archive.review" not in counts(users["chem"])
+    Enterprise.objects.filter(pk=chemical.pk).update(supervising_department=orgs["chem"])
+    assert counts(users["chem"])["archive.review"] == 1  # the one it supervises
+    assert counts(users["province"])["archive.review"] == 1  # the one handed to the province
+    assert counts(users["jinshui"])["archive.review"] == 2  # the county's own, the department's too
 
 
 def test_a_count_above_the_limit_says_there_are_more(users, monkeypatch):

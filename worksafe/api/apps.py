@@ -9,7 +9,7 @@ class ApiConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, menu, todo
 
-        from . import announce  # noqa: F401  (decisions announced to the applicant: core.notify)
+        from . import announce, workflow  # noqa: F401  (announce: decisions told through core.notify; workflow: merging)
         from . import todo as todo_sources
         from .menu import ENTRIES
         from .models import ApiSubscription

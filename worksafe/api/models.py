@@ -111,16 +111,14 @@ class ApiSubscription(models.Model):
         return [Interface(i).label for i in self.interfaces if i in Interface.values]
 
     def covers(self):
-        """The enterprises this subscription may write to: its own, or those of the organisation's region (narrowed
-        to the industries the organisation supervises, as its regulators' scope is)."""
+        """The enterprises this subscription may write to: its own, or those the organisation oversees on the
+        subscription's region (as its regulators' scope is: scoping.organization_q)."""
         from worksafe.archive.models import Enterprise
-        from worksafe.core.scoping import supervised_industries
+        from worksafe.core.scoping import organization_q
 
         if self.enterprise_id:
             return Enterprise.objects.filter(pk=self.enterprise_id)
-        qs = Enterprise.objects.filter(region_q(self.region))
-        codes = supervised_industries(self.organization)
-        return qs.filter(industry_id__in=sorted(codes)) if codes else qs
+        return Enterprise.objects.filter(organization_q(self.organization, region=self.region))
 
 
 class ApiToken(models.Model):

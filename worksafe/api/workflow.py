@@ -21,10 +21,11 @@ again and saves it audited; the change log is the subscription's history.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
+from django.dispatch import receiver
 from django.utils import timezone
 
-from worksafe.core import permissions, workflow
-from worksafe.core.models import AuditAction, OrgLevel
+from worksafe.core import organizations, permissions, workflow
+from worksafe.core.models import AuditAction, Organization, OrgLevel
 from worksafe.core.scoping import organizations_for, region_q
 from worksafe.core.workflow import Step
 
@@ -219,3 +220,9 @@ def issue_secret(sub, user):
         sub._audit_action = AuditAction.TRANSITION
         sub._audit_message = "获取授权KEY" if first else "重新生成授权KEY（原授权KEY及其访问令牌作废）"
         return sub, keys.issue_secret(sub), first
+
+
+@receiver(organizations.merging, sender=Organization, dispatch_uid="api.merging")
+def _merging(sender, source, target, moved, **kwargs):
+    """A merge hands the source's subscriptions to the target, covering the target's region from then on."""
+    moved["接口订阅"] = ApiSubscription.objects.filter(organization=source).update(organization=target, region_id=target.region_id)

@@ -8,16 +8,19 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from worksafe.core import audit, demo, home, menu, todo
 
-        from . import announce, jobs, review  # noqa: F401  (announce: review announced through core.notify; jobs: job kinds)
+        from . import announce, jobs, parks, review, supervision  # noqa: F401  (receivers: notify, merging; jobs: job kinds)
         from . import todo as todo_sources
         from .menu import ENTRIES
-        from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, SecondaryUnit
+        from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, ParkMember, SecondaryUnit, SupervisionChange
 
         audit.register(Enterprise, enterprise=lambda e: e, exclude={"updated_at", *RISK_SUMMARY_FIELDS})
         audit.register(SecondaryUnit, enterprise=lambda u: u.enterprise)
         audit.register(KeySupervisionItem, enterprise=lambda i: i.enterprise)
+        audit.register(ParkMember, enterprise=lambda m: m.enterprise)
+        audit.register(SupervisionChange, enterprise=lambda c: c.enterprise)
         # The archive's review compares these (and the registration tables) with the last approval.
-        review.track(Enterprise, "企业基本信息", single=True, hidden={"review_state", "review_reason"})
+        review.track(Enterprise, "企业基本信息", single=True,
+                     hidden={"review_state", "review_reason", "supervision_level", "supervising_department_id"})
         review.track(SecondaryUnit, hidden={"enterprise_id"})
         review.track(KeySupervisionItem, hidden={"enterprise_id"})
         menu.add(*ENTRIES)

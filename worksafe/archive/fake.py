@@ -8,7 +8,7 @@ from worksafe.core import demo as demo_data
 from worksafe.core.fake import WORDS, mobile, person
 from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region, RegionLevel, Role, User
 
-from . import perms
+from . import perms, supervision
 from .models import ArchiveReview, Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit, YesNoNA
 
 TRADES = {
@@ -178,7 +178,7 @@ def _archive_notifications(demo):
             kind, text = announce.RESUBMITTED, f"{e.name} 的企业档案已审核通过后又被修改（{e.uscc}），已重新进入待审核，请审核。"
         else:
             kind, text = announce.SUBMITTED, f"{e.name} 提交了企业档案，请审核。"
-        notify.notify(notify.regulators_of(e, perms.REVIEW, levels=notify.REVIEWING), kind, text, link=e.get_absolute_url(), obj=e)
+        notify.notify(supervision.owners(e, perms.REVIEW), kind, text, link=e.get_absolute_url(), obj=e)
     for e in demo.showcase:
         if e.review_state == ReviewState.RETURNED:
             notify.notify(notify.enterprise_users(e), announce.RETURNED,

@@ -1,10 +1,15 @@
 """The enterprise list's filters: the shared enterprise filters (core.filters) and the fields of 表1 it is searched by."""
 import django_filters
+from django.db.models import Q
 
 from worksafe.core.filters import YES_NO, EnterpriseScopeFilter, FastSelect, RiskGradeFilter
-from worksafe.core.models import CompetentDepartment
+from worksafe.core.models import CompetentDepartment, OrgLevel
 
 from .models import Enterprise, ReviewState
+from .supervision import owned_q
+
+MINE = "mine"
+SUPERVISION = [(MINE, "本单位负责"), *((level.value, f"{level.label}负责") for level in OrgLevel)]
 
 
 class EnterpriseFilter(EnterpriseScopeFilter):
@@ -18,7 +23,16 @@ class EnterpriseFilter(EnterpriseScopeFilter):
     risk_identified = django_filters.TypedChoiceFilter(label="风险辨识", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)
     review_state = django_filters.ChoiceFilter(label="审核状态", choices=ReviewState.choices, widget=FastSelect)
     risk_grade = RiskGradeFilter()
+    supervision = django_filters.ChoiceFilter(label="负责监管", choices=SUPERVISION, method="supervised_by", widget=FastSelect)
 
     class Meta:
         model = Enterprise
         fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.user = user
+
+    def supervised_by(self, queryset, name, value):
+        """分级负责: the enterprises the user's own organisation owns, or those owned by a level."""
+        return queryset.filter(owned_q(self.user) if value == MINE else Q(supervision_level=value))

@@ -3,7 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region
+from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, OrgLevel, Region
 from worksafe.core.risk_levels import ORDER, RiskLevel, grade
 from worksafe.core.scoping import ScopedQuerySet
 from worksafe.core.validators import validate_mobile, validate_phone, validate_uscc
@@ -77,6 +77,12 @@ class Enterprise(models.Model):
     risk_low = models.PositiveIntegerField("低风险数", default=0)
     review_state = models.CharField("审核状态", max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT)  # review.py moves it
     review_reason = models.CharField("退回原因", max_length=500, blank=True)
+    # 分级负责 (seed 000 二(二)): the level that supervises the enterprise — it owns the archive review and its 待办 —
+    # and, where set, the industry department. Changed only by an approved SupervisionChange (supervision.py).
+    supervision_level = models.CharField("负责监管层级", max_length=10, choices=OrgLevel.choices, default=OrgLevel.COUNTY,
+                                         editable=False)
+    supervising_department = models.ForeignKey("core.Organization", models.PROTECT, null=True, blank=True, editable=False,
+                                               related_name="supervised_enterprises", verbose_name="负责监管的行业部门")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -123,6 +129,67 @@ class Enterprise(models.Model):
     @property
     def review_color(self):
         return REVIEW_COLORS[self.review_state]
+
+
+class ParkMember(models.Model):
+    """An enterprise (or one of its secondary units) inside a park that has no region code of its own: the park's
+    jurisdiction (core.scoping joins on it), chosen by the county or city above the park (parks.py)."""
+
+    park = models.ForeignKey("core.Organization", models.CASCADE, related_name="park_members", verbose_name="园区")
+    enterprise = models.ForeignKey(Enterprise, models.CASCADE, related_name="park_memberships", verbose_name="企业")
+    secondary_unit = models.ForeignKey("SecondaryUnit", models.SET_NULL, null=True, blank=True, related_name="+",
+                                       verbose_name="入园的二级单位", help_text="为空表示企业整体在园区内")
+    added_at = models.DateTimeField("加入时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "园区企业"
+        ordering = ["park", "enterprise"]
+        constraints = [models.UniqueConstraint(fields=["park", "enterprise"], name="park_member_unique")]
+
+    def __str__(self):
+        return f"{self.park}：{self.enterprise}"
+
+
+class ChangeState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "已驳回"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class SupervisionChange(models.Model):
+    """A request to change who supervises an enterprise (分级负责), reviewed by a level above both (supervision.py)."""
+
+    enterprise = models.ForeignKey(Enterprise, models.CASCADE, related_name="supervision_changes", verbose_name="企业")
+    from_level = models.CharField("原负责层级", max_length=10, choices=OrgLevel.choices)
+    to_level = models.CharField("新负责层级", max_length=10, choices=OrgLevel.choices)
+    from_department = models.ForeignKey("core.Organization", models.PROTECT, null=True, blank=True, related_name="+",
+                                        verbose_name="原行业部门")
+    to_department = models.ForeignKey("core.Organization", models.PROTECT, null=True, blank=True, related_name="+",
+                                      verbose_name="新行业部门")
+    reason = models.CharField("调整理由", max_length=500)
+    state = models.CharField("状态", max_length=10, choices=ChangeState.choices, default=ChangeState.PENDING)
+    requested_by = models.ForeignKey("core.User", models.SET_NULL, null=True, related_name="+", verbose_name="申请人")
+    requester_name = models.CharField("申请人", max_length=150)
+    requester_level = models.CharField("申请单位级别", max_length=10, choices=OrgLevel.choices)
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey("core.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="审批人")
+    decider_name = models.CharField("审批人", max_length=150, blank=True)
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    comment = models.CharField("审批意见", max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "负责层级调整"
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["enterprise"], condition=models.Q(state="pending"),
+                                               name="supervision_change_one_pending")]
+
+    def __str__(self):
+        return f"{self.enterprise}：{self.get_from_level_display()} → {self.get_to_level_display()}"
 
 
 class ArchiveReview(models.Model):

@@ -9,12 +9,20 @@ from worksafe.core.menu import enterprise_side, own_enterprise
 from worksafe.core.risk_levels import COLORS, ORDER
 
 from . import perms
-from .models import Enterprise, ReviewState
+from .filters import MINE
+from .models import ChangeState, Enterprise, ReviewState, SupervisionChange
+from .supervision import approving_q, owned_q
 
 
 def submitted(user):
-    """Archives waiting for a reviewer: an index range (enterprise_review_region: review_state, region)."""
-    return Enterprise.objects.for_user(user).filter(review_state=ReviewState.SUBMITTED)
+    """Archives waiting for their owning level's review (分级负责): an index range (enterprise_review_region:
+    review_state, region)."""
+    return Enterprise.objects.for_user(user).filter(owned_q(user), review_state=ReviewState.SUBMITTED)
+
+
+def supervision_requests(user):
+    """负责层级调整 requests waiting for `user`'s approval."""
+    return SupervisionChange.objects.for_user(user).filter(approving_q(user))
 
 
 def returned(user):
@@ -23,7 +31,9 @@ def returned(user):
 
 SOURCES = [
     todo.Source("archive.review", "待审核的企业档案", todo.deciding(perms.REVIEW), submitted,
-                todo.link("archive:enterprise_list", review_state=ReviewState.SUBMITTED), 10),
+                todo.link("archive:enterprise_list", review_state=ReviewState.SUBMITTED, supervision=MINE), 10),
+    todo.Source("archive.supervision", "待审批的负责层级调整", todo.deciding(perms.APPROVE_SUPERVISION),
+                supervision_requests, todo.link("archive:supervisionchange_list", state=ChangeState.PENDING), 12),
     todo.Source("archive.returned", "企业档案已被退回，请按退回原因修改后重新提交", enterprise_side, returned,
                 todo.link("archive:enterprise_detail", own_enterprise), 10, "red"),
 ]

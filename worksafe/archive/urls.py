@@ -3,7 +3,7 @@
 Included at the root: the two prefixes are kept as they always were, each wrapping its own list."""
 from django.urls import include, path, re_path
 
-from . import views, views_io, views_stats, views_workbench
+from . import views, views_io, views_parks, views_stats, views_workbench
 
 app_name = "archive"
 urlpatterns = [
@@ -31,6 +31,12 @@ urlpatterns = [
         path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
         re_path(r"^(?P<kind>unit|item)s/(?P<pk>\d+)/delete/$", views.child_delete, name="child_delete"),
         path("changes/", views.change_list, name="change_list"),
+        # views_parks: 园区企业名单 and 分级负责
+        path("parks/<int:pk>/members/", views_parks.parkmember_list, name="parkmember_list"),
+        path("parks/members/<int:pk>/", views_parks.parkmember_edit, name="parkmember_edit"),
+        path("enterprises/<int:pk>/supervision/", views_parks.supervisionchange_add, name="supervisionchange_add"),
+        path("supervision/", views_parks.supervisionchange_list, name="supervisionchange_list"),
+        path("supervision/<int:pk>/<str:action>/", views_parks.supervisionchange_step, name="supervisionchange_step"),
     ])),
     # views_workbench: the enterprise side's home page
     path("workbench/", views_workbench.index, name="workbench"),

@@ -16,10 +16,10 @@ from worksafe.core.passwords import issue_one_time_password
 from worksafe.core.scoping import change_q
 from worksafe.core.views import redirect_next
 
-from . import review, sections
+from . import review, sections, supervision
 from .forms import EnterpriseForm, KeySupervisionItemForm, MoveRegionForm, ReturnForm, SecondaryUnitForm, SetTypeForm
 from .listing import filtered_enterprises
-from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit
+from .models import RISK_SUMMARY_FIELDS, ChangeState, Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit
 
 
 @login_required
@@ -42,6 +42,17 @@ def enterprise_list(request):
     return render(request, template, context)
 
 
+def supervision_card(user, enterprise):
+    """分级负责 on the archive page (regulators): who supervises, the pending change and what the user may do."""
+    if not user.is_regulator:
+        return None
+    pending = enterprise.supervision_changes.filter(state=ChangeState.PENDING).select_related("to_department").first()
+    if pending is not None:
+        pending.steps = supervision.FLOW.available(user, pending)
+    return {"pending": pending, "can_request": pending is None and supervision.may_request(user, enterprise),
+            "parks": list(enterprise.park_memberships.values_list("park__name", flat=True))}
+
+
 @login_required
 def enterprise_detail(request, pk):
     enterprise = scoped_enterprise(request, pk)
@@ -52,7 +63,8 @@ def enterprise_detail(request, pk):
     reviewing = enterprise.review_state == ReviewState.SUBMITTED and not user.is_enterprise_user
     context = {
         "e": enterprise,
-        "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason", *RISK_SUMMARY_FIELDS}),
+        "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason", "supervision_level",
+                                                 "supervising_department", *RISK_SUMMARY_FIELDS}),
         # Later features (risks, hazards, ledgers, the QR code) add their cards through sections.py.
         "sections": sections.render(sections.ARCHIVE, request, enterprise),
         "units": enterprise.secondary_units.select_related("industry"),
@@ -68,6 +80,7 @@ def enterprise_detail(request, pk):
         "can_impersonate": permissions.can_impersonate(user, enterprise),
         "return_form": ReturnForm(),
         "review_diff": review.changes_since_approval(enterprise) if reviewing else None,
+        "supervision": supervision_card(user, enterprise),
     }
     return render(request, "archive/enterprise_detail.html", context)
 

@@ -22,7 +22,7 @@ from functools import cached_property
 from django.utils.module_loading import import_string
 
 from . import fake
-from .models import Industry, Organization, OrgLevel, Role, User
+from .models import Industry, Organization, OrgKind, OrgLevel, Role, User
 
 DEMO_PASSWORD = "demo2026!"
 # username, full name, role, organisation (name, level, region) or enterprise region
@@ -113,7 +113,8 @@ def government(demo):
         user.set_password(DEMO_PASSWORD)
         user.save()
     # An industry department: the province's hazardous-chemicals division sees only chemical enterprises.
-    dept = Organization.objects.create(name="河南省应急管理厅危化处", level=OrgLevel.PROVINCE, region_id="410000", parent=demo.orgs["410000"])
+    dept = Organization.objects.create(name="河南省应急管理厅危化处", kind=OrgKind.DEPARTMENT, level=OrgLevel.PROVINCE,
+                                       region_id="410000", parent=demo.orgs["410000"])
     dept.industries.set(Industry.objects.filter(code="03"))
 
 

@@ -43,15 +43,16 @@ def officials(user):
     if user.is_regulator:
         org = user.organization
         # Its own organisation and those it oversees (a region strictly under its own): in full.
-        overseen = Q(organization_id=org.pk) | (region_q(org.region, "organization__region_id")
-                                                & ~Q(organization__region_id=org.region_id))
+        overseen = Q(organization_id=org.pk)
+        if not org.by_membership:  # a park oversees enterprises, not the offices of its county
+            overseen |= region_q(org.region, "organization__region_id") & ~Q(organization__region_id=org.region_id)
         # Those above it, and those of its own region (other departments at its level): masked.
         above = [o.pk for o in organizations_above(org.region_id)]
         return qs.filter(overseen | Q(organization_id__in=above)).annotate(
             full_phone=Case(When(overseen, then=FULL), default=MASKED))
     if user.is_enterprise_user:
         enterprise = user.enterprise
-        covering = [o.pk for o in covering_organizations(enterprise.region_id, enterprise.industry_id)]
+        covering = [o.pk for o in covering_organizations(enterprise.region_id, enterprise.industry_id, enterprise.pk)]
         return qs.filter(organization_id__in=covering).annotate(full_phone=MASKED)
     return qs.none()
 

@@ -98,10 +98,23 @@ class OrgLevel(models.TextChoices):
     TOWNSHIP = "township", "乡镇级"
 
 
+LEVEL_RANK = {OrgLevel.TOWNSHIP: 0, OrgLevel.COUNTY: 1, OrgLevel.CITY: 2, OrgLevel.PROVINCE: 3}
+
+
+class OrgKind(models.TextChoices):
+    BUREAU = "bureau", "应急管理部门"
+    DEPARTMENT = "department", "行业主管部门"
+    PARK = "park", "园区管理机构"
+
+
 class Organization(models.Model):
-    """A government body: an 应急管理局 at some level, an industry department or a park administration."""
+    """A government body: an 应急管理局 at some level, an industry department or a park administration.
+
+    A park on a functional zone's own region code (7x county digits, e.g. 411071) is a region like any other; a park
+    on its county's (or city's) region is the explicit set of enterprises in archive.ParkMember (`by_membership`)."""
 
     name = models.CharField("名称", max_length=128)
+    kind = models.CharField("类别", max_length=12, choices=OrgKind.choices, default=OrgKind.BUREAU)
     level = models.CharField("级别", max_length=10, choices=OrgLevel.choices)
     region = models.ForeignKey(Region, models.PROTECT, verbose_name="管辖区域")
     industries = models.ManyToManyField(
@@ -117,6 +130,11 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def by_membership(self):
+        """A park without its own region code: its jurisdiction is its member list, not its region."""
+        return self.kind == OrgKind.PARK and not self.region.is_zone
 
 
 class Side(models.TextChoices):
@@ -336,6 +354,7 @@ class AuditAction(models.TextChoices):
     TAKE_RESULT = "take_result", "下载一次性结果"
     BREAK_GLASS = "break_glass", "超级管理员操作"
     VIEW_AS = "view_as", "企业端查看"  # 快速登录企业端: a regulator's read-only page view (core.impersonation)
+    MERGE = "merge", "合并"
 
 
 # Records of reading, not of changing (downloads, a regulator's look at the enterprise side): in the operation log and

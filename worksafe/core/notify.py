@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from . import roles as role_table
 from .models import Notification, Organization, OrgLevel, Side, User
-from .scoping import code_range, industry_codes
+from .scoping import code_range, industry_codes, park_memberships
 
 _kinds = {}  # code -> Chinese label, in registration order
 TEXT_MAX = Notification._meta.get_field("text").max_length
@@ -106,7 +106,7 @@ def regulators_of(enterprise, permission=None, levels=None):
     """The active government accounts whose organisation's jurisdiction covers `enterprise` (region subtree, narrowed
     to the industries the organisation supervises: scoping.enterprise_q's rule), optionally of organisations at
     `levels` only (e.g. REVIEWING)."""
-    orgs = covering_organizations(enterprise.region_id, enterprise.industry_id)
+    orgs = covering_organizations(enterprise.region_id, enterprise.industry_id, enterprise.pk)
     if levels is not None:
         orgs = [org for org in orgs if org.level in levels]
     return _active(permission, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
@@ -115,13 +115,19 @@ def regulators_of(enterprise, permission=None, levels=None):
 def region_regulators(region_id, permission=None, levels=None):
     """The active government accounts whose jurisdiction holds the region `region_id`, whatever industries they
     supervise (what concerns a place rather than an enterprise: a 随手拍 report)."""
-    orgs = [org for org in organizations_above(region_id) if levels is None or org.level in levels]
+    orgs = [org for org in organizations_above(region_id)
+            if (levels is None or org.level in levels) and not org.by_membership]
     return _active(permission, Side.GOVERNMENT).filter(organization__in=[org.pk for org in orgs])
 
 
-def covering_organizations(region_id, industry_id):
-    """The organisations that see an enterprise of region `region_id` and industry `industry_id` (two queries)."""
+def covering_organizations(region_id, industry_id, enterprise_id=None):
+    """The organisations that see an enterprise of region `region_id` and industry `industry_id` (two queries), and
+    the parks by membership that list enterprise `enterprise_id` (a third, when there are such parks)."""
     orgs = organizations_above(region_id)
+    parks = [org.pk for org in orgs if org.by_membership]
+    if parks:
+        members = set(park_memberships(enterprise_id, parks)) if enterprise_id else set()
+        orgs = [org for org in orgs if not org.by_membership or org.pk in members]
     narrowed = [org for org in orgs if org.industries.all()]
     if narrowed:
         # An organisation narrowed to industries sees their sub-industries too (scoping.supervised_industries).
@@ -146,7 +152,9 @@ def enterprise_users(enterprise, permission=None):
 
 
 def organization_members(org, permission=None):
-    """The active accounts of the government organisation `org`."""
+    """The active accounts of the government organisation `org` (or of each in a list of organisations or pks)."""
+    if isinstance(org, list | tuple | set):
+        return _active(permission, Side.GOVERNMENT).filter(organization__in=org)
     return _active(permission, Side.GOVERNMENT).filter(organization=org)
 
 

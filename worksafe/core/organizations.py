@@ -9,9 +9,17 @@ prefix) follows a move at once. An organisation with history is never deleted: i
 active account or active child organisation is left in it. Every change is audited (Organization is registered with
 core.audit).
 """
-from . import permissions
-from .models import Organization, User
+from django.db import transaction
+from django.dispatch import Signal
+
+from . import audit, permissions
+from .models import AuditAction, Organization, User
 from .scoping import below_q, code_range
+
+# Sent inside a merge's transaction, after core has moved the accounts and child organisations: sender Organization;
+# `source`, `target`, `moved` (a dict: what was moved → how many, for the audit message; receivers add their own).
+# Each app moves what it keeps of an organisation: park members (archive), subscriptions (api), open supervision (hazards).
+merging = Signal()
 
 
 def may_manage(user):
@@ -73,3 +81,40 @@ def deactivation_blockers(org):
     if children:
         reasons.append(f"还有 {children} 个启用的下级单位（请先停用或移走）")
     return reasons
+
+
+def merge_error(source, target):
+    """Why `source` cannot be merged into `target` (Chinese), or ""."""
+    if source.pk == target.pk:
+        return "不能把单位合并到它自己。"
+    if not target.is_active:
+        return f"目标单位“{target.name}”已停用。"
+    if target.pk in descendants(source):
+        return f"不能把单位合并到它的下级单位“{target.name}”。"
+    low, high = code_range(target.region.prefix)
+    stray = [c.name for c in source.children.select_related("region") if not low <= c.region.code < high]
+    if stray:
+        return f"下级单位{'、'.join(stray)}的管辖区域不在“{target.name}”的管辖区域（{target.region.name}）之内，请先移走。"
+    return ""
+
+
+@transaction.atomic
+def merge(source, target, user):
+    """Merge `source` into `target`: its accounts, child organisations and what apps keep of it (the `merging`
+    signal) move to `target`; `source` is deactivated and kept (history keeps its name). Returns {what: count}."""
+    source = Organization.objects.select_for_update().select_related("region").get(pk=source.pk)
+    error = merge_error(source, target)
+    if error:
+        raise ValueError(error)
+    moved = {
+        "账号": User.objects.filter(organization=source).update(organization=target),
+        "下级单位": Organization.objects.filter(parent=source).update(parent=target),
+    }
+    merging.send(sender=Organization, source=source, target=target, moved=moved)
+    summary = "，".join(f"{what} {n}" for what, n in moved.items() if n) or "无可移动的数据"
+    with audit.attributed_to(user):
+        source.is_active = False
+        source._audit_action, source._audit_message = AuditAction.MERGE, f"合并到“{target.name}”：{summary}"
+        source.save(update_fields=["is_active"])
+        audit.record(target, AuditAction.MERGE, message=f"“{source.name}”合并到本单位：{summary}").save()
+    return moved

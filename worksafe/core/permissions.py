@@ -8,7 +8,7 @@ organisation rather than from what a role grants (township offices do not review
 """
 from dataclasses import dataclass
 
-from .models import Duty, OrgLevel, Role, Side
+from .models import LEVEL_RANK, Duty, Role, Side
 
 
 @dataclass(frozen=True)
@@ -142,10 +142,15 @@ def can_submit_archive(user, enterprise):
 
 
 def can_review_archive(user, enterprise):
-    """Review is the county regulators' work (or any level above, for zones and 济源); township staff don't review."""
+    """分级负责: the level that supervises the enterprise (`supervision_level`, county unless changed) reviews its
+    archive, and so may the levels above it and the industry department named as its supervisor; township offices
+    review only the archives handed to their level."""
     if user.is_sysadmin:
         return True
-    return user.is_regulator and user.organization.level != OrgLevel.TOWNSHIP and may(user, "archive.review", enterprise)
+    if not (user.is_regulator and may(user, "archive.review", enterprise)):
+        return False
+    org = user.organization
+    return enterprise.supervising_department_id == org.pk or LEVEL_RANK[org.level] >= LEVEL_RANK[enterprise.supervision_level]
 
 
 def can_manage_enterprise(user, enterprise=None):

@@ -1,7 +1,9 @@
 """Jurisdiction scoping, written once: who may see which enterprises, records and users.
 
 A regulator sees the enterprises whose region code lies under its organisation's region, narrowed to the
-industries its organisation supervises when any are set; an enterprise user sees only its own enterprise.
+industries its organisation supervises when any are set, and for a park without a region code of its own to the park's
+member enterprises (archive.ParkMember, joined on the enterprise: parks are small); an enterprise user sees only its
+own enterprise.
 Region codes share prefixes with their subtree, so a subtree is one index range scan on both databases.
 
 Call sites spell it one way: `Model.objects.for_user(user)` on every enterprise-owned model (ScopedQuerySet), so
@@ -37,21 +39,48 @@ def enterprise_q(user, path="", located=False):
 
     `located`: the rows carry copies of their enterprise's `region_id` and `industry_id` (kept in step when it moves),
     and the test reads those, so a list walking one of the rows' own indexes needs no join to Enterprise."""
-    p = f"{path}__" if path and not located else ""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.is_sysadmin:
         return Q()
     if user.is_enterprise_user:
-        return Q(**{f"{p}pk" if not path else f"{path}_id": user.enterprise_id})
+        return Q(**{f"{path}_id" if path else "pk": user.enterprise_id})
     if user.is_regulator:
-        org = user.organization
-        q = region_q(org.region, f"{p}region_id")
-        codes = supervised_industries(org)
-        if codes:
-            q &= Q(**{f"{p}industry_id__in": sorted(codes)})
-        return q
+        return organization_q(user.organization, path, located)
     return Q(pk__in=[])
+
+
+def organization_q(org, path="", located=False, region=None):
+    """Q for the enterprises (at `path`, `located` as enterprise_q) organisation `org` oversees: its region's subtree
+    (or `region`'s: a subscription granted to it), narrowed to the industries it supervises, and for a park by
+    membership to its members. The one rule for a regulator's scope, an organisation's subscription, its notifications."""
+    p = f"{path}__" if path and not located else ""
+    q = region_q(region or org.region, f"{p}region_id")
+    codes = supervised_industries(org)
+    if codes:
+        q &= Q(**{f"{p}industry_id__in": sorted(codes)})
+    if org.by_membership:
+        q &= Q(**{f"{path}_id__in" if path else "pk__in": park_enterprises(org)})
+    return q
+
+
+def park_enterprises(park):
+    """The ids of a park's member enterprises, as a subquery."""
+    from worksafe.archive.models import ParkMember
+
+    return ParkMember.objects.filter(park_id=park.pk).values("enterprise_id")
+
+
+def park_memberships(enterprise_id, parks):
+    """The pks among `parks` that list enterprise `enterprise_id`."""
+    from worksafe.archive.models import ParkMember
+
+    return ParkMember.objects.filter(enterprise_id=enterprise_id, park_id__in=parks).values_list("park_id", flat=True)
+
+
+def narrowed(org):
+    """Whether `org` sees only part of its region: an industry department, a park by membership."""
+    return bool(supervised_industries(org)) or org.by_membership
 
 
 def supervised_industries(org):
@@ -66,10 +95,10 @@ def change_q(user):
     """Q restricting ChangeRecords to the archives `user` may see.
 
     Regulators match on the record's `region_code` (the archive's jurisdiction, which follows it when it moves and
-    stays after it is deleted), narrowed to the enterprises they see when their organisation supervises
-    particular industries; enterprise users see their own archive's records. Records of no archive that carry a
+    stays after it is deleted), narrowed to the enterprises they see when their organisation sees only part of its
+    region (`narrowed`); enterprise users see their own archive's records. Records of no archive that carry a
     region code (a regulator's list export: audit.record_export) belong to that jurisdiction as a whole: its
-    regulators and those above see them, an industry department (which sees only some enterprises) does not.
+    regulators and those above see them, a narrowed organisation (which sees only some enterprises) does not.
     """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
@@ -79,7 +108,7 @@ def change_q(user):
         return Q(enterprise_id=user.enterprise_id)
     if user.is_regulator:
         q = region_q(user.organization.region, "region_code")
-        if supervised_industries(user.organization):
+        if narrowed(user.organization):
             q &= Q(enterprise_id__in=enterprises_for(user).values("pk"))
         return q
     return Q(pk__in=[])

@@ -51,6 +51,7 @@ urlpatterns = [
         path("organizations/", views_organizations.organization_list, name="organization_list"),
         path("organizations/add/", views_organizations.organization_edit, name="organization_add"),
         path("organizations/<int:pk>/edit/", views_organizations.organization_edit, name="organization_edit"),
+        path("organizations/<int:pk>/merge/", views_organizations.organization_merge, name="organization_merge"),
         path("organizations/<int:pk>/<str:action>/", views_organizations.organization_state, name="organization_state"),
         path("roles/", views_roles.role_list, name="role_list"),
         path("roles/add/", views_roles.role_edit, name="role_add"),

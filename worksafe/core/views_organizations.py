@@ -11,14 +11,14 @@ from django.views.decorators.http import require_POST
 from . import organizations, permissions
 from .access import require
 from .filters import FastSelect
-from .models import Industry, Organization, Region
+from .models import Industry, Organization, OrgKind, Region, User
 from .scoping import regions_for
 
 
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "parent", "region", "industries"]
+        fields = ["name", "kind", "parent", "region", "industries"]
         widgets = {"region": FastSelect, "parent": FastSelect, "industries": forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})}
 
     wide_fields = ["industries"]
@@ -37,10 +37,16 @@ class OrganizationForm(forms.ModelForm):
         self.fields["region"].help_text = "单位的管辖区域；级别随区域确定（省、市、县、乡镇）。须在上级单位的管辖区域之内。"
         self.fields["industries"].queryset = Industry.objects.filter(parent__isnull=True)
         self.fields["industries"].help_text = "行业部门只监管所选行业；应急管理局不选（监管全部行业）。"
+        self.fields["kind"].help_text = ("园区：有独立区划代码的功能区（如 411071）选该区划，按区划管辖；没有独立区划代码的园区选所在县（市）区划，"
+                                         "按企业名单管辖，名单在单位列表的“企业名单”中维护。")
 
     def clean(self):
         data = super().clean()
         region = data.get("region")
+        if data.get("kind") == OrgKind.DEPARTMENT and not data.get("industries"):
+            self.add_error("industries", "行业主管部门须选择其监管的行业。")
+        if data.get("kind") == OrgKind.BUREAU and data.get("industries"):
+            self.add_error("industries", "应急管理部门监管全部行业，不选监管行业；只监管部分行业的请选“行业主管部门”。")
         if region is not None:
             error = organizations.placement_error(self.instance, data.get("parent"), region)
             if error:
@@ -104,3 +110,38 @@ def organization_state(request, pk, action):
         org.save(update_fields=["is_active"])
     messages.success(request, f"已{'启用' if org.is_active else '停用'}“{org.name}”。")
     return redirect("core:organization_list")
+
+
+class MergeForm(forms.Form):
+    target = forms.ModelChoiceField(label="合并到", queryset=Organization.objects.none(), widget=FastSelect,
+                                    help_text="本单位的账号、下级单位、园区企业、接口订阅和督办事项移到所选单位；本单位停用并保留历史。")
+
+    def __init__(self, *args, source, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.fields["target"].queryset = organizations.parents(actor).exclude(
+            pk__in={source.pk, *organizations.descendants(source)}).select_related("region")
+
+    def clean_target(self):
+        target = self.cleaned_data["target"]
+        error = organizations.merge_error(self.source, target)
+        if error:
+            raise forms.ValidationError(error)
+        return target
+
+
+@login_required
+def organization_merge(request, pk):
+    """合并: `source` into another organisation the user manages (or its own). Audited on both."""
+    _require_manager(request)
+    source = get_object_or_404(organizations.managed(request.user).filter(is_active=True), pk=pk)
+    form = MergeForm(request.POST or None, source=source, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["target"]
+        moved = organizations.merge(source, target, request.user)
+        summary = "，".join(f"{what} {n}" for what, n in moved.items() if n) or "没有需要移动的数据"
+        messages.success(request, f"已将“{source.name}”合并到“{target.name}”（{summary}），“{source.name}”已停用。")
+        return redirect("core:organization_list")
+    accounts = User.objects.filter(organization=source).count()
+    return render(request, "core/organization_merge.html", {"form": form, "org": source, "accounts": accounts,
+                                                           "children": source.children.count()})

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from worksafe.core import clients, permissions, uploads
 from worksafe.core.models import OrgLevel
-from worksafe.core.scoping import region_q
+from worksafe.core.scoping import park_enterprises, region_q
 
 from . import announce
 from .models import Hazard, HazardPhoto, HazardStep, Level, PublicReport, PublicReportPhoto, Review, Source, State
@@ -128,7 +128,10 @@ def report_q(user, path=""):
     if user.is_sysadmin:
         return Q()
     if user.is_regulator:
-        return region_q(user.organization.region, f"{p}region_id")
+        q = region_q(user.organization.region, f"{p}region_id")
+        if user.organization.by_membership:  # a park: the reports naming its member enterprises
+            q &= Q(**{f"{p}enterprise_id__in": park_enterprises(user.organization)})
+        return q
     return Q(pk__in=[])
 
 

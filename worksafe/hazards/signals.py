@@ -4,10 +4,12 @@ from django.dispatch import receiver
 
 from worksafe.archive.models import Enterprise
 from worksafe.archive.signals import relocated
+from worksafe.core import organizations
+from worksafe.core.models import Organization
 from worksafe.risks.signals import measure_not_in_place
 
 from . import announce, raise_from, summary
-from .models import Hazard
+from .models import Checklist, Hazard, State
 
 
 @receiver(post_init, sender=Hazard)
@@ -42,3 +44,10 @@ def _enterprises_relocated(sender, enterprises, **kwargs):
 def _patrol_found_hazard(sender, item, **kwargs):
     hazard = raise_from.patrol_item(item)
     announce.patrol_hazard(hazard, item)
+
+
+@receiver(organizations.merging, sender=Organization, dispatch_uid="hazards.merging")
+def _merging(sender, source, target, moved, **kwargs):
+    """A merge hands the source's open supervision (挂牌督办) and the guidelines it published to the target."""
+    moved["督办隐患"] = Hazard.objects.filter(supervisor=source).exclude(state=State.CLOSED).update(supervisor=target)
+    moved["指引标准"] = Checklist.objects.filter(owner=source).update(owner=target)

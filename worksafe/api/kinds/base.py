@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from worksafe.core import audit
 from worksafe.core.models import AuditAction
-from worksafe.core.scoping import region_q, supervised_industries
+from worksafe.core.scoping import organization_q
 
 from ..errors import field_error
 
@@ -14,10 +14,7 @@ def coverage_q(subscription, path="enterprise", located=False):
     rows carry their enterprise's region and industry (hazards), tested without a join."""
     if subscription.enterprise_id:
         return Q(**{f"{path}_id" if path else "pk": subscription.enterprise_id})
-    p = "" if located or not path else f"{path}__"
-    q = region_q(subscription.region, f"{p}region_id")  # the Region: its prefix, not its full code
-    codes = supervised_industries(subscription.organization)
-    return q & Q(**{f"{p}industry_id__in": sorted(codes)}) if codes else q
+    return organization_q(subscription.organization, path, located, region=subscription.region)
 
 
 class NotWithdrawn(Exception):
