@@ -15,6 +15,11 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('bureau', '应急管理部门'), ('department', '行业主管部门'), ('park', '园区管理机构')], default='bureau', max_length=12, verbose_name='类别'),
         ),
+        migrations.AlterField(
+            model_name='changerecord',
+            name='action',
+            field=models.CharField(choices=[('create', '新增'), ('update', '修改'), ('delete', '删除'), ('import', '导入'), ('reset_password', '重置密码'), ('submit', '提交审核'), ('approve', '审核通过'), ('return', '退回'), ('move_region', '属地调整'), ('set_type', '类型设置'), ('revoke_code', '二维码作废'), ('transition', '流程操作'), ('export', '导出'), ('unlock', '解除锁定'), ('reset_otp', '重置双因素认证'), ('revoke_session', '注销会话'), ('take_result', '下载一次性结果'), ('break_glass', '超级管理员操作'), ('view_as', '企业端查看'), ('merge', '合并')], max_length=20, verbose_name='操作类型'),
+        ),
     ]
 
 
