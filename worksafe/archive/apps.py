@@ -31,5 +31,7 @@ class ArchiveConfig(AppConfig):
         demo.add_each(10, "worksafe.archive.fake.demo_key_items")
         demo.add_each(40, "worksafe.archive.fake.demo_unit")
         demo.add(50, "worksafe.archive.fake.demo_accounts")
+        demo.add(55, "worksafe.archive.fake.demo_parks")
+        demo.add_note("worksafe.archive.fake.demo_park_note")
         demo.add(120, "worksafe.archive.fake.demo_reviews")
         demo.add(120, "worksafe.archive.fake.demo_notifications")

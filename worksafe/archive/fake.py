@@ -185,3 +185,35 @@ def _archive_notifications(demo):
                           f"企业档案被退回：{e.review_reason or '请补充完善档案信息'}。请修改后重新提交审核。", link=e.get_absolute_url(), obj=e)
         elif e.review_state == ReviewState.APPROVED:
             notify.notify(notify.enterprise_users(e), announce.APPROVED, "企业档案已审核通过。", link=e.get_absolute_url(), obj=e)
+
+
+PARK_ACCOUNT = "yuanqu"  # the demo park's account (README)
+
+
+def demo_parks(demo):
+    """分级负责 and a park: the 郑州 enterprises with a major hazard source handed to the city (its 待办 shows their
+    reviews), and 金水区化工园区, a park without a region code of its own holding three 金水 enterprises (the demo
+    enterprise first), with an account that sees exactly those."""
+    from worksafe.core.models import Organization, OrgKind, OrgLevel
+
+    from .models import ParkMember
+
+    Enterprise.objects.filter(region__code__startswith="4101", has_major_hazard_source=True).update(supervision_level=OrgLevel.CITY)
+    county = Organization.objects.filter(region_id="410105", kind=OrgKind.BUREAU).first()
+    members = list(Enterprise.objects.filter(region_id="410105").order_by("pk")[:3])
+    if county is None or not members:
+        return
+    park = Organization.objects.create(name="金水区化工园区管委会", kind=OrgKind.PARK, level=county.level,
+                                       region_id=county.region_id, parent=county)
+    ParkMember.objects.bulk_create([ParkMember(park=park, enterprise=e) for e in members])
+    user = User(username=PARK_ACCOUNT, full_name="化工园区演示账号", role=Role.REGULATOR, organization=park, is_demo=True)
+    user.set_password(demo_data.DEMO_PASSWORD)
+    user.save()
+
+
+def demo_park_note():
+    user = User.objects.filter(username=PARK_ACCOUNT).select_related("organization").first()
+    if user is None:
+        return None
+    names = "、".join(user.organization.park_members.values_list("enterprise__name", flat=True))
+    return "园区演示（按企业名单管辖）：", [f"{PARK_ACCOUNT:<20} 监管人员 {user.organization.name}：{names}"]

@@ -220,7 +220,7 @@ def import_enterprises(uploaded_file, user, progress=imports.QUIET, defer_accoun
 
     `defer_accounts` (the import page, in the request): a valid file with new enterprises raises imports.RunAsJob
     before writing, as their administrators' one-time passwords are handed out only as a job's once-only result."""
-    if not permissions.can_manage_enterprise(user):
+    if not permissions.can_add_enterprise(user):
         raise PermissionDenied
     lookups = _Lookups(user)
     rows, errors = ENTERPRISE_SPEC.read(uploaded_file, parsers={"region": lookups.region, "industry": lookups.industry})

@@ -34,7 +34,7 @@ def enterprise_list(request):
         "page": page,
         "sort": sort_key,
         "return_form": ReturnForm(),
-        "can_add": permissions.can_manage_enterprise(request.user),
+        "can_add": permissions.can_add_enterprise(request.user),
         "can_reset_passwords": permissions.can_reset_passwords_in_bulk(request.user),
         "list_actions": sections.list_actions(request),
     }
@@ -97,7 +97,7 @@ def enterprise_impersonate(request, pk):
 
 @login_required
 def enterprise_add(request):
-    require(permissions.can_manage_enterprise(request.user))
+    require(permissions.can_add_enterprise(request.user))
     form = EnterpriseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

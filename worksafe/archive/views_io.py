@@ -35,7 +35,7 @@ def enterprise_export(request):
 
 @login_required
 def enterprise_import_template(request):
-    require(permissions.can_manage_enterprise(request.user))
+    require(permissions.can_add_enterprise(request.user))
     workbook = ENTERPRISE_SPEC.template({"user": request.user})
     return xlsx_response(workbook, "生产经营单位导入模板.xlsx", "enterprise_import_template.xlsx")
 
@@ -46,7 +46,7 @@ def enterprise_import(request):
     """Upload form; a small file without new enterprises is imported at once (its result page), a large one or one
     creating enterprise administrator accounts by a background job (its page; the passwords are its once-only result)."""
     user = request.user
-    require(permissions.can_manage_enterprise(user))
+    require(permissions.can_add_enterprise(user))
     errors = []
     if request.method == "POST":
         upload = request.FILES.get("file")

@@ -158,6 +158,11 @@ def can_manage_enterprise(user, enterprise=None):
     return (user.is_regulator or user.is_sysadmin) and may(user, "archive.manage", enterprise)
 
 
+def can_add_enterprise(user):
+    """Add or import enterprises: regulators in scope, except a park by membership, whose list its managers keep."""
+    return can_manage_enterprise(user) and not (user.is_regulator and user.organization.by_membership)
+
+
 def can_reset_passwords_in_bulk(user):
     """New one-time passwords for a whole filtered list of enterprises (a background job), within the user's scope.
     One enterprise's reset is any regulator's in scope (can_manage_enterprise)."""
