@@ -22,6 +22,7 @@ narrowed, option withdrawn) reads as the default.
 """
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.signals import request_started
@@ -113,12 +114,23 @@ def setting(key):
         return item.default
 
 
+class Row(NamedTuple):
+    """A setting as the page lists it."""
+
+    item: Setting
+    value: object
+    shown: str  # the current value, displayed
+    default: str  # the default, displayed
+    changed: bool  # an administrator's value is in force
+
+
 def grouped():
-    """[(group, [(Setting, current value, whether changed)])] in declaration order, for the settings page."""
-    stored, groups = _stored(), {}
+    """[(group, [Row])] in declaration order, for the settings page."""
+    groups = {}
     for item in REGISTRY.values():
         value = setting(item.key)
-        groups.setdefault(item.group, []).append((item, value, item.key in stored and value != item.default))
+        groups.setdefault(item.group, []).append(
+            Row(item, value, item.display(value), item.display(item.default), value != item.default))
     return list(groups.items())
 
 
