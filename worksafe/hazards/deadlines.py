@@ -24,7 +24,6 @@ class Due:
     LATER = "later"
 
 
-ORDER = (Due.OVERDUE, Due.SOON, Due.LATER)
 COLORS = {Due.OVERDUE: "red", Due.SOON: "orange", Due.LATER: "green"}
 
 
@@ -40,7 +39,7 @@ def labels():
 
 
 def choices():
-    """[(Due.*, label)] for the 整改期限 filters (a callable: the labels follow the setting)."""
+    """[(Due.*, label)] for the 整改期限 filters, read when the form is built (the labels follow the setting)."""
     return list(labels().items())
 
 
