@@ -35,8 +35,8 @@ class SettingForm(forms.Form):
             attrs = {"inputmode": "numeric", "min": item.minimum, "max": item.maximum}
             field = forms.CharField(max_length=12, widget=forms.TextInput(attrs={k: v for k, v in attrs.items() if v is not None}))
         field.label = item.label + (f"（{item.unit}）" if item.unit else "")
-        field.help_text = "；".join(filter(None, [item.help, item.bounds and f"允许范围 {item.bounds}",
-                                                 f"默认 {item.display(item.default)}"]))
+        field.help_text = "；".join(filter(None, [item.help.rstrip("。"), item.bounds and f"允许范围 {item.bounds}",
+                                                 f"默认 {item.display(item.default)}"])) + "。"
         field.error_messages["required"] = f"请填写“{item.label}”。"
         field.error_messages["invalid_choice"] = f"“{item.label}”请从给出的选项中选择。"
         self.fields["value"] = field
