@@ -78,6 +78,17 @@ def _no_collected_static(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_workflow_settings():
+    """Workflow settings are cached per process (core.workflow_settings); a test's saved value is rolled back with its
+    transaction, so no test may read the one before it's."""
+    from worksafe.core import workflow_settings
+
+    workflow_settings.forget()
+    yield
+    workflow_settings.forget()
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded files of each test go to its own temporary folder."""
     default = {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path / "media"}}

@@ -141,6 +141,9 @@ ROUTES = {
     "system/roles/<int:pk>/edit/": row(ROLE_ADMINS, *BOTH, obj="role", scope=GLOBAL),
     "system/roles/<int:pk>/delete/": row(ROLE_ADMINS, *POST, obj="role", scope=GLOBAL),
     "system/status/": row(CONFIGURERS),
+    "system/workflow/": row(CONFIGURERS),
+    "system/workflow/<str:key>/": row(CONFIGURERS, *BOTH, values={"key": "hazards.warn_days"}, data={"value": "7"}),
+    "system/workflow/<str:key>/reset/": row(CONFIGURERS, *POST, values={"key": "hazards.warn_days"}),
     # ---- archive (一企一档) ----
     "archive/enterprises/": row(REGULATORS),
     "archive/enterprises/add/": row(REGULATORS, *BOTH),

@@ -17,6 +17,7 @@ BOUNDARIES = [(-30, Due.OVERDUE), (-1, Due.OVERDUE), (0, Due.SOON), (1, Due.SOON
               (400, Due.LATER)]
 
 
+@pytest.mark.django_db  # the warning days are a workflow setting, read from the database once
 @pytest.mark.parametrize("offset, expected", BOUNDARIES)
 def test_it_colours_a_deadline_by_days_left(offset, expected):
     assert due_status(DAY + offset * D, DAY) == expected
@@ -74,3 +75,47 @@ def test_the_ledger_filters_by_deadline_status_and_counts_them(login, users, ent
     assert set(_rendered_due(html)) == {by_offset[-30].pk, by_offset[-1].pk}  # not the closed one
     counts = client.get(url).context["counts"]
     assert (counts["overdue"], counts["soon"]) == (2, 3)
+
+
+# ---- the warning days are a workflow setting (流程设置) ----------------------------------------------------------
+
+
+def _set_warn_days(login, days):
+    from tests.factories import create_user
+    from worksafe.core.models import Role
+
+    admin = login(create_user(f"sysconf{days}", Role.SYSADMIN))
+    response = admin.post(reverse("core:workflow_setting_edit", args=["hazards.warn_days"]), {"value": str(days)})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_editing_the_warning_days_changes_the_deadline_colours(login, users, enterprise):
+    """A hazard 8 days from its deadline is orange at 10 warning days and green at 5: in the ledger's colours, its
+    filter, the regulator's open list and its counts, and due_q."""
+    hazard = create_hazard(enterprise, name="八天后到期", deadline=timezone.localdate() + 8 * D)
+    ledger = reverse("hazards:hazard_list", args=[enterprise.pk])
+    open_list = reverse("hazards:open_list")
+
+    def seen():
+        owner = login(users["owner"])
+        colour = _rendered_due(owner.get(ledger).content.decode())[hazard.pk]
+        filtered = {status: hazard.pk in _rendered_due(owner.get(ledger, {"due": status}).content.decode())
+                    for status in (Due.SOON, Due.LATER)}
+        regulator = login(users["jinshui"])
+        listed = regulator.get(open_list, {"due": Due.SOON})
+        counts = {c["status"]: c["count"] for c in listed.context["due_counts"]}
+        in_q = {status: Hazard.objects.filter(due_q(status), pk=hazard.pk).exists() for status in (Due.SOON, Due.LATER)}
+        return colour, filtered, hazard in listed.context["page"].object_list, counts[Due.SOON], in_q, listed.content.decode()
+
+    colour, filtered, listed, soon, in_q, html = seen()
+    assert (colour, filtered, listed, soon, in_q) == (Due.SOON, {Due.SOON: True, Due.LATER: False}, True, 1,
+                                                      {Due.SOON: True, Due.LATER: False})
+    assert "10天内到期" in html and "距期限 10 天以内" in html
+
+    _set_warn_days(login, 5)
+    colour, filtered, listed, soon, in_q, html = seen()
+    assert (colour, filtered, listed, soon, in_q) == (Due.LATER, {Due.SOON: False, Due.LATER: True}, False, 0,
+                                                      {Due.SOON: False, Due.LATER: True})
+    assert "5天内到期" in html and "距期限 5 天以内" in html and "10天内到期" not in html
+    assert due_status(DAY + 5 * D, DAY) == Due.SOON and due_status(DAY + 6 * D, DAY) == Due.LATER

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tests.factories import create_risk_list, messages_of
-from worksafe.core.models import ChangeRecord
+from tests.factories import create_risk_list, create_user, messages_of
+from worksafe.core import workflow_settings
+from worksafe.core.models import ChangeRecord, Role
 from worksafe.risks import patrols
 from worksafe.risks.models import ControlMeasure, Patrol, PatrolItem
 from worksafe.risks.patrols import Check, overdue_count, record_patrol, status_counts, status_of
@@ -496,3 +497,11 @@ def test_patrols_are_counted_per_enterprise_and_local_year(enterprise, other_ent
     create_patrol(other_enterprise, datetime.datetime(2026, 3, 1, 9, 0, tzinfo=shanghai), [False])
     rows = {(r.enterprise_id, r.year): (r.patrols, r.items, r.failed) for r in PatrolYear.objects.all()}
     assert rows == {(enterprise.pk, 2025): (1, 2, 1), (enterprise.pk, 2026): (2, 4, 1), (other_enterprise.pk, 2026): (1, 1, 1)}
+
+
+def test_how_far_back_a_patrol_may_be_recorded_is_a_workflow_setting(login, users, enterprise, risk):
+    workflow_settings.change(patrols.BACKDATE, "7", create_user("sysconf", Role.SYSADMIN))
+    r = login(users["owner"]).post(add_url(enterprise, "?all=1"),
+                                   patrol_data({risk["measures"][0]: "yes"}, when=timezone.now() - 10 * D))
+    assert r.status_code == 200 and "巡检时间不能早于 7 天前" in r.content.decode()
+    assert not Patrol.objects.exists()

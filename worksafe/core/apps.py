@@ -14,8 +14,8 @@ class CoreConfig(AppConfig):
     verbose_name = "系统基础"
 
     def ready(self):
-        from . import audit, break_glass, checks, demo, exports, menu, sessions  # noqa: F401  (checks, sessions, break_glass and the export job kind register themselves)
-        from .models import Organization, Role, User
+        from . import audit, break_glass, checks, demo, exports, menu, sessions, workflow_settings  # noqa: F401  (checks, sessions, break_glass and the export job kind register themselves)
+        from .models import Organization, Role, User, WorkflowSetting
 
         audit.register(User, enterprise=lambda u: u.enterprise, exclude={
             "password", "password_changed_at", "last_login", "date_joined", "is_superuser", "is_staff", "first_name", "last_name",
@@ -23,6 +23,8 @@ class CoreConfig(AppConfig):
         })
         audit.register(Organization)
         audit.register(Role)
+        audit.register(WorkflowSetting, label=workflow_settings.label)
+        workflow_settings.connect()
         menu.add(*menu.ENTRIES)
         # Each app's permissions (its perms.py) are registered before any request checks one.
         autodiscover_modules("perms")

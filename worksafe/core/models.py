@@ -579,3 +579,19 @@ class TileSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.organization_id} {self.key} {self.date}: {self.value}"
+
+
+class WorkflowSetting(models.Model):
+    """An administrator's value for a workflow setting a module declared (core/workflow_settings.py): a time limit or
+    the approver of a step. Only the values that differ from the declared default are rows; 恢复默认 deletes the row.
+    Audited (who changed which setting from what to what)."""
+
+    key = models.CharField("设置项", max_length=64, unique=True)
+    value = models.CharField("设置值", max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "流程设置"
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key

@@ -5,7 +5,18 @@ Included at the root: the two prefixes are kept as they always were, each wrappi
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_directory, views_jobs, views_notifications, views_organizations, views_roles, views_system, views_users
+from . import (
+    views,
+    views_account,
+    views_directory,
+    views_jobs,
+    views_notifications,
+    views_organizations,
+    views_roles,
+    views_system,
+    views_users,
+    views_workflow,
+)
 
 app_name = "core"
 urlpatterns = [
@@ -62,5 +73,9 @@ urlpatterns = [
         path("login-log/export/", views.login_log_export, name="login_log_export"),
         path("operations/", views.operation_log, name="operation_log_list"),
         path("operations/export/", views.operation_log_export, name="operation_log_export"),
+        # views_workflow: 流程设置, the settings the modules declare to the workflow engine
+        path("workflow/", views_workflow.workflow_setting_list, name="workflow_setting_list"),
+        path("workflow/<str:key>/", views_workflow.workflow_setting_edit, name="workflow_setting_edit"),
+        path("workflow/<str:key>/reset/", views_workflow.workflow_setting_reset, name="workflow_setting_reset"),
     ])),
 ]

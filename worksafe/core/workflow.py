@@ -35,6 +35,13 @@ A new workflow (hazards/workflow.py is the full example, archive/review.py a sho
 
     FLOW = LicenceFlow()
     FLOW.perform(licence, "approve", request.user, comment)  # the view shows a ValidationError's messages
+
+What the seeds leave to each deployment (a time limit, who approves a step among the options the module offers) the
+module declares beside its steps with `declare()` and reads with `setting()` (core/workflow_settings.py: declared once,
+edited on the 流程设置 page, cached so that reading costs no query per row):
+
+    WARN_DAYS = workflow.declare("hazards.warn_days", "整改期限预警天数", "隐患排查治理", workflow.DAYS, 10, minimum=1, maximum=90)
+    soon = today + datetime.timedelta(days=workflow.setting(WARN_DAYS))
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +52,7 @@ from django.dispatch import Signal
 
 from . import audit
 from .models import AuditAction
+from .workflow_settings import CHOICE, DAYS, HOURS, NUMBER, declare, setting  # noqa: F401  (modules declare through the engine)
 
 # Sent after the commit of each step taken: sender the model; workflow, obj, step, user, comment, source.
 performed = Signal()

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from worksafe.core import audit, permissions
+from worksafe.core import audit, permissions, workflow
 from worksafe.risks.models import ControlMeasure
 
 from . import raise_from
@@ -18,8 +18,14 @@ from .models import HazardCheck, HazardCheckItem
 from .perms import CHECK
 
 # Checks may be written down afterwards (on paper first), but not long afterwards: a missed period of a plan should
-# not be filled in months later.
-BACKDATE_DAYS = 30
+# not be filled in months later. How long is a 流程设置 value (30 days by default).
+BACKDATE = workflow.declare(
+    "hazards.check_backdate_days", "排查记录补录期限", "隐患排查治理", workflow.DAYS, 30, minimum=0, maximum=365,
+    help="企业补录隐患排查记录，排查日期最早可为今天往前该天数（0：只能记录当天的排查）。")
+
+
+def backdate_days():
+    return workflow.setting(BACKDATE)
 
 
 def can_check(user, enterprise):
@@ -92,4 +98,4 @@ def record_check(enterprise, user, answers, *, checked_on, checker_name, kind, p
 
 
 def earliest_day(today=None):
-    return (today or timezone.localdate()) - datetime.timedelta(days=BACKDATE_DAYS)
+    return (today or timezone.localdate()) - datetime.timedelta(days=backdate_days())

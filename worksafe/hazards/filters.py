@@ -19,7 +19,6 @@ from . import deadlines
 from .models import Category, Hazard, Level, Review, Source, State, Supervision
 
 DATE = {"type": "date"}
-DUE_CHOICES = [(status, deadlines.LABELS[status]) for status in (deadlines.Due.OVERDUE, deadlines.Due.SOON, deadlines.Due.LATER)]
 # 挂牌督办: "" is the stored value of 未挂牌 and also the form's "全部", so the filter has its own values.
 ANY_SUPERVISION, NO_SUPERVISION = "any", "none"
 SUPERVISION_CHOICES = [(ANY_SUPERVISION, "已挂牌督办"), (Supervision.COUNTY, Supervision.COUNTY.label),
@@ -36,7 +35,7 @@ class HazardFilter(EnterpriseScopeFilter):
     state = django_filters.ChoiceFilter(label="整改状态", choices=State.choices, widget=FastSelect)
     source = django_filters.ChoiceFilter(label="隐患来源", choices=Source.choices, widget=FastSelect)
     category = django_filters.ChoiceFilter(label="隐患类别", choices=Category.choices, widget=FastSelect)
-    due = django_filters.ChoiceFilter(label="整改期限", choices=DUE_CHOICES, method="due_within", widget=FastSelect)
+    due = django_filters.ChoiceFilter(label="整改期限", choices=(), method="due_within", widget=FastSelect)
     found_from = django_filters.DateFilter(label="发现日期起", field_name="found_on", lookup_expr="gte",
                                            widget=forms.DateInput(attrs=DATE))
     found_to = django_filters.DateFilter(label="发现日期止", field_name="found_on", lookup_expr="lte",
@@ -56,6 +55,8 @@ class HazardFilter(EnterpriseScopeFilter):
             del self.filters[name]
         if states is not None:
             self.filters["state"].extra["choices"] = [(s.value, s.label) for s in states]
+        if "due" in self.filters:
+            self.filters["due"].extra["choices"] = deadlines.choices()  # its labels follow the warning days
 
     def field(self, name):
         # 属地 and 行业 are tested on the hazard's own copies, which the lists' indexes hold (models.Hazard).

@@ -95,7 +95,6 @@ class HazardForm(forms.ModelForm):
         help_texts = {
             "found_on": "精确到日，不能晚于今天",
             "level": "重大隐患由监管部门审核确认后整改，并由监管部门验收销号",
-            "deadline": "不早于隐患排查时间；超期显示红色，10 天内到期显示橙色",
             "requirements": "治理的时限和要求",
         }
 
@@ -123,6 +122,7 @@ class HazardForm(forms.ModelForm):
             self.fields["level"].disabled = True
             self.fields["level"].help_text = self._level_note(hazard)
         self.fields["deadline"].required = True  # every hazard that can be edited is still open
+        self.fields["deadline"].help_text = f"不早于隐患排查时间；超期显示红色，{deadlines.warn_days()} 天内到期显示橙色"
         self.fields["content"].label = "隐患内容（主要危害）"
         _photos_field(self, HazardPhoto.Stage.BEFORE, hazard)
 
@@ -216,7 +216,7 @@ class HazardFilterForm(forms.Form):
     state = forms.ChoiceField(label="整改状态", required=False,
                               choices=_choices([(OPEN, "未销号（全部）"), *State.choices]))
     level = forms.ChoiceField(label="隐患级别", required=False, choices=_choices(Level.choices))
-    due = forms.ChoiceField(label="整改期限", required=False, choices=_choices(list(deadlines.LABELS.items())))
+    due = forms.ChoiceField(label="整改期限", required=False, choices=lambda: _choices(deadlines.choices()))
     source = forms.ChoiceField(label="隐患来源", required=False, choices=_choices(Source.choices))
     category = forms.ChoiceField(label="隐患类别", required=False, choices=_choices(Category.choices))
     found_from = forms.DateField(label="排查时间自", required=False, widget=DATE)

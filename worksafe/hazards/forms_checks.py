@@ -192,7 +192,7 @@ class CheckForm(forms.Form):
         if day > self.today:
             raise forms.ValidationError("排查日期不能晚于今天")
         if day < checks.earliest_day(self.today):
-            raise forms.ValidationError(f"排查日期不能早于 {checks.BACKDATE_DAYS} 天前")
+            raise forms.ValidationError(f"排查日期不能早于 {checks.backdate_days()} 天前")
         return day
 
     def clean_checker_name(self):

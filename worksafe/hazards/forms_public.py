@@ -17,7 +17,7 @@ from worksafe.core.xlsx import human_size
 
 from .models import Category, Kind, Level, PublicReport
 from .public import MAX_PHOTOS, PHOTO_TYPES
-from .raise_from import DEFAULT_DAYS
+from .raise_from import default_deadline
 
 TEXT_MIN, TEXT_MAX = 10, 2000
 SIX_PLACES = Decimal("0.000001")
@@ -178,7 +178,7 @@ class AcceptForm(forms.Form):
         today = timezone.localdate()
         kwargs.setdefault("initial", {
             "enterprise": report.enterprise_id, "content": report.text, "place": report.location,
-            "name": _first_line(report.text), "deadline": today + datetime.timedelta(days=DEFAULT_DAYS),
+            "name": _first_line(report.text), "deadline": default_deadline(today),
         })
         super().__init__(*args, **kwargs)
         self.report = report

@@ -24,7 +24,7 @@ def _field(name):
 
 def due_text(hazard, today=None):
     status = deadlines.due_status(hazard.deadline, today, hazard.is_open)
-    return deadlines.LABELS[status] if status else ("已销号" if not hazard.is_open else "未设期限")
+    return deadlines.labels()[status] if status else ("已销号" if not hazard.is_open else "未设期限")
 
 
 # 辅助表1's fields in the form's order (the grid below), one row per hazard, then the closed loop's.

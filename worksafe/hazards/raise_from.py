@@ -6,19 +6,27 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from worksafe.core import audit, storage, uploads
+from worksafe.core import audit, storage, uploads, workflow
 
 from .models import Category, Hazard, HazardPhoto, HazardStep, Source
 from .workflow import record_step
 
-DEFAULT_DAYS = 30  # deadline of a raised hazard until the enterprise sets its own
+# The deadline a raised hazard carries until the enterprise sets its own (a 流程设置 value; 30 days by default).
+RAISED_DEADLINE = workflow.declare(
+    "hazards.raised_deadline_days", "发现隐患的默认整改期限", "隐患排查治理", workflow.DAYS, 30, minimum=1, maximum=365,
+    help="排查记录、风险巡检中“不符合”的项目和转为隐患的随手拍，整改期限预填为发现之日起该天数，企业或监管部门可再修改。")
+
+
+def default_deadline(found_on):
+    """The deadline a hazard found on `found_on` is given before anyone sets one."""
+    return found_on + datetime.timedelta(days=workflow.setting(RAISED_DEADLINE))
 
 
 def _raise(enterprise, user, *, name, place, content, category, source, found_on, photo=None, **links):
     hazard = Hazard(
         enterprise=enterprise, name=name[:200], place=place[:200] or "（待补充）", content=content,
         category=category or Category.OTHER_SITE, source=source, found_on=found_on,
-        deadline=found_on + datetime.timedelta(days=DEFAULT_DAYS),
+        deadline=default_deadline(found_on),
         filled_by=getattr(user, "full_name", "") or getattr(user, "username", ""), filled_on=found_on,
         created_by=user if getattr(user, "is_authenticated", False) else None, **links,
     )

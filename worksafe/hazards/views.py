@@ -236,7 +236,7 @@ def hazard_detail(request, pk):
         "can_delete": workflow.can_delete(user, hazard),
         "can_rectify": rectifying and may_rectify(user, hazard),
         "due": deadlines.due_status(hazard.deadline, is_open=hazard.is_open),
-        "due_labels": deadlines.LABELS,
+        "due_labels": deadlines.labels(),
     }
     return render(request, "hazards/detail.html", context)
 

@@ -116,7 +116,7 @@ def due_counts(rows, today=None, limit=COUNT_LIMIT):
     count stopped at `limit`. One query over the first `limit` + 1 rows of the walk; a group the walk did not reach
     before the cap has count None, the group it stopped in is not exact."""
     today = today or timezone.localdate()
-    soon = today + datetime.timedelta(days=deadlines.WARN_DAYS)
+    soon, labels = deadlines.soon_until(today), deadlines.labels()
     counts = rows.values("id", "deadline")[: limit + 1].aggregate(
         all=Count("id"),
         **{Due.OVERDUE: Count("id", filter=Q(deadline__lt=today)),
@@ -129,7 +129,7 @@ def due_counts(rows, today=None, limit=COUNT_LIMIT):
         n, reached_later = counts[status], any(counts[s] for s in DUE_ORDER[i + 1:])
         if capped and not n and not reached_later:
             n = None  # the walk stopped before this group
-        result.append({"status": status, "label": deadlines.LABELS[status], "color": deadlines.COLORS[status],
+        result.append({"status": status, "label": labels[status], "color": deadlines.COLORS[status],
                        "count": n, "exact": not capped or reached_later})
     return result, capped
 

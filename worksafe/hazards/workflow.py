@@ -8,6 +8,10 @@ step's name as the message) and keeps a HazardStep row, all in one transaction.
   major:   已上报 --confirm--> 整改中 ... 待验收 --accept--> 已销号            (review and acceptance by regulators only)
            已上报 --downgrade--> 已上报 as a general hazard (with the reason)
   待验收 --reject (reason required)--> 整改中
+
+Who accepts a major hazard's rectification is a 流程设置 choice (MAJOR_ACCEPTOR): the regulators in scope above
+township level (the default, as before), or, for a hazard listed for supervision (挂牌督办), the supervising
+organisation or a higher level only.
 """
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -107,12 +111,31 @@ def _may_submit(user, hazard):
         is_own(user, hazard) or (hazard.level == Level.GENERAL and is_regulator_of(user, hazard)))
 
 
+IN_SCOPE, SUPERVISOR = "in_scope", "supervisor"
+MAJOR_ACCEPTOR = workflow.declare(
+    "hazards.major_acceptor", "重大隐患验收销号", "隐患排查治理", workflow.CHOICE, IN_SCOPE,
+    options=((IN_SCOPE, "辖区内县级及以上监管部门"), (SUPERVISOR, "挂牌督办的监管部门或其上级（未挂牌的由辖区内县级及以上监管部门）")),
+    help="重大隐患整改完成后由谁验收通过或退回（验收不通过）。一般隐患由企业自行验收，不受此项影响。")
+RANK = {OrgLevel.TOWNSHIP: 0, OrgLevel.COUNTY: 1, OrgLevel.CITY: 2, OrgLevel.PROVINCE: 3}
+
+
+def accepts_major(user, hazard):
+    """A regulator who may accept a major hazard's rectification, by the 流程设置 choice."""
+    if not is_regulator_of(user, hazard):
+        return False
+    if workflow.setting(MAJOR_ACCEPTOR) != SUPERVISOR or not hazard.supervisor_id or user.is_sysadmin:
+        return True
+    supervisor = hazard.supervisor
+    return user.organization_id == supervisor.pk or RANK[user.organization.level] > RANK[supervisor.level]
+
+
 def _may_accept(user, hazard):
-    """A general hazard: the enterprise's own acceptance (or a regulator's); a major hazard: regulators only."""
+    """A general hazard: the enterprise's own acceptance (or a regulator's); a major hazard: regulators only, as the
+    settings choose (accepts_major)."""
     if not permissions.has(user, ACCEPT):
         return False
     if hazard.is_major:
-        return is_regulator_of(user, hazard)
+        return accepts_major(user, hazard)
     return is_own(user, hazard) or is_regulator_of(user, hazard)
 
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from worksafe.core.forms import ItemCheckForm
 
-from .patrols import BACKDATE_LIMIT, CLOCK_SKEW, Check
+from .patrols import CLOCK_SKEW, Check, backdate_limit
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 
@@ -22,15 +22,16 @@ class PatrolForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
         # No "max": a page opened a while ago would refuse the current time; the server checks it (clean).
-        self.fields["patrolled_at"].widget.attrs["min"] = timezone.localtime(self.now - BACKDATE_LIMIT).strftime(LOCAL_INPUT)
+        self.fields["patrolled_at"].widget.attrs["min"] = timezone.localtime(self.now - backdate_limit()).strftime(LOCAL_INPUT)
         self.fields["patroller_name"].widget.attrs["autocomplete"] = "name"
 
     def clean_patrolled_at(self):
         value = self.cleaned_data["patrolled_at"]
         if value > self.now + CLOCK_SKEW:
             raise forms.ValidationError("巡检时间不能晚于当前时间")
-        if value < self.now - BACKDATE_LIMIT:
-            raise forms.ValidationError(f"巡检时间不能早于 {BACKDATE_LIMIT.days} 天前")
+        limit = backdate_limit()
+        if value < self.now - limit:
+            raise forms.ValidationError(f"巡检时间不能早于 {limit.days} 天前")
         return value
 
     def clean_patroller_name(self):

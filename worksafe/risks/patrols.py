@@ -21,14 +21,18 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from worksafe.core import workflow
+
 from . import schedule, signals
 from .models import ControlMeasure, Patrol, PatrolItem, PatrolYear
 
 DUE_SOON_FRACTION = 0.25
 DUE_SOON_MAX = datetime.timedelta(days=7)
-# Patrols may be recorded afterwards (written on paper, no signal underground), but not long afterwards; a little
-# clock difference between a phone and the server is no "future".
-BACKDATE_LIMIT = datetime.timedelta(days=30)
+# Patrols may be recorded afterwards (written on paper, no signal underground), but not long afterwards (a 流程设置
+# value, 30 days by default); a little clock difference between a phone and the server is no "future".
+BACKDATE = workflow.declare(
+    "risks.patrol_backdate_days", "巡检记录补录期限", "风险分级管控", workflow.DAYS, 30, minimum=0, maximum=365,
+    help="企业补录风险巡检记录，巡检时间最早可为当前时间往前该天数（0：只能记录当天 24 小时内的巡检）。")
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 OVERDUE, DUE_SOON, OK = "overdue", "due_soon", "ok"
@@ -48,6 +52,11 @@ STATUSES = {
 }
 
 _NOMINAL_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+
+
+def backdate_limit():
+    """How far back a patrol may be recorded (timedelta)."""
+    return datetime.timedelta(days=workflow.setting(BACKDATE))
 
 
 def interval(value, unit):
