@@ -1,6 +1,5 @@
-"""Who reviews archives is a 流程设置 choice read in one place (review.approver_rule): 县级及以上 (the default: the
-rule of permissions.can_review_archive, unchanged) or 分级负责 (only the supervising level, through the hook
-review.reviews_at_owner_level)."""
+"""Who reviews archives is a 流程设置 choice read in one place (review.approver_rule): the owning level and those above
+(the default: permissions.can_review_archive) or only the owning organisations (supervision.owns)."""
 import pytest
 
 from tests.factories import TOWNSHIP, create_org, create_user
@@ -20,17 +19,22 @@ def submitted(enterprise):
 
 def test_by_default_regulators_in_scope_above_township_review(users, orgs, submitted):
     township = create_user("town", Role.REGULATOR, create_org("经八路街道", OrgLevel.TOWNSHIP, TOWNSHIP))
-    assert review.approver_rule() == review.COUNTY_UP
+    assert review.approver_rule() == review.OWNER_UP
     assert review.REVIEW.can(users["jinshui"], submitted, "approve")
     assert review.REVIEW.can(users["city"], submitted, "return")
     assert not review.REVIEW.can(township, submitted, "approve")
     assert not review.REVIEW.can(users["erqi"], submitted, "approve")  # out of scope
 
 
-def test_the_owner_level_choice_asks_the_owning_level_hook(users, submitted, monkeypatch):
+def test_the_owner_level_choice_leaves_review_to_the_owning_organisations(users, orgs, submitted):
     workflow_settings.change(review.REVIEWER, review.OWNER_LEVEL, create_user("sysconf", Role.SYSADMIN))
     assert review.approver_rule() == review.OWNER_LEVEL
-    monkeypatch.setattr(review, "reviews_at_owner_level", lambda user, e: user.organization.level == OrgLevel.CITY)
+    assert review.REVIEW.can(users["jinshui"], submitted, "approve")  # the county owns it by default
+    assert not review.REVIEW.can(users["city"], submitted, "approve")  # above it: not under this choice
+    Enterprise.objects.filter(pk=submitted.pk).update(supervision_level="city", supervising_department=orgs["chem"], industry_id="0301")
+    submitted.refresh_from_db()
     assert not review.REVIEW.can(users["jinshui"], submitted, "approve")
     assert review.REVIEW.can(users["city"], submitted, "approve")
-    assert not review.REVIEW.can(users["erqi"], submitted, "approve")  # the hook never widens the jurisdiction
+    assert review.REVIEW.can(users["chem"], submitted, "approve")  # the department named as supervisor
+    assert not review.REVIEW.can(users["province"], submitted, "approve")
+    assert not review.REVIEW.can(users["erqi"], submitted, "approve")  # never beyond the jurisdiction

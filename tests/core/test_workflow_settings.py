@@ -57,7 +57,7 @@ def test_it_refuses_a_value_out_of_bounds_and_says_why(configurer, value, messag
 def test_it_refuses_an_approver_that_is_not_offered(configurer):
     response = configurer.post(edit_url(review.REVIEWER), {"value": "anyone"})
     assert "“企业档案审核”请从给出的选项中选择。" in response.content.decode()
-    assert review.approver_rule() == review.COUNTY_UP
+    assert review.approver_rule() == review.OWNER_UP
 
 
 def test_an_unknown_setting_is_not_found(configurer):
@@ -88,7 +88,7 @@ def test_the_page_marks_a_changed_value_and_offers_its_reset(configurer):
     html = configurer.get(LIST).content.decode()
     row = html[html.index(f'data-setting="{review.REVIEWER}"'):]
     row = row[:row.index("</tr>")]
-    assert "仅负责监管的层级（分级负责）" in row and "已修改" in row and "恢复默认" in row
+    assert "仅负责监管的层级（及指定的行业部门）" in row and "已修改" in row and "恢复默认" in row
     assert review.approver_rule() == review.OWNER_LEVEL
 
 
@@ -137,7 +137,7 @@ def test_a_page_reads_the_settings_once_whatever_it_uses(configurer):
 def test_a_stored_value_the_code_no_longer_accepts_reads_as_the_default():
     WorkflowSetting.objects.create(key=WARN, value="500")
     WorkflowSetting.objects.create(key=review.REVIEWER, value="withdrawn")
-    assert workflow.setting(WARN) == 10 and review.approver_rule() == review.COUNTY_UP
+    assert workflow.setting(WARN) == 10 and review.approver_rule() == review.OWNER_UP
 
 
 def test_a_declaration_is_checked_when_the_module_loads():

@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from worksafe.core import organizations, permissions, workflow
-from worksafe.core.models import AuditAction, Organization, OrgLevel
+from worksafe.core.models import LEVEL_RANK, AuditAction, Organization, OrgLevel
 from worksafe.core.scoping import organizations_for, region_q
 from worksafe.core.workflow import Step
 
@@ -92,7 +92,6 @@ def is_reviewer(user, sub, permission=REVIEW):
             and ApiSubscription.objects.for_user(user).filter(pk=sub.pk).exists())
 
 
-LEVEL_RANK = {OrgLevel.TOWNSHIP: 0, OrgLevel.COUNTY: 1, OrgLevel.CITY: 2, OrgLevel.PROVINCE: 3}
 
 
 def may_revoke(user, sub):

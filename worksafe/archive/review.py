@@ -21,6 +21,7 @@ from worksafe.core import changes, permissions, workflow
 from worksafe.core.models import NOT_CHANGES, AuditAction, ChangeRecord
 from worksafe.core.workflow import Step
 
+from . import supervision
 from .models import ArchiveReview, Enterprise, ReviewState
 
 R = ReviewState
@@ -29,32 +30,27 @@ REVIEW_AGAIN = "已审核档案被修改，重新待审"
 RESUBMIT_NOTICE = "本档案已审核通过。保存修改后，档案将退回“待审核”状态，需监管部门重新审核。"
 SENT_BACK = "档案已退回“待审核”状态，需监管部门重新审核。"
 
-# Who reviews (a 流程设置 choice, read in one place: approver_rule). COUNTY_UP is the rule as it has always been
-# (permissions.can_review_archive: regulators in scope above township level); OWNER_LEVEL is 分级负责, only the level
-# that supervises the enterprise (seed 000 二(二)).
-COUNTY_UP, OWNER_LEVEL = "county_up", "owner_level"
+# Who reviews (a 流程设置 choice, read in one place: approver_rule). OWNER_UP: the level that supervises the enterprise
+# (分级负责, seed 000 二(二)) and the levels above it (permissions.can_review_archive); OWNER_LEVEL: only the owning
+# organisations (supervision.owns). Either way the 待办 and the notifications go to the owners.
+OWNER_UP, OWNER_LEVEL = "owner_up", "owner_level"
 REVIEWER = workflow.declare(
-    "archive.reviewer", "企业档案审核", "一企一档", workflow.CHOICE, COUNTY_UP,
-    options=((COUNTY_UP, "辖区内县级及以上监管部门"), (OWNER_LEVEL, "仅负责监管的层级（分级负责）")),
-    help="企业提交的档案由谁审核通过或退回。分级负责：只由负责监管该企业的层级审核，审核待办随之分派。")
+    "archive.reviewer", "企业档案审核", "一企一档", workflow.CHOICE, OWNER_UP,
+    options=((OWNER_UP, "负责监管的层级及其上级"), (OWNER_LEVEL, "仅负责监管的层级（及指定的行业部门）")),
+    help="企业提交的档案由谁审核通过或退回。负责监管的层级见企业档案的“分级负责”（默认县级）；审核待办和通知只发给负责监管的层级。")
 
 
 def approver_rule():
-    """Who reviews archives, as chosen on the 流程设置 page: COUNTY_UP or OWNER_LEVEL."""
+    """Who reviews archives, as chosen on the 流程设置 page: OWNER_UP or OWNER_LEVEL."""
     return workflow.setting(REVIEWER)
 
 
 def may_review(user, enterprise):
-    """审核通过 / 退回: permissions.can_review_archive, narrowed to the supervising level under OWNER_LEVEL."""
+    """审核通过 / 退回: permissions.can_review_archive, narrowed to the owning organisations under OWNER_LEVEL."""
     if not permissions.can_review_archive(user, enterprise):
         return False
-    return approver_rule() != OWNER_LEVEL or reviews_at_owner_level(user, enterprise)
+    return approver_rule() != OWNER_LEVEL or supervision.owns(user, enterprise)
 
-
-def reviews_at_owner_level(user, enterprise):
-    """分级负责: whether `user`'s organisation is the level that supervises `enterprise`. The hook of the owning-level
-    routing (issue 22, lead); until the enterprise records its supervising level, every reviewer in scope is."""
-    return True
 
 # Sent once the transaction commits, whenever edits send approved archives back to review: sender Enterprise;
 # `enterprises` (one for an edit, every one an import sent back) and `user`, the editor. The hook for notifying the

@@ -70,6 +70,18 @@ def owned_q(user, path=""):
     return Q(pk__in=[])
 
 
+def owns(user, enterprise):
+    """Whether `user`'s organisation owns `enterprise` (owned_q's rule, for one enterprise)."""
+    if user.is_sysadmin:
+        return True
+    if not user.is_regulator:
+        return False
+    org = user.organization
+    if org.kind == OrgKind.DEPARTMENT:
+        return enterprise.supervising_department_id == org.pk
+    return org.kind == OrgKind.BUREAU and enterprise.supervision_level == org.level
+
+
 # Requests ---------------------------------------------------------------------------------------------------------
 
 def may_request(user, enterprise):

@@ -10,8 +10,8 @@ core/workflow.py), and reads it with `workflow.setting(key)`:
                                  minimum=1, maximum=90, help="距整改期限不超过该天数的隐患显示为橙色……")
     days = workflow.setting(WARN_DAYS)
 
-    REVIEWER = workflow.declare("archive.reviewer", "档案审核", "一企一档", workflow.CHOICE, "county_up",
-                                options=(("county_up", "县级及以上监管部门"), ("owner_level", "仅负责监管的层级")))
+    REVIEWER = workflow.declare("archive.reviewer", "档案审核", "一企一档", workflow.CHOICE, "owner_up",
+                                options=(("owner_up", "负责监管的层级及其上级"), ("owner_level", "仅负责监管的层级")))
 
 Values that differ from the default are rows of core.WorkflowSetting (audited); the page shows the default beside
 the current value and refuses values out of bounds with a Chinese message. Reading costs no query per row: the rows

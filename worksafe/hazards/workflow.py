@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from worksafe.core import permissions, workflow
-from worksafe.core.models import AuditAction, OrgLevel
+from worksafe.core.models import LEVEL_RANK, AuditAction, OrgLevel
 from worksafe.core.workflow import Step
 
 from .models import Hazard, HazardPhoto, HazardStep, Level, Review, State, Supervision
@@ -116,7 +116,6 @@ MAJOR_ACCEPTOR = workflow.declare(
     "hazards.major_acceptor", "重大隐患验收销号", "隐患排查治理", workflow.CHOICE, IN_SCOPE,
     options=((IN_SCOPE, "辖区内县级及以上监管部门"), (SUPERVISOR, "挂牌督办的监管部门或其上级（未挂牌的由辖区内县级及以上监管部门）")),
     help="重大隐患整改完成后由谁验收通过或退回（验收不通过）。一般隐患由企业自行验收，不受此项影响。")
-RANK = {OrgLevel.TOWNSHIP: 0, OrgLevel.COUNTY: 1, OrgLevel.CITY: 2, OrgLevel.PROVINCE: 3}
 
 
 def accepts_major(user, hazard):
@@ -126,7 +125,7 @@ def accepts_major(user, hazard):
     if workflow.setting(MAJOR_ACCEPTOR) != SUPERVISOR or not hazard.supervisor_id or user.is_sysadmin:
         return True
     supervisor = hazard.supervisor
-    return user.organization_id == supervisor.pk or RANK[user.organization.level] > RANK[supervisor.level]
+    return user.organization_id == supervisor.pk or LEVEL_RANK[user.organization.level] > LEVEL_RANK[supervisor.level]
 
 
 def _may_accept(user, hazard):

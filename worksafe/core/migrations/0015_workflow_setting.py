@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0013_organization_active'),
+        ('core', '0014_organization_kind'),
     ]
 
     operations = [
