@@ -37,13 +37,15 @@ STATE_COLORS = {"pending": "orange", "approved": "green", "rejected": "red", "ca
 
 class SubscriptionQuerySet(ScopedQuerySet):
     """An enterprise's subscriptions are scoped by their enterprise; an organisation's (a park, a city) by its region:
-    a regulator sees those whose region lies in its region's subtree."""
+    a regulator sees those whose region lies in its region's subtree (a park by membership: its own)."""
 
     def scope_q(self, user):
         own = enterprise_q(user, "enterprise")
         if not (user.is_authenticated and user.is_active and user.is_regulator):
             return own
-        organisations = Q(organization__isnull=False) & region_q(user.organization.region)
+        org = user.organization
+        # A park by membership oversees no organisation's region: only its own subscriptions.
+        organisations = Q(organization=org) if org.by_membership else Q(organization__isnull=False) & region_q(org.region)
         return (Q(enterprise__isnull=False) & own) | organisations
 
 

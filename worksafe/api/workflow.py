@@ -131,7 +131,7 @@ def holds_secret(user, sub):
         return is_subscriber_admin(user, sub)
     if user.is_sysadmin or is_subscriber_admin(user, sub):
         return True
-    return (is_grantor(user) and user.organization.level != OrgLevel.TOWNSHIP
+    return (is_grantor(user) and user.organization.level != OrgLevel.TOWNSHIP and not user.organization.by_membership
             and ApiSubscription.objects.filter(region_q(user.organization.region), pk=sub.pk).exists())
 
 

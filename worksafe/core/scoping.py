@@ -157,7 +157,10 @@ def regions_for(user):
 
 def below_q(org):
     """Q for the organisations below `org`: those whose region lies strictly inside its region, and its own departments
-    (children on the same region)."""
+    (children on the same region). An organisation that sees only part of its region (an industry department, a park
+    by membership) has only its own descendants below it, down the three levels a tree can have under a province."""
+    if narrowed(org):
+        return Q(parent=org) | Q(parent__parent=org) | Q(parent__parent__parent=org)
     return (region_q(org.region) & ~Q(region_id=org.region_id)) | Q(parent=org)
 
 
