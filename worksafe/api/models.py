@@ -44,6 +44,8 @@ class SubscriptionQuerySet(ScopedQuerySet):
         if not (user.is_authenticated and user.is_active and user.is_regulator):
             return own
         organisations = Q(organization__isnull=False) & region_q(user.organization.region)
+        if user.organization.by_membership:  # a park shares its county's region, not the county's subscriptions
+            organisations = Q(organization_id=user.organization_id)
         return (Q(enterprise__isnull=False) & own) | organisations
 
 

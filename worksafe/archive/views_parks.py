@@ -34,9 +34,11 @@ def parkmember_list(request, pk):
         if not errors and not found:
             errors = ["请填写要加入园区的企业（每行一个统一社会信用代码或企业全称）。"]
         if not errors:
-            added = parks.add(park, found)
-            messages.success(request, f"已将 {added} 家企业加入“{park.name}”" + (
-                f"（{len(found) - added} 家原已在园区内）。" if added < len(found) else "。"))
+            added, named = parks.add(park, found), len({e.pk for e in found})  # a line repeated counts once
+            notes = [f"{named - added} 家原已在园区内"] if added < named else []
+            if len(found) > named:
+                notes.append(f"{len(found) - named} 行重复，只计一次")
+            messages.success(request, f"已将 {added} 家企业加入“{park.name}”" + (f"（{'；'.join(notes)}）。" if notes else "。"))
             return redirect("archive:parkmember_list", pk=park.pk)
     rows = parks.members(park, request.user)
     rows = list(rows.prefetch_related("enterprise__secondary_units") if can_manage else rows)

@@ -157,7 +157,10 @@ def regions_for(user):
 
 def below_q(org):
     """Q for the organisations below `org`: those whose region lies strictly inside its region, and its own departments
-    (children on the same region)."""
+    (children on the same region). A park by membership oversees its member enterprises, not the offices of the
+    county whose region it shares: only its own children."""
+    if org.by_membership:
+        return Q(parent=org)
     return (region_q(org.region) & ~Q(region_id=org.region_id)) | Q(parent=org)
 
 
