@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from worksafe.core import organizations, permissions, workflow
 from worksafe.core.models import LEVEL_RANK, AuditAction, Organization, OrgLevel
-from worksafe.core.scoping import organizations_for, region_q
+from worksafe.core.scoping import organizations_for
 from worksafe.core.workflow import Step
 
 from . import keys
@@ -131,8 +131,8 @@ def holds_secret(user, sub):
         return is_subscriber_admin(user, sub)
     if user.is_sysadmin or is_subscriber_admin(user, sub):
         return True
-    return (is_grantor(user) and user.organization.level != OrgLevel.TOWNSHIP and not user.organization.by_membership
-            and ApiSubscription.objects.filter(region_q(user.organization.region), pk=sub.pk).exists())
+    return (is_grantor(user) and user.organization.level != OrgLevel.TOWNSHIP
+            and ApiSubscription.objects.for_user(user).filter(pk=sub.pk).exists())
 
 
 # ---- steps ----------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from worksafe.core import organizations, permissions
 from worksafe.core.models import Organization, OrgKind
 
 from . import perms
-from .models import Enterprise, ParkMember
+from .models import ChangeState, Enterprise, ParkMember, SupervisionChange
 
 LINES_MAX = 500  # lines per paste: a park holds tens to a few hundred enterprises
 
@@ -85,3 +85,4 @@ def _merging(sender, source, target, moved, **kwargs):
         moved["园区企业"] = ParkMember.objects.filter(park=source).update(park=target)
     department = target if target.kind == OrgKind.DEPARTMENT else None
     moved["负责监管的企业"] = Enterprise.objects.filter(supervising_department=source).update(supervising_department=department)
+    SupervisionChange.objects.filter(state=ChangeState.PENDING, to_department=source).update(to_department=department)

@@ -2,10 +2,10 @@
 archive, and the jurisdiction's enterprises by risk grade."""
 from django.db.models import Count
 
-from worksafe.core import todo
+from worksafe.core import permissions, todo
 from worksafe.core.filters import UNGRADED
 from worksafe.core.home import Panel, Tile
-from worksafe.core.menu import enterprise_side, own_enterprise
+from worksafe.core.menu import enterprise_side, government_side, own_enterprise
 from worksafe.core.risk_levels import COLORS, ORDER
 
 from . import perms
@@ -29,8 +29,14 @@ def returned(user):
     return Enterprise.objects.for_user(user).filter(pk=user.enterprise_id, review_state=ReviewState.RETURNED)
 
 
+def owns_reviews(user):
+    """Who is asked to review (分级负责): the regulators whose role grants archive.review, a township office too — it
+    reviews the archives handed to its level (submitted() counts only those its organisation owns)."""
+    return government_side(user) and permissions.has(user, perms.REVIEW)
+
+
 SOURCES = [
-    todo.Source("archive.review", "待审核的企业档案", todo.deciding(perms.REVIEW), submitted,
+    todo.Source("archive.review", "待审核的企业档案", owns_reviews, submitted,
                 todo.link("archive:enterprise_list", review_state=ReviewState.SUBMITTED, supervision=MINE), 10),
     todo.Source("archive.supervision", "待审批的负责层级调整", todo.deciding(perms.APPROVE_SUPERVISION),
                 supervision_requests, todo.link("archive:supervisionchange_list", state=ChangeState.PENDING), 12),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from worksafe.core import permissions
 from worksafe.core.access import require, scoped_enterprise, scoped_or_404
 from worksafe.core.filters import FastSelect
+from worksafe.core.listing import paginate
 from worksafe.core.models import Organization, OrgLevel
 
 from . import parks, perms, supervision
@@ -34,9 +35,11 @@ def parkmember_list(request, pk):
         if not errors and not found:
             errors = ["请填写要加入园区的企业（每行一个统一社会信用代码或企业全称）。"]
         if not errors:
-            added = parks.add(park, found)
-            messages.success(request, f"已将 {added} 家企业加入“{park.name}”" + (
-                f"（{len(found) - added} 家原已在园区内）。" if added < len(found) else "。"))
+            added, named = parks.add(park, found), len({e.pk for e in found})  # a line repeated counts once
+            notes = [f"{named - added} 家原已在园区内"] if added < named else []
+            if len(found) > named:
+                notes.append(f"{len(found) - named} 行重复，只计一次")
+            messages.success(request, f"已将 {added} 家企业加入“{park.name}”" + (f"（{'；'.join(notes)}）。" if notes else "。"))
             return redirect("archive:parkmember_list", pk=park.pk)
     rows = parks.members(park, request.user)
     rows = list(rows.prefetch_related("enterprise__secondary_units") if can_manage else rows)
@@ -114,10 +117,11 @@ def supervisionchange_list(request):
     state = request.GET.get("state", "")
     if state in ChangeState.values:
         qs = qs.filter(state=state)
-    rows = list(qs[:200])
-    for change in rows:
+    page = paginate(request, qs)
+    for change in page:
         change.steps = supervision.FLOW.available(request.user, change)
-    return render(request, "archive/supervision_list.html", {"rows": rows, "state": state, "states": ChangeState.choices})
+    return render(request, "archive/supervision_list.html", {"rows": page, "page": page, "state": state,
+                                                             "states": ChangeState.choices})
 
 
 @login_required

@@ -87,6 +87,8 @@ def merge_error(source, target):
     """Why `source` cannot be merged into `target` (Chinese), or ""."""
     if source.pk == target.pk:
         return "不能把单位合并到它自己。"
+    if not source.is_active:
+        return f"“{source.name}”已停用，不能再合并。"
     if not target.is_active:
         return f"目标单位“{target.name}”已停用。"
     if target.pk in descendants(source):

@@ -121,6 +121,7 @@ class MergeForm(forms.Form):
         self.source = source
         self.fields["target"].queryset = organizations.parents(actor).exclude(
             pk__in={source.pk, *organizations.descendants(source)}).select_related("region")
+        self.fields["target"].error_messages["invalid_choice"] = "请选择您管理的其他启用单位（不能是本单位或它的下级单位）。"
 
     def clean_target(self):
         target = self.cleaned_data["target"]
