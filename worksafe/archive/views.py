@@ -55,7 +55,7 @@ def enterprise_detail(request, pk):
         "basic": field_rows(enterprise, exclude={"name", "uscc", "review_state", "review_reason", *RISK_SUMMARY_FIELDS}),
         # Later features (risks, hazards, ledgers, the QR code) add their cards through sections.py.
         "sections": sections.render(sections.ARCHIVE, request, enterprise),
-        "units": enterprise.secondary_units.select_related("industry"),
+        "units": enterprise.secondary_units.select_related("industry", "competent_department"),
         "items": enterprise.key_items.select_related("accident_category"),
         "reviews": enterprise.reviews.all()[:20],
         "history": paginate_changes(request, history),

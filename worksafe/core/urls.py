@@ -5,7 +5,18 @@ Included at the root: the two prefixes are kept as they always were, each wrappi
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_directory, views_jobs, views_notifications, views_organizations, views_roles, views_system, views_users
+from . import (
+    views,
+    views_account,
+    views_directory,
+    views_jobs,
+    views_notifications,
+    views_organizations,
+    views_refdata,
+    views_roles,
+    views_system,
+    views_users,
+)
 
 app_name = "core"
 urlpatterns = [
@@ -61,5 +72,14 @@ urlpatterns = [
         path("login-log/export/", views.login_log_export, name="login_log_export"),
         path("operations/", views.operation_log, name="operation_log_list"),
         path("operations/export/", views.operation_log_export, name="operation_log_export"),
+        # views_refdata: 参考数据, every reference table registered with core.refdata
+        path("reference/", views_refdata.refdata_list, name="refdata_list"),
+        path("reference/<str:key>/", views_refdata.refdata_table, name="refdata_table"),
+        path("reference/<str:key>/add/", views_refdata.refdata_edit, name="refdata_add"),
+        path("reference/<str:key>/import/", views_refdata.refdata_import, name="refdata_import"),
+        path("reference/<str:key>/template/", views_refdata.refdata_template, name="refdata_template"),
+        path("reference/<str:key>/export/", views_refdata.refdata_export, name="refdata_export"),
+        path("reference/<str:key>/<str:code>/edit/", views_refdata.refdata_edit, name="refdata_edit"),
+        path("reference/<str:key>/<str:code>/<str:action>/", views_refdata.refdata_state, name="refdata_state"),
     ])),
 ]

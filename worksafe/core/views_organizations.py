@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import organizations, permissions
+from . import organizations, permissions, refdata
 from .access import require
 from .filters import FastSelect
 from .models import Industry, Organization, Region
@@ -37,6 +37,7 @@ class OrganizationForm(forms.ModelForm):
         self.fields["region"].help_text = "单位的管辖区域；级别随区域确定（省、市、县、乡镇）。须在上级单位的管辖区域之内。"
         self.fields["industries"].queryset = Industry.objects.filter(parent__isnull=True)
         self.fields["industries"].help_text = "行业部门只监管所选行业；应急管理局不选（监管全部行业）。"
+        refdata.offer_active(self, "region", "industries")
 
     def clean(self):
         data = super().clean()
