@@ -23,7 +23,7 @@ LIST_COLUMNS = {
 def enterprise_filter(user, data):
     """The list's filterset for `user` and the filter values `data` (a QueryDict): also what a background job started
     on the filtered list evaluates again, as its owner, from the query string it was given."""
-    base = Enterprise.objects.for_user(user).select_related("industry", "region", "competent_department")
+    base = Enterprise.objects.for_user(user).select_related("industry", "region")
     return EnterpriseFilter(data, base, user=user)
 
 

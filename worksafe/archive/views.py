@@ -26,6 +26,7 @@ from .models import RISK_SUMMARY_FIELDS, Enterprise, KeySupervisionItem, ReviewS
 def enterprise_list(request):
     regulator_only(request)
     filterset, qs, sort_key = filtered_enterprises(request)
+    qs = qs.select_related("competent_department")  # the rows show its name (a reference table, core.refdata)
     # A keyword search reads its page by id first: a guard against PostgreSQL's join plans (listing.Paginator).
     page = paginate(request, qs, by_id=bool(request.GET.get("q", "").strip()))
     sections.mark_badges(page)  # the flags later features put on rows (under an active 联合惩戒 ...)
