@@ -232,7 +232,7 @@ def _children(rng, enterprises, ctx):
             for suffix in rng.sample(UNIT_SUFFIXES, rng.randrange(1, 4)):
                 units.append({
                     "enterprise_id": e.pk, "name": f"{e.name[:10]}{suffix}", "industry_id": e.industry_id,
-                    "competent_department": e.competent_department, "principal": person(rng),
+                    "competent_department_id": e.competent_department_id, "principal": person(rng),
                     "principal_mobile": e.safety_head_mobile, "address": e.address,
                 })
         # The review steps that led to the enterprise's current state.

@@ -295,7 +295,7 @@ class HazardData:
                 h = HAZARD_DEFAULTS.copy()
                 created = self.at(found, rng)
                 h.update(enterprise_id=e.pk, region_id=e.region_id, industry_id=e.industry_id, found_on=found, name=name,
-                         place=place, content=content, category=category, kind=kind, possible_consequence=consequence,
+                         place=place, content=content, category_id=category, kind=kind, possible_consequence=consequence,
                          substance=substance, method=method,
                          level="major" if major else "general", source=pick(rng, SOURCES), responsible=staff[0],
                          filled_by=staff[1], filled_on=found, precautions=rng.choice(PRECAUTIONS),

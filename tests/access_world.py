@@ -163,7 +163,7 @@ def _checklist(w, county):
 
     c = Checklist.objects.create(name="本企业排查标准", industry_id="0301", enterprise=w.enterprise(county),
                                  based_on=w.get("guideline", county), state="approved")
-    ChecklistItem.objects.create(checklist=c, order=1, section="消防安全", content="灭火器按规定配置，压力正常", category="fire")
+    ChecklistItem.objects.create(checklist=c, order=1, section="消防安全", content="灭火器按规定配置，压力正常", category_id="fire")
     return c
 
 

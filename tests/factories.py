@@ -13,7 +13,13 @@ _rng = random.Random(7)
 _counter = itertools.count()
 
 
+def codes(fields, *names):
+    """`fields` with reference-table codes given by name (competent_department="coal") set as the key (…_id)."""
+    return {f"{k}_id" if k in names and isinstance(v, str) else k: v for k, v in fields.items()}
+
+
 def create_enterprise(region=JINSHUI, industry="07", **fields):
+    fields = codes(fields, "competent_department")
     e = make_enterprise(_rng, Region.objects.select_related("parent").get(code=region), Industry.objects.get(code=industry), set())
     e.name = fields.pop("name", f"测试企业{next(_counter)}")
     for k, v in fields.items():
@@ -114,7 +120,7 @@ def form_data(instance, **overrides):
 def create_unit(enterprise, name="一号矿井", **fields):
     from worksafe.archive.models import SecondaryUnit
 
-    fields = {"industry_id": enterprise.industry_id, "competent_department": "emergency", **fields}
+    fields = codes({"industry_id": enterprise.industry_id, "competent_department": "emergency", **fields}, "competent_department")
     return SecondaryUnit.objects.create(enterprise=enterprise, name=name, **fields)
 
 
@@ -229,5 +235,6 @@ def create_hazard(enterprise, name="配电箱警示标识缺失", level="general
     fields.setdefault("place", "一车间")
     fields.setdefault("content", "配电箱未张贴警示标识，可能导致触电")
     fields.setdefault("category", "electricity")
+    fields = codes(fields, "category")
     return Hazard.objects.create(enterprise=enterprise, name=name, level=level, state=state,
                                  deadline=deadline or today + datetime.timedelta(days=30), **fields)

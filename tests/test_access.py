@@ -144,6 +144,16 @@ ROUTES = {
     "system/workflow/": row(CONFIGURERS),
     "system/workflow/<str:key>/": row(CONFIGURERS, *BOTH, values={"key": "hazards.warn_days"}, data={"value": "7"}),
     "system/workflow/<str:key>/reset/": row(CONFIGURERS, *POST, values={"key": "hazards.warn_days"}),
+    # ---- 参考数据 (core.views_refdata): every reference table, the system administrator's ----
+    "system/reference/": row(CONFIGURERS),
+    "system/reference/<str:key>/": row(CONFIGURERS, values={"key": "regions"}),
+    "system/reference/<str:key>/add/": row(CONFIGURERS, *BOTH, values={"key": "competent-departments"}),
+    "system/reference/<str:key>/import/": row(CONFIGURERS, *BOTH, values={"key": "hazard-categories"}),
+    "system/reference/<str:key>/template/": row(CONFIGURERS, values={"key": "industries"}),
+    "system/reference/<str:key>/export/": row(CONFIGURERS, values={"key": "accident-categories"}),
+    "system/reference/<str:key>/<str:code>/edit/": row(CONFIGURERS, *BOTH, values={"key": "competent-departments", "code": "coal"}),
+    "system/reference/<str:key>/<str:code>/<str:action>/": row(CONFIGURERS, *POST, values={"key": "hazard-categories", "code": "fire",
+                                                                                          "action": "deactivate"}),
     # ---- archive (一企一档) ----
     "archive/enterprises/": row(REGULATORS),
     "archive/enterprises/add/": row(REGULATORS, *BOTH),

@@ -56,7 +56,7 @@ def test_a_new_hazard_is_created_with_its_copies_steps_and_change_record(client,
     hazard = Hazard.objects.get()
     assert body["results"] == [{"index": 0, "external_id": "H-1", "enterprise": enterprise.uscc, "result": "created",
                                 "id": hazard.pk, "errors": []}]
-    assert (hazard.enterprise, hazard.external_id, hazard.name, hazard.category, hazard.level, hazard.state) == (
+    assert (hazard.enterprise, hazard.external_id, hazard.name, hazard.category_id, hazard.level, hazard.state) == (
         enterprise, "H-1", "储罐区静电接地断开", "fire", "general", "reported")
     assert str(hazard.found_on) == record["found_on"] and str(hazard.deadline) == record["deadline"]
     assert str(hazard.possible_loss) == "12.50" and hazard.possible_casualties == 3 and hazard.kind == "condition"
@@ -79,7 +79,7 @@ def test_labels_are_taken_for_codes_and_text_is_trimmed(client, token, enterpris
     record["enterprise"] = f" {enterprise.uscc.lower()} "
     assert results(post(client, token, "hazards", [record])) == [("created", "H-9")]
     hazard = Hazard.objects.get()
-    assert (hazard.external_id, hazard.category, hazard.level, hazard.source, hazard.name) == (
+    assert (hazard.external_id, hazard.category_id, hazard.level, hazard.source, hazard.name) == (
         "H-9", "fire", "general", "patrol", "储罐区静电接地断开")
     # The same record in codes is the same record.
     same = hazard_record(enterprise, "H-9", category="fire", source="patrol")

@@ -61,9 +61,9 @@ def test_a_regulator_adds_an_enterprise_and_gets_its_one_time_password(login, us
     ("fulltime_safety_staff", "-3", "确保该值大于或等于0。"),
     ("longitude", "180.5", "确保该值小于或等于180。"),
     ("latitude", "-90.1", "确保该值大于或等于-90。"),
-    ("industry", "99", "选择一个有效的选项"),
-    ("region", "410100", "选择一个有效的选项"),
-    ("competent_department", "police", "选择一个有效的选项"),
+    ("industry", "99", "不存在或已停用"),
+    ("region", "410100", "不存在或已停用"),
+    ("competent_department", "police", "所选主管部门“police”不存在或已停用"),
 ])
 def test_it_rejects_bad_enterprise_fields_in_chinese(login, users, new_enterprise, field, value, message):
     response = add(login(users["city"]), {**new_enterprise, field: value})
@@ -177,7 +177,7 @@ def test_renaming_a_unit_to_its_own_name_is_fine(login, users, enterprise):
     data = {"name": "运输部", "industry": "07", "competent_department": "coal"}
     assert login(users["owner"]).post(reverse("archive:unit_edit", args=[unit.pk]), data).status_code == 302
     unit.refresh_from_db()
-    assert unit.competent_department == "coal"
+    assert unit.competent_department_id == "coal"
 
 
 def test_key_items_take_their_risk_type_from_gb_6441(login, users, enterprise):
@@ -191,7 +191,7 @@ def test_key_items_take_their_risk_type_from_gb_6441(login, users, enterprise):
     item = KeySupervisionItem.objects.get(enterprise=enterprise)
     assert item.accident_category.name == "容器爆炸" and item.controlled and item.is_major_hazard_source
     bad = client.post(reverse("archive:item_add", args=[enterprise.pk]), {**data, "accident_category": "21"})
-    assert "选择一个有效的选项" in bad.content.decode()
+    assert "所选风险类型“21”不存在或已停用" in bad.content.decode()
 
 
 # ---- the one-page archive, the workbench and the home page ----
@@ -375,19 +375,19 @@ def test_the_list_paginates(login, users, many):
 def test_the_list_query_count_does_not_grow_with_the_page(login, users, many, django_assert_num_queries):
     client = login(users["city"])
     client.get(reverse("archive:enterprise_list"))  # warm the content-type cache
-    # session, user, organisation, its region, its industries, count, the two filter choice lists, the rows, the
-    # page's enterprises under an active sanction
-    with django_assert_num_queries(10):
+    # session, user, organisation, its region, its industries, count, the three filter choice lists (属地, 行业, and
+    # 主管部门: a reference table, core.refdata), the rows, the page's enterprises under an active sanction
+    with django_assert_num_queries(11):
         response = listing(client, per_page=20)
     assert len(names(response)) == 10
     for i in range(60):
         create_enterprise(JINSHUI, "0301", name=f"金水批量{i:02}")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = listing(client, per_page=50)
     assert len(names(response)) == 50
     chem = login(users["chem"])
     listing(chem)
-    with django_assert_num_queries(11):  # an industry department adds the sub-industries of its industries
+    with django_assert_num_queries(12):  # an industry department adds the sub-industries of its industries
         response = listing(chem, per_page=50)
     assert len(names(response)) == 50
 

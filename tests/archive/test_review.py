@@ -204,10 +204,10 @@ def test_setting_the_type_records_the_reason(login, users, enterprise):
         {"industry": "0303", "competent_department": "emergency", "reason": "使用危险化学品"}, follow=True,
     ).content.decode()
     enterprise.refresh_from_db()
-    assert (enterprise.industry_id, enterprise.competent_department) == ("0303", "emergency")
+    assert (enterprise.industry_id, enterprise.competent_department_id) == ("0303", "emergency")
     change = ChangeRecord.objects.get(action="set_type")
     assert change.message == "使用危险化学品"
-    assert change.after == {"industry_id": "0303", "competent_department": "emergency"}
+    assert change.after == {"industry_id": "0303", "competent_department_id": "emergency"}
     assert "类型设置" in page and "危险化学品使用" in page
 
 

@@ -194,7 +194,7 @@ def test_enterprise_users_cannot_move_or_retype_themselves(login, users, enterpr
     )
     assert response.status_code == 302
     enterprise.refresh_from_db()
-    assert (enterprise.region_id, enterprise.industry_id, enterprise.competent_department) == ("410105", "07", "industry")
+    assert (enterprise.region_id, enterprise.industry_id, enterprise.competent_department_id) == ("410105", "07", "industry")
     for name in ["archive:enterprise_move", "archive:enterprise_set_type"]:
         assert client.get(reverse(name, args=[enterprise.pk])).status_code == 403
     assert client.post(reverse("archive:enterprise_reset_password", args=[enterprise.pk])).status_code == 403

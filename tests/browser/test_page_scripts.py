@@ -33,7 +33,7 @@ def world(users, enterprise):
     create_patrol(enterprise, timezone.now() - datetime.timedelta(days=1), [True, False])
     checklist = Checklist.objects.create(name="本企业排查标准", industry_id="07", enterprise=enterprise, state="approved")
     for order, content in enumerate(["灭火器按规定配置，压力正常", "疏散通道畅通"], 1):
-        ChecklistItem.objects.create(checklist=checklist, order=order, section="消防安全", content=content, category="fire")
+        ChecklistItem.objects.create(checklist=checklist, order=order, section="消防安全", content=content, category_id="fire")
     plan = CheckPlan.objects.create(enterprise=enterprise, name="月度综合排查", kind="comprehensive", checklist=checklist,
                                     person="张三", frequency_unit="month", starts_on=timezone.localdate())
     return {"risks": risks, "plan": plan, "hazard": create_hazard(enterprise, level="major")}

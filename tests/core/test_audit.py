@@ -78,7 +78,7 @@ def test_decimals_compare_as_stored(enterprise):
 
 def test_readable_values_in_changed_fields(enterprise):
     e = Enterprise.objects.get(pk=enterprise.pk)
-    e.industry_id, e.competent_department, e.has_major_hazard_source, e.major_hazard_filed = "0301", "emergency", True, "yes"
+    e.industry_id, e.competent_department_id, e.has_major_hazard_source, e.major_hazard_filed = "0301", "emergency", True, "yes"
     e.save()
     rows = {label: (old, new) for label, old, new in changes_of(e).last().changed_fields}
     assert rows["行业分类"] == ("机械", "危险化学品生产")

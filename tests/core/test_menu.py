@@ -67,14 +67,14 @@ EXPECTED = {
     "regulator": GOVERNMENT_SIDE + [("", "接口订阅管理", "/connect/")],
     "regulator_admin": GOVERNMENT_SIDE + under("系统管理", ADMIN_ALL),
     # Break-glass (a superuser): everything, the 三员's pages included.
-    "sysadmin": GOVERNMENT_SIDE + under("系统管理", [*ADMIN_ALL[0:2], ("角色管理", "/system/roles/"), *ADMIN_ALL[2:4],
-                                                  ("系统状态", "/system/status/"), ADMIN_ALL[4],
+    "sysadmin": GOVERNMENT_SIDE + under("系统管理", [*ADMIN_ALL[0:2], ("参考数据", "/system/reference/"), ("角色管理", "/system/roles/"),
+                                                  *ADMIN_ALL[2:4], ("系统状态", "/system/status/"), ADMIN_ALL[4],
                                                   ("流程设置", "/system/workflow/")]),
     # 三员分立: each administrator sees its duty's pages only, and no enterprise data.
     "security_admin": under("系统管理", [("用户管理", "/system/users/"), ("角色管理", "/system/roles/")]),
     "audit_admin": under("系统管理", [("登录日志", "/system/login-log/"), ("操作日志", "/system/operations/")]),
-    "system_admin": under("系统管理", [("监管单位", "/system/organizations/"), ("系统状态", "/system/status/"),
-                                   ("流程设置", "/system/workflow/")]),
+    "system_admin": under("系统管理", [("监管单位", "/system/organizations/"), ("参考数据", "/system/reference/"),
+                                   ("系统状态", "/system/status/"), ("流程设置", "/system/workflow/")]),
 }
 
 

@@ -12,7 +12,7 @@ from tests.factories import TOWNSHIP, messages_of
 from worksafe.archive.models import Enterprise
 from worksafe.core.models import AuditAction, ChangeRecord
 from worksafe.hazards import checklists
-from worksafe.hazards.models import Checklist, ChecklistItem, CheckPlan
+from worksafe.hazards.models import Category, Checklist, ChecklistItem, CheckPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def make_guideline(org=None, name="机械行业隐患排查指引", industry="07
     c = Checklist.objects.create(name=name, industry_id=industry, owner=org, state="approved")
     for order, section, content, basis, category in items:
         ChecklistItem.objects.create(checklist=c, order=order, section=section, content=content, basis=basis or "",
-                                     category=checklists._CATEGORIES.get(category or "", ""))
+                                     category=Category.objects.filter(name=category).first() if category else None)
     return c
 
 
@@ -61,7 +61,8 @@ def client_of(user):
 
 
 def items_of(checklist):
-    return list(checklist.items.order_by("order", "pk").values_list("order", "section", "content", "basis", "category"))
+    rows = checklist.items.order_by("order", "pk").values_list("order", "section", "content", "basis", "category")
+    return [(*row[:4], row[4] or "") for row in rows]
 
 
 # ---- import, template, export ----
@@ -219,7 +220,7 @@ def formset_data(checklist, changes=None, deletions=(), additions=()):
         data["industry"] = checklist.industry_id or ""
     for n, item in enumerate(items):
         values = {"id": item.pk, "order": item.order, "section": item.section, "content": item.content, "basis": item.basis,
-                  "category": item.category, **changes.get(item, {})}
+                  "category": item.category_id or "", **changes.get(item, {})}
         if item in deletions:
             values["DELETE"] = "on"
         data.update({f"items-{n}-{k}": v for k, v in values.items()})

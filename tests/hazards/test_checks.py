@@ -90,12 +90,12 @@ def media(settings, tmp_path):
 def checklist(enterprise, orgs):
     """The enterprise's approved checklist of three items (two sections)."""
     guideline = Checklist.objects.create(name="机械行业隐患排查指引", industry_id="07", owner=orgs["jinshui"], state="approved")
-    ChecklistItem.objects.create(checklist=guideline, order=1, section="消防安全", content="灭火器压力正常", category="fire")
+    ChecklistItem.objects.create(checklist=guideline, order=1, section="消防安全", content="灭火器压力正常", category_id="fire")
     c = Checklist.objects.create(name="本企业排查标准", industry_id="07", enterprise=enterprise, based_on=guideline, state="approved")
     for order, section, content, category in [(1, "消防安全", "灭火器按规定配置，压力正常", "fire"),
                                                (2, "消防安全", "疏散通道畅通", "fire"),
                                                (3, "用电安全", "配电箱有警示标识", "electricity")]:
-        ChecklistItem.objects.create(checklist=c, order=order, section=section, content=content, category=category)
+        ChecklistItem.objects.create(checklist=c, order=order, section=section, content=content, category_id=category)
     return c
 
 
@@ -151,7 +151,7 @@ def test_a_check_with_two_failed_items_raises_two_prefilled_hazards(users, login
     assert (check.plan_id, check.checklist_id, check.kind, check.checker_name, check.checker_id) == (
         plan.pk, checklist.pk, "comprehensive", "王五", users["owner"].pk)
     hazards = list(Hazard.objects.order_by("pk"))
-    assert [(h.name, h.place, h.content, h.category, h.source, h.state, h.enterprise_id) for h in hazards] == [
+    assert [(h.name, h.place, h.content, h.category_id, h.source, h.state, h.enterprise_id) for h in hazards] == [
         ("消防安全：灭火器按规定配置，压力正常", "消防安全", "二号灭火器压力不足", "fire", "self_check", "reported", enterprise.pk),
         ("用电安全：配电箱有警示标识", "用电安全", "配电箱无警示标识", "electricity", "self_check", "reported", enterprise.pk),
     ]

@@ -438,7 +438,7 @@ def test_accepting_makes_a_hazard_of_the_enterprise_with_the_photos(enterprise, 
     assert report.enterprise_id == enterprise.pk
     assert (hazard.enterprise_id, hazard.source, hazard.state, hazard.level) == (enterprise.pk, Source.PUBLIC, State.REPORTED, "general")
     assert hazard.found_on == timezone.localdate() - datetime.timedelta(days=2)
-    assert (hazard.name, hazard.place, hazard.category, hazard.created_by) == ("安全出口被堵塞", "成品仓库东门", "fire", users["jinshui"])
+    assert (hazard.name, hazard.place, hazard.category_id, hazard.created_by) == ("安全出口被堵塞", "成品仓库东门", "fire", users["jinshui"])
     photos = list(hazard.photos.all())
     assert len(photos) == 2 and {p.stage for p in photos} == {HazardPhoto.Stage.BEFORE}
     assert all(p.file.read() == image_bytes() for p in photos)

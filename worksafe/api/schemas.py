@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from worksafe.core.risk_levels import RiskLevel
-from worksafe.hazards.models import Category, CheckKind, HazardCheckItem, HazardStep, Kind, Level, Source, State
+from worksafe.hazards.models import CheckKind, HazardCheckItem, HazardStep, Kind, Level, Source, State
 from worksafe.risks.models import ControlTier, FrequencyUnit, MeasureCategory, Method, ObjectKind, Tense
 from worksafe.risks.models import State as EventState
 
@@ -82,7 +82,8 @@ class HazardRecord(Record):
     name: Text(200) = Field(title="隐患名称")
     place: Text(200) = Field(title="隐患地点部位")
     content: Text(5000) = Field(title="隐患内容（主要危害）")
-    category: Choice(Category) = Field(title="隐患类别")
+    category: Text(64) = Field(title="隐患类别", description="隐患类别的代码或名称：系统管理 › 参考数据 › 隐患类别中启用的值"
+                                                      "（如 fire 或“现场管理-消防安全”）；已停用的类别不能用于新上传的隐患")
     level: Choice(Level) = Field(Level.GENERAL.value, title="隐患级别")
     kind: Choice(Kind, blank=True) = Field("", title="隐患类型")
     source: Choice(Source) = Field(Source.SELF_CHECK.value, title="隐患来源")

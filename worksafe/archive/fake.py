@@ -6,7 +6,7 @@ from stdnum.cn import uscc as uscc_mod
 
 from worksafe.core import demo as demo_data
 from worksafe.core.fake import WORDS, mobile, person
-from worksafe.core.models import AccidentCategory, CompetentDepartment, Industry, Region, RegionLevel, Role, User
+from worksafe.core.models import AccidentCategory, Industry, Region, RegionLevel, Role, User
 
 from . import perms, supervision
 from .models import ArchiveReview, Enterprise, KeySupervisionItem, ReviewState, SecondaryUnit, YesNoNA
@@ -16,7 +16,7 @@ TRADES = {
     "0301": "化工", "0302": "化工贸易", "0303": "精细化工", "04": "钢铁", "05": "铝业", "06": "建材", "07": "机械",
     "08": "食品", "09": "纺织", "10": "卷烟", "11": "商贸",
 }
-DEPT_BY_INDUSTRY = {"01": CompetentDepartment.COAL, "07": CompetentDepartment.INDUSTRY, "09": CompetentDepartment.INDUSTRY}
+DEPT_BY_INDUSTRY = {"01": "coal", "07": "industry", "09": "industry"}  # 主管部门 codes (core.CompetentDepartment)
 
 
 def make_uscc(rng, region_code):
@@ -45,7 +45,7 @@ def make_enterprise(rng, region, industry, seen=None):
         founded_on=f"{rng.randrange(1985, 2024)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
         business_license=code,
         industry=industry,
-        competent_department=DEPT_BY_INDUSTRY.get(industry.code[:2], CompetentDepartment.EMERGENCY),
+        competent_department_id=DEPT_BY_INDUSTRY.get(industry.code[:2], "emergency"),
         staff_count=staff,
         region=region,
         fixed_assets=Decimal(rng.randrange(50, 500000)) / 10,
@@ -110,7 +110,7 @@ def demo_key_items(demo, e):
 
 def demo_unit(demo, e):
     if demo.rng.random() < 0.3:
-        SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department=e.competent_department)
+        SecondaryUnit.objects.create(enterprise=e, name=f"{e.name[:6]}运输部", industry=e.industry, competent_department_id=e.competent_department_id)
 
 
 def demo_accounts(demo):

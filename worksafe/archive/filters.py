@@ -2,6 +2,7 @@
 import django_filters
 from django.db.models import Q
 
+from worksafe.core import refdata
 from worksafe.core.filters import YES_NO, EnterpriseScopeFilter, FastSelect, RiskGradeFilter
 from worksafe.core.models import CompetentDepartment, OrgLevel
 
@@ -18,7 +19,7 @@ class EnterpriseFilter(EnterpriseScopeFilter):
 
     path = ""
 
-    competent_department = django_filters.ChoiceFilter(label="主管部门", choices=CompetentDepartment.choices, widget=FastSelect)
+    competent_department = django_filters.ChoiceFilter(label="主管部门", choices=(), widget=FastSelect)
     has_major_hazard_source = django_filters.TypedChoiceFilter(label="重大危险源", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)
     risk_identified = django_filters.TypedChoiceFilter(label="风险辨识", choices=YES_NO, coerce=lambda v: v == "1", widget=FastSelect)
     review_state = django_filters.ChoiceFilter(label="审核状态", choices=ReviewState.choices, widget=FastSelect)
@@ -32,6 +33,8 @@ class EnterpriseFilter(EnterpriseScopeFilter):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.user = user
+        # The active 主管部门 (core.refdata), read once if the page draws or validates the field.
+        self.filters["competent_department"].extra["choices"] = refdata.lazy_choices(CompetentDepartment)
 
     def supervised_by(self, queryset, name, value):
         """分级负责: the enterprises the user's own organisation owns, or those owned by a level."""

@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from worksafe.core import refdata
 from worksafe.core.models import Industry, Region, RegionLevel, User
 from worksafe.core.scoping import regions_for
 from worksafe.core.validators import normalize_uscc
@@ -51,6 +52,7 @@ class EnterpriseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = county_regions(user, self.instance.region_id)
         self.fields["industry"].queryset = Industry.objects.select_related("parent")
+        refdata.offer_active(self)
         if user.is_enterprise_user and self.instance.pk:
             for name in MANAGED_FIELDS:
                 self.fields[name].disabled = True
@@ -76,6 +78,7 @@ class SecondaryUnitForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["industry"].queryset = Industry.objects.select_related("parent")
+        refdata.offer_active(self)
 
     def clean_name(self):
         # The (enterprise, name) constraint is skipped by model validation because `enterprise` is not a form field.
@@ -91,6 +94,10 @@ class KeySupervisionItemForm(forms.ModelForm):
         model = KeySupervisionItem
         fields = ["seq", "name", "area", "accident_category", "procedure", "location", "department", "controlled",
                   "is_major_hazard_source", "has_emergency_plan", "monitoring", "reviewer", "responsible_contact", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refdata.offer_active(self)
 
 
 class ReturnForm(forms.Form):
@@ -108,6 +115,7 @@ class MoveRegionForm(forms.Form):
         self.fields["region"].queryset = (
             regions_for(user).exclude(level=RegionLevel.PROVINCE).exclude(level=RegionLevel.CITY, code__endswith="00")
         ).select_related("parent")
+        refdata.offer_active(self)
 
 
 class SetTypeForm(forms.ModelForm):
@@ -123,3 +131,4 @@ class SetTypeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["industry"].queryset = Industry.objects.select_related("parent")
+        refdata.offer_active(self)

@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from worksafe.core import audit, imports, passwords, permissions
+from worksafe.core import audit, imports, passwords, permissions, refdata
 from worksafe.core.display import region_label
-from worksafe.core.models import AuditAction, ChangeRecord, Industry, Region, RegionLevel, Role, User
+from worksafe.core.models import AuditAction, ChangeRecord, CompetentDepartment, Industry, Region, RegionLevel, Role, User
 from worksafe.core.scoping import regions_for, supervised_industries
 from worksafe.core.validators import normalize_uscc
 from worksafe.core.xlsx import Column, Spec, cell_text, human_size
@@ -77,7 +77,8 @@ ENTERPRISE_SPEC = Spec(
         _col("business_license"),
         _col("industry", choices=_industry_choices, strict=False, width=20, format=lambda e: e.industry.name,
              format_help="从下拉列表选择（也可填写行业代码）", example="机械"),
-        _col("competent_department"),
+        _col("competent_department", choices=lambda context: refdata.active_choices(CompetentDepartment, blank=None),
+             format=lambda e: e.competent_department.name, format_help="从下拉列表选择（也可填写代码）", width=12, example="应急局"),
         _col("staff_count"),
         _col("region", choices=_region_choices, strict=False, width=24, format=lambda e: region_label(e.region),
              format_help="从下拉列表选择，或填写区划代码", example="金水区（410105）",
@@ -116,7 +117,7 @@ ENTERPRISE_SPEC = Spec(
 
 IMPORT_FIELDS = [c.field for c in ENTERPRISE_SPEC.import_columns]
 # Fields checked by the lookups instead of the model (which would run a query per row for each).
-LOOKUP_FIELDS = {"region", "industry"}
+LOOKUP_FIELDS = {"region", "industry", "competent_department"}
 NOT_VALIDATED = {f.name for f in Enterprise._meta.concrete_fields if f.name not in IMPORT_FIELDS} | LOOKUP_FIELDS
 
 
@@ -159,6 +160,14 @@ class _Lookups:
                 if parent:
                     self.industries_by_name[f"{parent.name}-{i.name}"].append(i)
         self.allowed_industries = _allowed_industries(user)
+        self.departments = refdata.Lookup(CompetentDepartment)
+
+    def department(self, value):
+        """A 主管部门 by name or code; a deactivated one is checked against what the row held (_validate)."""
+        code, _ = self.departments.resolve(cell_text(value), current=cell_text(value))
+        if code is None:
+            raise ValueError(f"应为以下之一：{'、'.join(o.name for o in self.departments.active)}")
+        return self.departments.rows[code]
 
     @staticmethod
     def placeable(region):
@@ -223,7 +232,8 @@ def import_enterprises(uploaded_file, user, progress=imports.QUIET, defer_accoun
     if not permissions.can_add_enterprise(user):
         raise PermissionDenied
     lookups = _Lookups(user)
-    rows, errors = ENTERPRISE_SPEC.read(uploaded_file, parsers={"region": lookups.region, "industry": lookups.industry})
+    rows, errors = ENTERPRISE_SPEC.read(uploaded_file, parsers={"region": lookups.region, "industry": lookups.industry,
+                                                                     "competent_department": lookups.department})
     result = ImportResult(errors=errors)
     if rows:
         creates, updates, result.unchanged = _validate(rows, user, errors, progress)
@@ -268,9 +278,14 @@ def _validate(rows, user, errors, progress):
             continue
         obj = current if current is not None else Enterprise()
         before = audit.snapshot(obj) if current is not None else None
+        held = obj.competent_department_id
         for name in IMPORT_FIELDS:
             if name in row:
                 setattr(obj, name, row[name])
+        department = row.get("competent_department")
+        if department is not None and not department.is_active and department.pk != held:
+            errors.append(spec.error(row.number, "competent_department", f"“{department.name}”已停用，不能用于新录入"))
+            continue
         try:
             obj.clean_fields(exclude=NOT_VALIDATED | row.failed)
         except ValidationError as e:

@@ -39,7 +39,9 @@ class Enterprise(models.Model):
     founded_on = models.DateField("成立时间", null=True, blank=True)
     business_license = models.CharField("营业执照", max_length=64, blank=True, help_text="营业执照编号或登记机关")
     industry = models.ForeignKey(Industry, models.PROTECT, verbose_name="行业分类")
-    competent_department = models.CharField("主管部门", max_length=16, choices=CompetentDepartment.choices)
+    # Its column keeps the name and the codes it had as a fixed list (core.CompetentDepartment's primary key).
+    competent_department = models.ForeignKey(CompetentDepartment, models.PROTECT, db_column="competent_department",
+                                             related_name="+", verbose_name="主管部门")
     staff_count = models.PositiveIntegerField("职工总数", default=0)
     region = models.ForeignKey(Region, models.PROTECT, verbose_name="所在县区", db_index=False)
     fixed_assets = models.DecimalField(
@@ -219,7 +221,9 @@ class SecondaryUnit(models.Model):
     enterprise = models.ForeignKey(Enterprise, models.CASCADE, related_name="secondary_units", verbose_name="所属企业")
     name = models.CharField("单位名称", max_length=128)
     industry = models.ForeignKey(Industry, models.PROTECT, verbose_name="行业分类")
-    competent_department = models.CharField("主管部门", max_length=16, choices=CompetentDepartment.choices)
+    # Its column keeps the name and the codes it had as a fixed list (core.CompetentDepartment's primary key).
+    competent_department = models.ForeignKey(CompetentDepartment, models.PROTECT, db_column="competent_department",
+                                             related_name="+", verbose_name="主管部门")
     principal = models.CharField("负责人", max_length=64, blank=True)
     principal_mobile = models.CharField("负责人手机", max_length=11, blank=True, validators=[validate_mobile])
     address = models.CharField("地址", max_length=255, blank=True)

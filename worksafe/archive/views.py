@@ -26,6 +26,7 @@ from .models import RISK_SUMMARY_FIELDS, ChangeState, Enterprise, KeySupervision
 def enterprise_list(request):
     regulator_only(request)
     filterset, qs, sort_key = filtered_enterprises(request)
+    qs = qs.select_related("competent_department")  # the rows show its name (a reference table, core.refdata)
     # A keyword search reads its page by id first: a guard against PostgreSQL's join plans (listing.Paginator).
     page = paginate(request, qs, by_id=bool(request.GET.get("q", "").strip()))
     sections.mark_badges(page)  # the flags later features put on rows (under an active 联合惩戒 ...)
@@ -67,7 +68,7 @@ def enterprise_detail(request, pk):
                                                  "supervising_department", *RISK_SUMMARY_FIELDS}),
         # Later features (risks, hazards, ledgers, the QR code) add their cards through sections.py.
         "sections": sections.render(sections.ARCHIVE, request, enterprise),
-        "units": enterprise.secondary_units.select_related("industry"),
+        "units": enterprise.secondary_units.select_related("industry", "competent_department"),
         "items": enterprise.key_items.select_related("accident_category"),
         "reviews": enterprise.reviews.all()[:20],
         "history": paginate_changes(request, history),

@@ -30,6 +30,7 @@ def enterprise_export(request):
         if qs is None:
             messages.warning(request, "请先勾选要导出的企业。")
             return redirect_next(request, "archive:enterprise_list")
+    qs = qs.select_related("competent_department")  # a reference table (core.refdata): its name in each row
     return exports.Sheet(qs, ENTERPRISE_SPEC.export, "生产经营单位", "enterprises", "生产经营单位列表", filterset, model=Enterprise)
 
 

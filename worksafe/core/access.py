@@ -70,7 +70,7 @@ def saved_in_scope(who, target, form, message, field=None):
 
 def scoped_enterprise(request, pk):
     """The enterprise if the user may see it, marked in scope (permission checks need not ask again); 404 otherwise."""
-    queryset = enterprises_for(request.user).select_related("industry__parent", "region__parent__parent")
+    queryset = enterprises_for(request.user).select_related("industry__parent", "region__parent__parent", "competent_department")
     return permissions.mark_in_scope(request.user, get_object_or_404(queryset, pk=pk))
 
 

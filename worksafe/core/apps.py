@@ -26,6 +26,9 @@ class CoreConfig(AppConfig):
         audit.register(WorkflowSetting, label=workflow_settings.label)
         workflow_settings.connect()
         menu.add(*menu.ENTRIES)
+        from . import refdata  # core's reference tables; each app registers its own in its ready()
+
+        refdata.register_core()
         # Each app's permissions (its perms.py) are registered before any request checks one.
         autodiscover_modules("perms")
         demo.add(10, "worksafe.core.demo.government")

@@ -39,6 +39,7 @@ def fetch_related_names(changes):
         if model is None:
             continue
         fields = {f.attname: f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)}
+        fields |= {f.column: f for f in fields.values()}  # older snapshots of a column that became a foreign key
         for values in (change.before or {}, change.after or {}):
             for key, value in values.items():
                 if key in fields and value not in (None, ""):

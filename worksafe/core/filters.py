@@ -72,12 +72,14 @@ class EnterpriseScopeFilter(django_filters.FilterSet):
     )
     region = django_filters.ModelChoiceFilter(label="属地", queryset=Region.objects.none(), method="in_region", widget=FastSelect)
     industry = django_filters.ModelChoiceFilter(
-        label="行业分类", queryset=Industry.objects.select_related("parent"), method="in_industry", widget=FastSelect
+        label="行业分类", queryset=Industry.objects.filter(is_active=True).select_related("parent"), method="in_industry",
+        widget=FastSelect,
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["region"].queryset = regions_for(user).filter(level__in=REGION_LEVELS)
+        # Deactivated regions and industries (core.refdata) are not offered; their rows are still found under a parent.
+        self.filters["region"].queryset = regions_for(user).filter(level__in=REGION_LEVELS, is_active=True)
 
     def field(self, name):
         return f"{self.path}__{name}" if self.path else name

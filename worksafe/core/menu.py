@@ -104,5 +104,6 @@ ENTRIES = [
     Entry("操作日志", "core:operation_log_list", government_admin, 30, ADMIN),
     Entry("监管单位", "core:organization_list", organizations.may_manage, 12, ADMIN),
     Entry("系统状态", "core:system_status", configurer, 40, ADMIN),
+    Entry("参考数据", "core:refdata_list", configurer, 13, ADMIN),
     Entry("流程设置", "core:workflow_setting_list", configurer, 45, ADMIN),
 ]

@@ -23,6 +23,8 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=64)
     level = models.CharField("级别", max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级")
+    # Reference data is deactivated, never deleted while in use (core.refdata): no longer offered for new input.
+    is_active = models.BooleanField("启用", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "行政区划"
@@ -61,6 +63,7 @@ class Industry(models.Model):
     name = models.CharField("名称", max_length=64)
     parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级")
     sort = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "行业分类"
@@ -71,10 +74,12 @@ class Industry(models.Model):
 
 
 class AccidentCategory(models.Model):
-    """GB 6441-86 企业职工伤亡事故分类, codes 01–20."""
+    """GB 6441-86 企业职工伤亡事故分类, codes 01–20; `edition` names the standard a category comes from."""
 
     code = models.CharField("代码", max_length=2, primary_key=True)
     name = models.CharField("名称", max_length=32)
+    edition = models.CharField("标准版本", max_length=32, default="GB 6441-1986")
+    is_active = models.BooleanField("启用", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "事故类别（GB 6441）"
@@ -84,11 +89,21 @@ class AccidentCategory(models.Model):
         return f"{self.code} {self.name}"
 
 
-class CompetentDepartment(models.TextChoices):
-    EMERGENCY = "emergency", "应急局"
-    COAL = "coal", "煤炭局"
-    INDUSTRY = "industry", "工信局"
-    OTHER = "other", "其他"
+class CompetentDepartment(models.Model):
+    """主管部门 of 表1 (应急局, 煤炭局 ...): reference data kept on the site (core.refdata). The code is the value
+    enterprises stored when this was a fixed list (migration 0014 inserted those)."""
+
+    code = models.CharField("代码", max_length=16, primary_key=True)
+    name = models.CharField("名称", max_length=32, unique=True)
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "主管部门"
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
 
 
 class OrgLevel(models.TextChoices):
@@ -414,6 +429,8 @@ class ChangeRecord(models.Model):
         if described is not None:
             return described
         fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
+        # Snapshots taken when a foreign key was still a plain column (主管部门, 隐患类别) name it by its column.
+        fields.update({f.column: f for f in (model._meta.concrete_fields if model else ()) if f.column not in fields})
         rows = []
         for key in [k for k in {**before, **after} if before.get(k) != after.get(k)]:
             field = fields.get(key)

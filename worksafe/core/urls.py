@@ -12,6 +12,7 @@ from . import (
     views_jobs,
     views_notifications,
     views_organizations,
+    views_refdata,
     views_roles,
     views_system,
     views_users,
@@ -77,5 +78,14 @@ urlpatterns = [
         path("workflow/", views_workflow.workflow_setting_list, name="workflow_setting_list"),
         path("workflow/<str:key>/", views_workflow.workflow_setting_edit, name="workflow_setting_edit"),
         path("workflow/<str:key>/reset/", views_workflow.workflow_setting_reset, name="workflow_setting_reset"),
+        # views_refdata: 参考数据, every reference table registered with core.refdata
+        path("reference/", views_refdata.refdata_list, name="refdata_list"),
+        path("reference/<str:key>/", views_refdata.refdata_table, name="refdata_table"),
+        path("reference/<str:key>/add/", views_refdata.refdata_edit, name="refdata_add"),
+        path("reference/<str:key>/import/", views_refdata.refdata_import, name="refdata_import"),
+        path("reference/<str:key>/template/", views_refdata.refdata_template, name="refdata_template"),
+        path("reference/<str:key>/export/", views_refdata.refdata_export, name="refdata_export"),
+        path("reference/<str:key>/<str:code>/edit/", views_refdata.refdata_edit, name="refdata_edit"),
+        path("reference/<str:key>/<str:code>/<str:action>/", views_refdata.refdata_state, name="refdata_state"),
     ])),
 ]

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import organizations, permissions
+from . import organizations, permissions, refdata
 from .access import require
 from .filters import FastSelect
 from .models import Industry, Organization, OrgKind, Region, User
@@ -39,6 +39,7 @@ class OrganizationForm(forms.ModelForm):
         self.fields["industries"].help_text = "行业部门只监管所选行业；应急管理局不选（监管全部行业）。"
         self.fields["kind"].help_text = ("园区：有独立区划代码的功能区（如 411071）选该区划，按区划管辖；没有独立区划代码的园区选所在县（市）区划，"
                                          "按企业名单管辖，名单在单位列表的“企业名单”中维护。")
+        refdata.offer_active(self, "region", "industries")
 
     def clean(self):
         data = super().clean()

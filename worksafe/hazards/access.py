@@ -7,7 +7,7 @@ from .models import Hazard
 
 def scoped_hazard(request, pk, for_update=False):
     """The hazard if the user may see it (its enterprise marked in scope); 404 otherwise."""
-    queryset = Hazard.objects.select_related("enterprise__region", "enterprise__industry")
+    queryset = Hazard.objects.select_related("enterprise__region", "enterprise__industry", "category")
     hazard = scoped_or_404(request, queryset, pk=pk)
     permissions.mark_in_scope(request.user, hazard.enterprise)
     return hazard

@@ -6,7 +6,7 @@ class HazardsConfig(AppConfig):
     verbose_name = "隐患排查治理"
 
     def ready(self):
-        from worksafe.core import audit, demo, home, menu, todo
+        from worksafe.core import audit, demo, home, menu, refdata, todo
 
         # announce: rejections, 随手拍, patrol hazards told (core.notify); jobs: background job kinds; signals: yearly
         # counts, patrol hazards
@@ -14,6 +14,7 @@ class HazardsConfig(AppConfig):
         from . import todo as todo_sources
         from .menu import ENTRIES
         from .models import (
+            Category,
             Checklist,
             ChecklistItem,
             CheckPlan,
@@ -39,6 +40,9 @@ class HazardsConfig(AppConfig):
         # read), and the reporter's contact and client key out of the audit trail altogether.
         audit.register(PublicReport, exclude={"client", "contact"})
         register_sections()
+        refdata.register(refdata.Table(
+            "hazard-categories", Category, "隐患类别", ["code", "name", "sort"], order=50,
+            note="隐患登记、隐患排查标准条目和数据对接上传的“隐患类别”从这里选择（基础管理类 / 现场管理类）。"))
         menu.add(*ENTRIES)
         todo.add(*todo_sources.SOURCES)
         home.add(*todo_sources.PANELS)

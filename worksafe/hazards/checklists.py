@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from worksafe.core import audit, imports, permissions, workflow
+from worksafe.core import audit, imports, permissions, refdata, workflow
 from worksafe.core.models import AuditAction, OrgLevel
 from worksafe.core.scoping import enterprise_q
 from worksafe.core.workflow import Step
@@ -25,14 +25,20 @@ from .perms import CUSTOM, GUIDELINES, REVIEW_CHECKLISTS
 S = ChecklistState
 STATE_COLORS = {S.DRAFT: "secondary", S.SUBMITTED: "orange", S.APPROVED: "green", S.RETURNED: "red"}
 
-_CATEGORIES = {label: value for value, label in Category.choices} | {value: value for value in Category.values}
+def category_parser():
+    """隐患类别 by name or code, among the active ones (core.refdata; read once per file): the code."""
+    lookup = refdata.Lookup(Category)
 
+    def parse(value):
+        text = cell_text(value).replace(" ", "")
+        code, reason = lookup.resolve(text)
+        if code is None:
+            if text in lookup.rows or text in lookup.names:
+                raise ValueError(f"隐患类别{reason}")
+            raise ValueError(f"无法识别的隐患类别“{text}”，请从下拉列表选择（如“现场管理-消防安全”）")
+        return code
 
-def parse_category(value):
-    text = cell_text(value).replace(" ", "")
-    if text in _CATEGORIES:
-        return _CATEGORIES[text]
-    raise ValueError(f"无法识别的隐患类别“{text}”，请从下拉列表选择（如“现场管理-消防安全”）")
+    return parse
 
 
 SPEC = Spec(
@@ -44,7 +50,8 @@ SPEC = Spec(
         Column("检查内容", "content", required=True, format_help="文本", width=60,
                help="排查时逐条判定“符合 / 不符合”的内容", example="灭火器按规定配置、定期检查，压力正常"),
         Column("检查依据", "basis", format_help="文本，最多 500 字", width=40, example="《消防法》第十六条", optional=True),
-        Column("隐患类别", "category", choices=list(Category.choices), parse=parse_category, format_help="从下拉列表选择", width=28,
+        Column("隐患类别", "category", choices=lambda context: refdata.active_choices(Category, blank=None),
+               format=lambda i: i.category.name if i.category_id else "", format_help="从下拉列表选择", width=28,
                help="不符合时生成的隐患默认归入此类别；留空时为“现场管理-其他”", optional=True),
     ],
     key="order",
@@ -147,7 +154,7 @@ class ImportResult(NamedTuple):
 
 def read_items(upload):
     """The items of an uploaded file, checked: ([ChecklistItem], errors)."""
-    rows, errors = SPEC.read(upload)
+    rows, errors = SPEC.read(upload, parsers={"category": category_parser()})
     if errors and not rows:
         return [], errors
     seen = {}
@@ -169,7 +176,7 @@ def read_items(upload):
     for position, row in enumerate(rows, 1):
         order = row.get("order")
         items.append(ChecklistItem(order=position if order is None else order, section=row["section"],
-                                   content=row["content"], basis=row.get("basis") or "", category=row.get("category") or ""))
+                                   content=row["content"], basis=row.get("basis") or "", category_id=row.get("category") or None))
     return items, []
 
 
@@ -225,7 +232,7 @@ def derive(guideline, user):
         checklist.save()
         ChecklistItem.objects.bulk_create([
             ChecklistItem(checklist=checklist, order=i.order, section=i.section, content=i.content, basis=i.basis,
-                          category=i.category)
+                          category_id=i.category_id)
             for i in guideline.items.all()
         ])
     return checklist

@@ -85,7 +85,7 @@ def make_guideline(industry=None, owner=None, name="工贸行业企业隐患排�
     checklist = Checklist.objects.create(name=name, industry=industry, owner=owner, state=ChecklistState.APPROVED,
                                          note="依据《安全生产法》及相关标准规范编制，供企业制定自查标准参考。")
     ChecklistItem.objects.bulk_create(
-        ChecklistItem(checklist=checklist, order=i + 1, section=s, content=c, basis=b, category=cat)
+        ChecklistItem(checklist=checklist, order=i + 1, section=s, content=c, basis=b, category_id=cat or None)
         for i, (s, c, b, cat) in enumerate(GUIDELINE))
     return checklist
 
@@ -103,7 +103,7 @@ def make_hazards(rng, enterprise, regulator=None, count=None):
         if level == Level.MAJOR and regulator is None:
             state = State.REPORTED
         hazard = Hazard(
-            enterprise=enterprise, found_on=found, name=name, place=place, content=content, category=category, kind=kind,
+            enterprise=enterprise, found_on=found, name=name, place=place, content=content, category_id=category, kind=kind,
             level=level, source=rng.choice([Source.SELF_CHECK, Source.SELF_CHECK, Source.PATROL, Source.INSPECTION]),
             precautions="设置警戒区域，安排专人巡查，落实临时防护措施；现场配备应急器材。",
             requirements=f"{(deadline - found).days}日内完成整改，整改完成后报安环部验收。",

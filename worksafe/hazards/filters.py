@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from worksafe.core import refdata
 from worksafe.core.filters import EnterpriseScopeFilter, FastSelect, enterprise_search_q, local_day_start
 from worksafe.core.models import AuditAction, ChangeRecord
 
@@ -34,7 +35,7 @@ class HazardFilter(EnterpriseScopeFilter):
     level = django_filters.ChoiceFilter(label="隐患级别", choices=Level.choices, widget=FastSelect)
     state = django_filters.ChoiceFilter(label="整改状态", choices=State.choices, widget=FastSelect)
     source = django_filters.ChoiceFilter(label="隐患来源", choices=Source.choices, widget=FastSelect)
-    category = django_filters.ChoiceFilter(label="隐患类别", choices=Category.choices, widget=FastSelect)
+    category = django_filters.ChoiceFilter(label="隐患类别", choices=(), widget=FastSelect)
     due = django_filters.ChoiceFilter(label="整改期限", choices=(), method="due_within", widget=FastSelect)
     found_from = django_filters.DateFilter(label="发现日期起", field_name="found_on", lookup_expr="gte",
                                            widget=forms.DateInput(attrs=DATE))
@@ -51,6 +52,8 @@ class HazardFilter(EnterpriseScopeFilter):
     def __init__(self, *args, drop=(), states=None, **kwargs):
         """`drop`: filters a list has no use for (重大隐患管理: the level); `states`: the states it lists."""
         super().__init__(*args, **kwargs)
+        # The active 隐患类别 (core.refdata), read once if the page draws or validates the field.
+        self.filters["category"].extra["choices"] = refdata.lazy_choices(Category)
         for name in drop:
             del self.filters[name]
         if states is not None:

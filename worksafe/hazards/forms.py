@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from worksafe.core import refdata
 from worksafe.core.forms import DATE, textarea
 from worksafe.core.uploads import UploadField
 
@@ -124,6 +125,8 @@ class HazardForm(forms.ModelForm):
         self.fields["deadline"].required = True  # every hazard that can be edited is still open
         self.fields["deadline"].help_text = f"不早于隐患排查时间；超期显示红色，{deadlines.warn_days()} 天内到期显示橙色"
         self.fields["content"].label = "隐患内容（主要危害）"
+        refdata.offer_active(self, "category")
+        self.fields["category"].empty_label = "请选择"
         _photos_field(self, HazardPhoto.Stage.BEFORE, hazard)
 
     @staticmethod
@@ -218,9 +221,13 @@ class HazardFilterForm(forms.Form):
     level = forms.ChoiceField(label="隐患级别", required=False, choices=_choices(Level.choices))
     due = forms.ChoiceField(label="整改期限", required=False, choices=lambda: _choices(deadlines.choices()))
     source = forms.ChoiceField(label="隐患来源", required=False, choices=_choices(Source.choices))
-    category = forms.ChoiceField(label="隐患类别", required=False, choices=_choices(Category.choices))
+    category = forms.ChoiceField(label="隐患类别", required=False)
     found_from = forms.DateField(label="排查时间自", required=False, widget=DATE)
     found_to = forms.DateField(label="排查时间至", required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refdata.offer_choices(self.fields["category"], Category)
 
     def clean(self):
         data = super().clean()

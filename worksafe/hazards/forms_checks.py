@@ -4,13 +4,14 @@ from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from worksafe.core import refdata
 from worksafe.core.filters import EnterpriseScopeFilter, FastSelect
 from worksafe.core.forms import ItemCheckForm
 from worksafe.core.models import Industry
 from worksafe.core.scoping import industry_codes
 
 from . import checklists, checks
-from .models import CheckKind, Checklist, ChecklistItem, ChecklistState, CheckPlan
+from .models import Category, CheckKind, Checklist, ChecklistItem, ChecklistState, CheckPlan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -75,13 +76,36 @@ class ChecklistForm(forms.ModelForm):
 
 
 class ItemForm(forms.ModelForm):
+    # The active 隐患类别 (core.refdata), read once for the whole formset (BaseItemFormSet), not once per item.
+    category = forms.ChoiceField(label="隐患类别", required=False)
+
     class Meta:
         model = ChecklistItem
         fields = ["order", "section", "content", "basis", "category"]
         widgets = {"content": forms.Textarea(attrs={"rows": 2}), "order": forms.NumberInput(attrs={"min": 0})}
 
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        if categories is None:
+            refdata.offer_choices(field, Category, blank="—", current=self.instance.category_id)
+        else:
+            field.choices = categories
+            field.error_messages["invalid_choice"] = refdata.INACTIVE.format(label=field.label, value="%(value)s")
+            if self.instance.category_id and self.instance.category_id not in {c for c, _ in categories}:
+                field.choices = [*categories, (self.instance.category_id, f"{self.instance.category_id}（已停用）")]
+
+    def clean_category(self):
+        code = self.cleaned_data["category"]
+        return Category(pk=code) if code else None
+
 
 class BaseItemFormSet(forms.BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        if not hasattr(self, "_categories"):
+            self._categories = refdata.active_choices(Category, blank="—")
+        return {**super().get_form_kwargs(index), "categories": self._categories}
+
     def clean(self):
         super().clean()
         if any(self.errors):

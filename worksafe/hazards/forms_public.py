@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from worksafe.archive.models import Enterprise
-from worksafe.core import uploads
+from worksafe.core import refdata, uploads
 from worksafe.core.filters import FastSelect, local_day_start
 from worksafe.core.models import Region, RegionLevel
 from worksafe.core.scoping import region_q, regions_for
@@ -163,8 +163,7 @@ class AcceptForm(forms.Form):
                                                         "invalid_choice": "所选企业不存在或不在您的管辖范围内"})
     name = forms.CharField(label="隐患名称", max_length=200, error_messages={"required": "请填写隐患名称"})
     place = forms.CharField(label="隐患地点部位", max_length=200, error_messages={"required": "请填写隐患地点部位"})
-    category = forms.ChoiceField(label="隐患类别", choices=[("", "请选择"), *Category.choices],
-                                 error_messages={"required": "请选择隐患类别"})
+    category = forms.ChoiceField(label="隐患类别", error_messages={"required": "请选择隐患类别"})
     level = forms.ChoiceField(label="隐患级别", choices=Level.choices, initial=Level.GENERAL)
     kind = forms.ChoiceField(label="隐患类型", choices=[("", "—"), *Kind.choices], required=False)
     deadline = forms.DateField(label="整改期限", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -182,6 +181,7 @@ class AcceptForm(forms.Form):
         })
         super().__init__(*args, **kwargs)
         self.report = report
+        refdata.offer_choices(self.fields["category"], Category, blank="请选择")
         field = self.fields["enterprise"]
         # Validated against the whole jurisdiction; offered: the search results (the jurisdiction may hold 100,000).
         field.queryset = Enterprise.objects.for_user(user)

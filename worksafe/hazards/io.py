@@ -52,6 +52,8 @@ WRAP = Alignment(wrap_text=True, vertical="center")
 def text(hazard, name):
     """A field as the forms print it: choice labels, dates, — for blanks."""
     f = _field(name)
+    if f.is_relation:  # 隐患类别: the caller selected it with the hazards
+        return str(getattr(hazard, name) or "—")
     value = display_value(f, f.value_from_object(hazard))
     return str(value)
 

@@ -43,33 +43,25 @@ class Source(models.TextChoices):
     PUBLIC = "public", "群众举报（随手拍）"
 
 
-class Category(models.TextChoices):
-    """隐患类别: the 基础管理类 / 现场管理类 classification the provincial enforcement platforms use."""
+class Category(models.Model):
+    """隐患类别: the 基础管理类 / 现场管理类 classification the provincial enforcement platforms use, kept on the site as
+    reference data (core.refdata, registered in apps.py). The codes are those hazards stored when this was a fixed list
+    (migration 0005 inserted them with their labels and order)."""
 
-    QUALIFICATION = "qualification", "基础管理-资质证照"
-    ORGANIZATION = "organization", "基础管理-安全生产管理机构及人员"
-    RESPONSIBILITY = "responsibility", "基础管理-安全生产责任制"
-    RULES = "rules", "基础管理-安全生产管理制度"
-    PROCEDURES = "procedures", "基础管理-安全操作规程"
-    TRAINING = "training", "基础管理-教育培训"
-    RECORDS = "records", "基础管理-安全生产管理档案"
-    INVESTMENT = "investment", "基础管理-安全生产投入"
-    EMERGENCY = "emergency", "基础管理-应急管理"
-    SPECIAL_EQUIPMENT_MGMT = "special_equipment_mgmt", "基础管理-特种设备基础管理"
-    OCCUPATIONAL_MGMT = "occupational_mgmt", "基础管理-职业卫生基础管理"
-    CONTRACTOR_MGMT = "contractor_mgmt", "基础管理-相关方基础管理"
-    OTHER_MGMT = "other_mgmt", "基础管理-其他"
-    SPECIAL_EQUIPMENT = "special_equipment", "现场管理-特种设备现场管理"
-    EQUIPMENT = "equipment", "现场管理-生产设备设施及工艺"
-    PLACE = "place", "现场管理-场所环境"
-    BEHAVIOUR = "behaviour", "现场管理-从业人员操作行为"
-    FIRE = "fire", "现场管理-消防安全"
-    ELECTRICITY = "electricity", "现场管理-用电安全"
-    OCCUPATIONAL = "occupational", "现场管理-职业卫生现场安全"
-    CONFINED_SPACE = "confined_space", "现场管理-有限空间现场安全"
-    AUXILIARY = "auxiliary", "现场管理-辅助动力系统"
-    CONTRACTOR = "contractor", "现场管理-相关方现场管理"
-    OTHER_SITE = "other_site", "现场管理-其他"
+    code = models.CharField("代码", max_length=24, primary_key=True)
+    name = models.CharField("名称", max_length=64, unique=True)
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    # The codes the code itself names (a hazard raised from a patrol without a category).
+    OTHER_SITE = "other_site"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "隐患类别"
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
 
 
 class Kind(models.TextChoices):
@@ -120,7 +112,8 @@ class Hazard(models.Model):
     name = models.CharField("隐患名称", max_length=200)
     place = models.CharField("隐患地点部位", max_length=200)
     content = models.TextField("隐患内容（主要危害）")
-    category = models.CharField("隐患类别", max_length=24, choices=Category.choices)
+    # The column keeps its name and the codes it held as a fixed list (Category's primary key).
+    category = models.ForeignKey(Category, models.PROTECT, db_column="category", related_name="+", verbose_name="隐患类别")
     level = models.CharField("隐患级别", max_length=8, choices=Level.choices, default=Level.GENERAL)
     precautions = models.TextField("安全防范措施和应急预案", blank=True)
     requirements = models.TextField("治理的时限和要求", blank=True)
@@ -365,7 +358,8 @@ class ChecklistItem(models.Model):
     section = models.CharField("检查项", max_length=200)
     content = models.TextField("检查内容")
     basis = models.CharField("检查依据", max_length=500, blank=True)
-    category = models.CharField("隐患类别", max_length=24, choices=Category.choices, blank=True)
+    category = models.ForeignKey(Category, models.PROTECT, null=True, blank=True, db_column="category", related_name="+",
+                                 verbose_name="隐患类别")
 
     objects = ChecklistQuerySet.on("checklist__enterprise").as_manager()
 

@@ -179,7 +179,7 @@ def accept(report, user, enterprise, fields):
         level = fields.get("level") or Level.GENERAL
         hazard = Hazard(
             enterprise=enterprise, source=Source.PUBLIC, state=State.REPORTED, found_on=found_on,
-            name=fields["name"], place=fields["place"], content=fields["content"], category=fields["category"],
+            name=fields["name"], place=fields["place"], content=fields["content"], category_id=fields["category"],
             level=level, deadline=fields.get("deadline"), kind=fields.get("kind", ""),
             # A major hazard still goes through its review (确认 / 打回), as any other one does.
             review=Review.PENDING if level == Level.MAJOR else "",

@@ -25,7 +25,7 @@ def default_deadline(found_on):
 def _raise(enterprise, user, *, name, place, content, category, source, found_on, photo=None, **links):
     hazard = Hazard(
         enterprise=enterprise, name=name[:200], place=place[:200] or "（待补充）", content=content,
-        category=category or Category.OTHER_SITE, source=source, found_on=found_on,
+        category_id=category or Category.OTHER_SITE, source=source, found_on=found_on,
         deadline=default_deadline(found_on),
         filled_by=getattr(user, "full_name", "") or getattr(user, "username", ""), filled_on=found_on,
         created_by=user if getattr(user, "is_authenticated", False) else None, **links,
@@ -59,7 +59,7 @@ def check_item(item, user):
     place = _unit_place(item.measure) if item.measure_id else section
     return _raise(
         check.enterprise, user, name=f"{section}：{item.text}"[:200], place=place,
-        content=item.note or item.text, category=item.item.category if item.item_id else "",
+        content=item.note or item.text, category=item.item.category_id if item.item_id else "",
         source=Source.SELF_CHECK, found_on=check.checked_on, photo=item.photo or None, check_item=item,
     )
 

@@ -94,7 +94,7 @@ def hazard_list(request, pk):
         **{s.value: Count("id", filter=Q(state=s)) for s in State},
     )
     filters = HazardFilterForm(request.GET)
-    qs, sort_key = sort(request, filters.apply(base), LIST_COLUMNS, "-found_on")
+    qs, sort_key = sort(request, filters.apply(base).select_related("category"), LIST_COLUMNS, "-found_on")
     context = {
         "e": enterprise, "filters": filters, "page": paginate(request, qs), "sort": sort_key, "counts": counts,
         "states": [(s, counts[s.value]) for s in State],

@@ -104,7 +104,7 @@ def _pending_reviews(user):
 def checklist_detail(request, pk):
     checklist = scoped_checklist(request, pk)
     user = request.user
-    items = list(checklist.items.all())
+    items = list(checklist.items.select_related("category"))
     own_copies = []
     if checklist.is_guideline and user.is_enterprise_user:
         own_copies = list(Checklist.objects.filter(enterprise_id=user.enterprise_id, based_on=checklist))
@@ -165,7 +165,7 @@ def checklist_export(request, pk):
     require(permissions.can_export(request.user))
     checklist = scoped_checklist(request, pk)
     stamp = timezone.localtime().strftime("%Y%m%d")
-    items = audit.Counted(checklist.items.all())
+    items = audit.Counted(checklist.items.select_related("category"))
     response = xlsx_response(checklists.export(items), f"{checklist.name}_{stamp}.xlsx", f"checklist_{checklist.pk}_{stamp}.xlsx")
     audit.record_export(request, Checklist, f"隐患排查标准“{checklist.name}”", items.count, enterprise=checklist.enterprise)
     return response

@@ -150,7 +150,7 @@ def open_summary(request, filterset):
 OPEN = List(
     "未整改隐患管理", "hazards/scope_open.html", _open, open_filter, table("隐患清单", empty="没有符合条件的未整改隐患。", deadline="整改期限 ▲"),
     {"deadline": ("deadline", "id")}, extra=open_summary, model=Hazard,
-    export=Export("未整改隐患", "open_hazards", "隐患", "hazards:open_export", "hazards:open_list"),
+    export=Export("未整改隐患", "open_hazards", "隐患", "hazards:open_export", "hazards:open_list", ("category",)),
 )
 open_list = OPEN.page_view("open_list")
 open_list.__doc__ = "未整改隐患管理: open hazards of the jurisdiction, the most urgent deadline first, in their deadline colours."
@@ -181,7 +181,7 @@ MAJOR = List(
           widths={"place": 16, "content": 30, "found_on": 16, "level": 16}, found_on="发现日期 ▼"),
     {"found": ("-found_on", "-id")}, extra=major_summary, model=Hazard,
     # The filtered major hazards in the 辅助表1 columns, one row per hazard.
-    export=Export("重大隐患整改治理台账", "major_hazards", "隐患", "hazards:major_export", "hazards:major_list", ("supervisor",)),
+    export=Export("重大隐患整改治理台账", "major_hazards", "隐患", "hazards:major_export", "hazards:major_list", ("supervisor", "category")),
 )
 major_list = MAJOR.page_view("major_list")
 major_list.__doc__ = "重大隐患管理: every major hazard of the jurisdiction, its review and supervision; 待审核 counted on top."
@@ -205,7 +205,7 @@ def all_orders(request, filterset):
 ALL = List(
     "隐患清单", "hazards/scope_all.html", _scoped, HazardFilter, table("隐患清单"),
     {"level": ("-level", "-found_on", "-id"), "found": ("-found_on", "-id")}, extra=all_orders, model=Hazard,
-    export=Export("隐患清单", "hazards", "隐患", "hazards:all_export", "hazards:all_list"),
+    export=Export("隐患清单", "hazards", "隐患", "hazards:all_export", "hazards:all_list", ("category",)),
 )
 all_list = ALL.page_view("all_list")
 all_list.__doc__ = "隐患清单: every hazard of the jurisdiction, open or closed."
@@ -221,7 +221,8 @@ def table4_hazards(request, enterprise):
                  .values_list("year", flat=True))
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() and int(year) in years else None
-    hazards = Hazard.objects.filter(enterprise_id=enterprise.pk, level=Level.MAJOR).order_by("found_on", "id")
+    hazards = (Hazard.objects.filter(enterprise_id=enterprise.pk, level=Level.MAJOR).select_related("category")
+               .order_by("found_on", "id"))
     if year:
         hazards = hazards.filter(found_on__gte=datetime.date(year, 1, 1), found_on__lte=datetime.date(year, 12, 31))
     return list(hazards), year, years

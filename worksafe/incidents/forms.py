@@ -2,6 +2,7 @@
 from django import forms
 from django.utils import timezone
 
+from worksafe.core import refdata
 from worksafe.core.forms import DATE, textarea
 
 from .models import FIGURES, Accident, AccidentReport, FollowUp, Investigation, Penalty
@@ -13,6 +14,10 @@ class AccidentForm(forms.ModelForm):
         fields = ["occurred_on", "name", "kind", "category", "gb_category", "deaths", "serious_injuries", "minor_injuries",
                   "direct_loss", "recorded_by"]
         widgets = {"occurred_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refdata.offer_active(self)  # GB 6441 categories: the active ones
 
 
 class InvestigationForm(forms.ModelForm):
@@ -43,6 +48,10 @@ class ReportForm(forms.ModelForm):
         fields = ["title", "occurred_at", "place", "category", "gb_category", "deaths", "missing", "serious_injuries",
                   "minor_injuries", "direct_loss", "summary", "measures"]
         widgets = {"occurred_at": DATETIME, "summary": textarea(4), "measures": textarea(3)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refdata.offer_active(self)
 
     def clean_occurred_at(self):
         value = self.cleaned_data["occurred_at"]

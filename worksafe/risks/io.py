@@ -129,7 +129,7 @@ def _cell_number(number):
 
 
 def _categories(context=None):
-    return [(c.code, c.name) for c in AccidentCategory.objects.all()]
+    return [(c.code, c.name) for c in AccidentCategory.objects.filter(is_active=True)]
 
 
 def _col(header, name, **kw):

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from worksafe.core import audit, bulk
+from worksafe.core import audit, bulk, refdata
 from worksafe.core.models import ChangeRecord
 from worksafe.hazards import summary
-from worksafe.hazards.models import Hazard, HazardCheck, HazardCheckItem, HazardStep, Level, Review, State
+from worksafe.hazards.models import Category, Hazard, HazardCheck, HazardCheckItem, HazardStep, Level, Review, State
 
 from ..schemas import HazardRecord
 from .base import Kind, audit_created, audit_updated, coverage_q, reject
@@ -20,6 +20,7 @@ from .base import Kind, audit_created, audit_updated, coverage_q, reject
 FIELDS = [name for name in HazardRecord.model_fields if name not in ("external_id", "enterprise", "history", "check_id", "check_item")]
 FACTS = ("found_on", "name", "place", "content", "category", "level")  # frozen once a regulator confirms a major hazard
 LABELS = {name: HazardRecord.model_fields[name].title for name in FIELDS}
+ATTNAMES = {name: Hazard._meta.get_field(name).attname for name in FIELDS}  # 隐患类别 is a reference table's code
 
 
 def _steps(hazard):
@@ -43,17 +44,21 @@ class Hazards(Kind):
         for s in HazardStep.objects.filter(hazard_id__in=[h.pk for h in existing.values()]).order_by("time", "id"):
             steps.setdefault(s.hazard_id, []).append(s)
         links = CheckLinks(items)
+        categories = refdata.Lookup(Category)  # read once for the batch
         for it in items:
             rec = it.record
             errors = _rules(rec, today)
             hazard = existing.get((it.enterprise.pk, rec.external_id))
             values = {name: getattr(rec, name) for name in FIELDS}
+            values["category"], reason = categories.resolve(rec.category, hazard.category_id if hazard else None)
+            if reason:
+                errors.append(reject("category", f"{LABELS['category']}：{reason}"))
             values["check_item_id"] = links.item_of(it, hazard, errors)
             history = _incoming_steps(rec)
             refused = []
             if hazard is not None:
                 hazard._api_steps = steps.get(hazard.pk, [])
-                changed = [name for name in values if getattr(hazard, name) != values[name]]
+                changed = [name for name in values if getattr(hazard, ATTNAMES.get(name, name)) != values[name]]
                 history_changed = bool(history) and history != _steps(hazard)
                 it.id = hazard.pk
                 if not changed and not history_changed:
@@ -69,14 +74,14 @@ class Hazards(Kind):
                 continue
             if hazard is None:
                 hazard = Hazard(enterprise_id=it.enterprise.pk, external_id=rec.external_id, region_id=it.enterprise.region_id,
-                                industry_id=it.enterprise.industry_id, **values)
+                                industry_id=it.enterprise.industry_id, **{ATTNAMES.get(n, n): v for n, v in values.items()})
                 if hazard.level == Level.MAJOR:
                     hazard.review = Review.PENDING
                 it.result, before, old_year, changed = "created", None, None, []
             else:
                 before, old_year = audit.before(hazard), hazard.found_on.year
                 for name in changed:
-                    setattr(hazard, name, values[name])
+                    setattr(hazard, ATTNAMES.get(name, name), values[name])
                 if hazard.level == Level.MAJOR and not hazard.review:
                     hazard.review = Review.PENDING
                 it.result = "updated"
@@ -123,7 +128,7 @@ class Hazards(Kind):
                 .select_related("enterprise", "check_item__check_record").prefetch_related("steps", "check_item__check_record__items"))
 
     def serialize(self, h):
-        out = {name: getattr(h, name) for name in FIELDS}
+        out = {name: getattr(h, ATTNAMES[name]) for name in FIELDS}
         check = h.check_item.check_record if h.check_item_id else None
         if check is not None and check.external_id:
             out.update(check_id=check.external_id, check_item=[i.pk for i in check.items.all()].index(h.check_item_id) + 1)
