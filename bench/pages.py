@@ -263,10 +263,14 @@ def count_limit(app):
     return COUNT_LIMIT
 
 
-def scope_sql(prefix):
-    """The WHERE clause and parameters of the enterprises `e` in the region `prefix`, for the checks' own SQL."""
+def scope_sql(prefix, park=None):
+    """The WHERE clause and parameters of the enterprises `e` in the region `prefix`, for the checks' own SQL; with
+    `park` (an organisation's pk: a park by membership), only its members (as core.scoping.organization_q)."""
     low, high = prefix, str(int(prefix) + 1).zfill(len(prefix))
-    return "e.region_id >= %s AND e.region_id < %s", [low, high]
+    if park is None:
+        return "e.region_id >= %s AND e.region_id < %s", [low, high]
+    return ("e.region_id >= %s AND e.region_id < %s AND e.id IN (SELECT m.enterprise_id FROM archive_parkmember m"
+            " WHERE m.park_id = %s)", [low, high, park])
 
 
 # ---------------------------------------------------------------------------------------------------- measuring
