@@ -30,7 +30,8 @@ left out is the cost every page has (session, user, organisation, the region and
 Each page is checked once against numbers counted here by hand (the totals per level, this year's patrols and
 their items, the list's total); a page that answers with an error is skipped with a note, a failed check is noted
 (核对 ✗) and the run goes on. Each statement is also timed alone; the slowest one of the two slowest scenarios is
-EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN).
+EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN), and every data statement of the
+park's list (the membership join's plan).
 
     python -m bench.risks                                         # 300,000 enterprises × 30 events, both databases
     python -m bench.risks --enterprises 2000 --backends sqlite --repeat 5
@@ -435,7 +436,7 @@ def scenarios(park, stand_in=False):
                                       ("省级 不筛选", "province", "41", None)):
         check, _ = count_check(prefix, level, park if key == "park" else None)
         query = f"?{lvl}={level}" if level else ""
-        result.append(Scenario(f"风险清单 {label} 第1页{tag}", key, events + query, check))
+        result.append(Scenario(f"风险清单 {label} 第1页{tag}", key, events + query, check, explain=key == "park"))
     check, total = count_check("41", "major")
     # The middle page; with a capped count, the last page offered.
     deep = min(max(1, total // PER_PAGE // 2), limit // PER_PAGE) if limit else max(1, total // PER_PAGE // 2)
