@@ -34,11 +34,15 @@ Measured, per backend, by bench.pages as bench.run measures pages (Django's test
 the baseline the same number of times after a warm-up; fewer times, at least 3, when a page would take over --budget
 seconds):
 
-- 未整改隐患管理 (hazards:open_list) as the province, a city (郑州) and a county (金水区) regulator, page 1
-  unfiltered; the province ?due=overdue and ?level=major; the province's deep page (the middle page, or the last
-  one offered when the list caps its count);
-- 隐患统计 (hazards:hazard_stats) as the province, the city and the county;
-- 填报情况/上报率 (hazards:reporting_stats) as the province and the city.
+- 未整改隐患管理 (hazards:open_list) as the province, a city (郑州), a county (金水区) and a park regulator (a park
+  without a region code of its own on 金水区, about 60 member enterprises: bench.run.regulators), page 1 unfiltered;
+  the province ?due=overdue and ?level=major; the province's deep page (the middle page, or the last one offered
+  when the list caps its count);
+- 隐患统计 (hazards:hazard_stats) as the province, the city, the county and the park;
+- 填报情况/上报率 (hazards:reporting_stats) as the province, the city and the park.
+
+The park's pages measure the membership join (core.scoping: `enterprise_id IN (SELECT enterprise_id FROM
+archive_parkmember WHERE park_id = ?)` beside the region range); their checks count with the same condition.
 
 The baseline (裸 SQL) is the page's own data: the statements the view sends that read enterprises or hazard tables,
 recorded once per path and re-run raw, fetching every row; left out is what every page costs (session, user,
@@ -46,8 +50,9 @@ organisation, the region and industry lists). Each page is checked once against 
 open list's total (or its cap) and the hazard of its first row, the statistics' open / overdue / this year's general
 and major counts, the reporting rate's due and reported enterprises. Each statement is also timed alone; the
 slowest one of the two slowest scenarios is EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY
-PLAN). A page whose URL name does not exist yet, or that answers with an error, is skipped with a note; a failed
-check is noted (核对 ✗) and the run goes on.
+PLAN), and every data statement of the park's open list (the membership join's plan). A page whose URL name does
+not exist yet, or that answers with an error, is skipped with a note; a failed check is noted (核对 ✗) and the run
+goes on.
 
     python -m bench.hazards                                        # 300,000 enterprises × 10 hazards, both databases
     python -m bench.hazards --enterprises 2000 --backends sqlite --repeat 3
@@ -453,13 +458,14 @@ def verify_summary(sample=500):
 # ---------------------------------------------------------------------------------------------------- checks
 
 
-def count_open(prefix, due=None, level=None, offset=None):
-    """How many open hazards the regulator of `prefix` sees (overdue / of `level`), or, with `offset`, the id and
-    name of the list's row there (ORDER BY deadline, id): written by hand, for the checks."""
+def count_open(prefix, due=None, level=None, offset=None, park=None):
+    """How many open hazards the regulator of `prefix` (the park `park`: its members) sees (overdue / of `level`),
+    or, with `offset`, the id and name of the list's row there (ORDER BY deadline, id): written by hand, for the
+    checks."""
     from django.db import connection
     from django.utils import timezone
 
-    where, params = scope_sql(prefix)
+    where, params = scope_sql(prefix, park)
     where += " AND h.state <> 'closed'"
     if due == "overdue":
         where, params = f"{where} AND h.deadline < %s", [*params, timezone.localdate()]
@@ -498,14 +504,15 @@ def first_row_check(label, total, visible, row):
     return check
 
 
-def stats_check(prefix):
-    """The statistics show the jurisdiction's open and overdue hazards and this year's general and major ones."""
+def stats_check(prefix, park=None):
+    """The statistics show the jurisdiction's (`park`: its members') open and overdue hazards and this year's general
+    and major ones."""
     from django.db import connection
     from django.utils import timezone
 
     today = timezone.localdate()
     year = datetime.date(today.year, 1, 1), datetime.date(today.year + 1, 1, 1)
-    where, params = scope_sql(prefix)
+    where, params = scope_sql(prefix, park)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(CASE WHEN h.state <> 'closed' THEN 1 ELSE 0 END), 0),"
@@ -524,14 +531,14 @@ def stats_check(prefix):
     return check
 
 
-def reporting_check(prefix):
+def reporting_check(prefix, park=None):
     """The reporting rate's due enterprises (in scope, not paused today) and those reported this period."""
     from django.db import connection
     from django.utils import timezone
 
     today = timezone.localdate()
     key, _ = period_key()
-    where, params = scope_sql(prefix)
+    where, params = scope_sql(prefix, park)
     paused = "(d.paused_from IS NOT NULL AND d.paused_from <= %s AND (d.paused_until IS NULL OR d.paused_until >= %s))"
     current = " OR ".join("(d.cycle = %s AND d.last_period = %s)" for _ in CYCLES)
     current_params = [v for c, _ in CYCLES for v in (c, key(c, today))]
@@ -551,9 +558,10 @@ def reporting_check(prefix):
     return check
 
 
-def scenarios():
+def scenarios(park):
     """The pages to time, and why others are skipped (their URL name does not exist yet, or the URL configuration
-    does not load while the app is being built)."""
+    does not load while the app is being built). `park`: the pk of the park regulator's organisation (a park by
+    membership on 金水区, bench.run.regulators), whose pages stand beside the county's."""
     from django.urls import NoReverseMatch, get_resolver, reverse
 
     try:
@@ -572,14 +580,16 @@ def scenarios():
     if open_list:
         limit = count_limit("hazards")
         cases = [("省级 不筛选 第1页", "province", "41", {}), ("市级 不筛选 第1页", "city", "4101", {}),
-                 ("县级 不筛选 第1页", "county", "410105", {}), ("省级 已超期 第1页", "province", "41", {"due": "overdue"}),
+                 ("县级 不筛选 第1页", "county", "410105", {}), ("园区 不筛选 第1页", "park", "410105", {}),
+                 ("省级 已超期 第1页", "province", "41", {"due": "overdue"}),
                  ("省级 重大隐患 第1页", "province", "41", {"level": "major"})]
         for label, key, prefix, query in cases:
-            total = count_open(prefix, **query)
+            member = park if key == "park" else None
+            total = count_open(prefix, park=member, **query)
             visible = min(total, limit) if limit else total
-            check = first_row_check(f"未整改隐患 {label}", total, visible, count_open(prefix, offset=0, **query))
+            check = first_row_check(f"未整改隐患 {label}", total, visible, count_open(prefix, offset=0, park=member, **query))
             path = open_list + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
-            result.append(Scenario(f"未整改隐患 {label}", key, path, check))
+            result.append(Scenario(f"未整改隐患 {label}", key, path, check, explain=key == "park"))
         total = count_open("41")
         # The middle page; with a capped count, the last page offered.
         deep = max(1, min(total // PER_PAGE // 2, limit // PER_PAGE) if limit else total // PER_PAGE // 2)
@@ -587,17 +597,18 @@ def scenarios():
         check = first_row_check(f"未整改隐患 省级 第{deep}页", total, min(total, limit) if limit else total, row)
         result.append(Scenario(f"未整改隐患 省级 第{deep:,}页（深分页）", "province", f"{open_list}?page={deep}", check))
     else:
-        skipped.append("hazards:open_list 尚不存在：跳过 未整改隐患管理 的 6 个场景")
+        skipped.append("hazards:open_list 尚不存在：跳过 未整改隐患管理 的 7 个场景")
     if stats:
-        for label, key, prefix in (("省级", "province", "41"), ("市级", "city", "4101"), ("县级", "county", "410105")):
-            result.append(Scenario(f"隐患统计 {label}", key, stats, stats_check(prefix)))
+        for label, key, prefix in (("省级", "province", "41"), ("市级", "city", "4101"), ("县级", "county", "410105"),
+                                   ("园区", "park", "410105")):
+            result.append(Scenario(f"隐患统计 {label}", key, stats, stats_check(prefix, park if key == "park" else None)))
     else:
-        skipped.append("hazards:hazard_stats 尚不存在：跳过 隐患统计 的 3 个场景")
+        skipped.append("hazards:hazard_stats 尚不存在：跳过 隐患统计 的 4 个场景")
     if reporting:
-        for label, key, prefix in (("省级", "province", "41"), ("市级", "city", "4101")):
-            result.append(Scenario(f"上报率 {label}", key, reporting, reporting_check(prefix)))
+        for label, key, prefix in (("省级", "province", "41"), ("市级", "city", "4101"), ("园区", "park", "410105")):
+            result.append(Scenario(f"上报率 {label}", key, reporting, reporting_check(prefix, park if key == "park" else None)))
     else:
-        skipped.append("hazards:reporting_stats 尚不存在：跳过 填报情况/上报率 的 2 个场景")
+        skipped.append("hazards:reporting_stats 尚不存在：跳过 填报情况/上报率 的 3 个场景")
     return result, skipped
 
 
@@ -642,12 +653,13 @@ def child(args):
     generate_s, notes = prepare(args, backend, existing)
     visible = pages.analyze(backend, verify_summary, notes)
 
-    found, skipped = scenarios()
+    users = regulators()
+    found, skipped = scenarios(users["park"].organization_id)
     for note in skipped:
         log("  " + note)
     log(f"== {backend}: 页面（每个场景 {args.repeat} 次）")
     bench = Bench(args)
-    plans, page_notes = pages.bench_pages(bench, regulators(), connection, found, DATA_TABLES, args.budget)
+    plans, page_notes = pages.bench_pages(bench, users, connection, found, DATA_TABLES, args.budget)
     notes += skipped + page_notes
 
     meta = {"enterprises": Enterprise.objects.count(), "hazards": Hazard.objects.count(), "generate_s": generate_s,

@@ -7,8 +7,9 @@ bench's own tables; `tables`). The page is checked once: a page that answers wit
 failed check is noted and its row marked 核对 ✗, and the run goes on. Then page against bare SQL as bench.run measures
 pages (bench.run.Bench.page: Django's test Client, DEBUG off, the recorded data statements re-run raw fetching every
 row, alternately, the same number of times after a warm-up; --repeat times, fewer, at least 3, when a page would take
-over --budget seconds), then each data statement alone; the slowest statement of the two slowest scenarios is
-EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN).
+over --budget seconds), then each data statement alone; the slowest statement of the two slowest scenarios, and
+every data statement of a scenario marked `explain`, is EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite:
+EXPLAIN QUERY PLAN).
 
 Also here: the options every such bench takes (parser), its parent (main: one child process per backend through
 bench.run.run_backend, then bench/out/<name>.md and <name>.json), the child's steps around the bench's own (setup,
@@ -95,7 +96,7 @@ def markdown(reports, title, footnote):
         for note in report.get("notes", []):
             lines.append(f"\n- {note}")
         for plan in report.get("plans", []):
-            lines.append(f"\n#### {meta['backend']}：{plan['scenario']} 最慢的语句（{plan['ms']:.1f} ms）\n")
+            lines.append(f"\n#### {meta['backend']}：{plan['scenario']} {plan.get('what', '最慢的语句')}（{plan['ms']:.1f} ms）\n")
             lines.append("```sql\n" + plan["sql"] + "\n```\n")
             lines.append("```\n" + plan["plan"] + "\n```")
         lines.append("")
@@ -239,11 +240,12 @@ class deferred_indexes:
 
 class Scenario:
     """A page to time: `label` in the report, the regulator `user` (a key of bench.run.regulators()), `path`,
-    `check(html)` raising AssertionError when the page disagrees with the bench's own count, and whether the page is
-    an htmx request (a part a page loads by itself: the client sends HX-Request)."""
+    `check(html)` raising AssertionError when the page disagrees with the bench's own count, whether the page is
+    an htmx request (a part a page loads by itself: the client sends HX-Request), and whether every data statement
+    of the page is EXPLAINed in the report whatever its time (`explain`: a plan to watch, such as a park's join)."""
 
-    def __init__(self, label, user, path, check=None, htmx=False):
-        self.label, self.user, self.path, self.check, self.htmx = label, user, path, check, htmx
+    def __init__(self, label, user, path, check=None, htmx=False, explain=False):
+        self.label, self.user, self.path, self.check, self.htmx, self.explain = label, user, path, check, htmx, explain
 
 
 def shown(html, n):
@@ -263,10 +265,14 @@ def count_limit(app):
     return COUNT_LIMIT
 
 
-def scope_sql(prefix):
-    """The WHERE clause and parameters of the enterprises `e` in the region `prefix`, for the checks' own SQL."""
+def scope_sql(prefix, park=None):
+    """The WHERE clause and parameters of the enterprises `e` in the region `prefix`, for the checks' own SQL; with
+    `park` (an organisation's pk: a park by membership), only its members (as core.scoping.organization_q)."""
     low, high = prefix, str(int(prefix) + 1).zfill(len(prefix))
-    return "e.region_id >= %s AND e.region_id < %s", [low, high]
+    if park is None:
+        return "e.region_id >= %s AND e.region_id < %s", [low, high]
+    return ("e.region_id >= %s AND e.region_id < %s AND e.id IN (SELECT m.enterprise_id FROM archive_parkmember m"
+            " WHERE m.park_id = %s)", [low, high, park])
 
 
 # ---------------------------------------------------------------------------------------------------- measuring
@@ -352,8 +358,9 @@ def bench_pages(bench, users, connection, scenarios, tables, budget):
     """Every scenario: one recorded GET (statements, query count, check), then page against bare SQL, alternately,
     --repeat times or as often as `budget` seconds allow (at least 3), then each statement alone. `users`: the
     regulators by key; `tables`: the regex of the tables whose statements are the page's data. Returns the EXPLAINs
-    of the two slowest scenarios' slowest statements and the notes (pages that failed, failed checks)."""
-    plans, statements, notes = [], {}, []
+    of the two slowest scenarios' slowest statements and of every data statement of the scenarios marked `explain`,
+    and the notes (pages that failed, failed checks)."""
+    plans, statements, notes, watched = [], {}, [], []
     for s in scenarios:
         client = bench.client(users[s.user])
         if s.htmx:
@@ -384,11 +391,12 @@ def bench_pages(bench, users, connection, scenarios, tables, budget):
         row["slowest_ms"] = timed[0][0] if timed else None
         row["statements"] = [{"ms": t, "sql": inline(sql, params)} for t, sql, params in timed]
         statements[s.label] = timed
+        if s.explain:
+            watched.append(s.label)
         log(f"    数据查询 {len(data)}/{len(everything)}；最慢 {row['slowest_ms'] or 0:.1f} ms；重复 {repeat} 次")
-    for row in sorted(bench.results, key=lambda r: -(r["slowest_ms"] or 0))[:2]:
-        timed = statements[row["scenario"]]
-        if timed:
-            t, sql, params = timed[0]
-            plans.append({"scenario": row["scenario"], "ms": t, "sql": inline(sql, params),
-                          "plan": explain(connection, sql, params)})
+    slowest = [row["scenario"] for row in sorted(bench.results, key=lambda r: -(r["slowest_ms"] or 0))[:2]]
+    for label in slowest + [label for label in watched if label not in slowest]:
+        for k, (t, sql, params) in enumerate(statements[label][: None if label in watched else 1]):
+            plans.append({"scenario": label, "what": "最慢的语句" if k == 0 else f"第 {k + 1} 慢的语句", "ms": t,
+                          "sql": inline(sql, params), "plan": explain(connection, sql, params)})
     return plans, notes

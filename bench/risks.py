@@ -17,10 +17,12 @@ Measured, per backend, by bench.pages as bench.run measures pages (Django's test
 the baseline the same number of times after a warm-up; fewer times, at least 3, when a page would take over --budget
 seconds):
 
-- 风险统计 (risks:risk_stats) as the province, a city (郑州) and a county (金水区) regulator, and its patrol part
-  (risks:patrol_stats, which the page loads as a second, htmx request);
-- 风险清单 (risks:event_list): province ?level=major, city ?level=high, county unfiltered, province unfiltered, and a
-  deep page of the province's major risks (the middle page, or the last one offered when the list caps its count).
+- 风险统计 (risks:risk_stats) as the province, a city (郑州), a county (金水区) and a park regulator (a park by
+  membership on 金水区: bench.run.regulators), and its patrol part (risks:patrol_stats, which the page loads as a
+  second, htmx request);
+- 风险清单 (risks:event_list): province ?level=major, city ?level=high, county and park unfiltered, province
+  unfiltered, and a deep page of the province's major risks (the middle page, or the last one offered when the list
+  caps its count).
 
 The baseline (裸 SQL) is the page's own data: the statements the view sends that read enterprises or risk tables,
 recorded once per path (sql and parameters, through an execute wrapper) and re-run raw, fetching every row. What is
@@ -28,7 +30,8 @@ left out is the cost every page has (session, user, organisation, the region and
 Each page is checked once against numbers counted here by hand (the totals per level, this year's patrols and
 their items, the list's total); a page that answers with an error is skipped with a note, a failed check is noted
 (核对 ✗) and the run goes on. Each statement is also timed alone; the slowest one of the two slowest scenarios is
-EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN).
+EXPLAINed (PostgreSQL: EXPLAIN ANALYZE, BUFFERS; SQLite: EXPLAIN QUERY PLAN), and every data statement of the
+park's list (the membership join's plan).
 
     python -m bench.risks                                         # 300,000 enterprises × 30 events, both databases
     python -m bench.risks --enterprises 2000 --backends sqlite --repeat 5
@@ -325,11 +328,12 @@ def verify_summary(sample=500):
 # ---------------------------------------------------------------------------------------------------- checks
 
 
-def event_count(prefix, level=None):
-    """How many risk events the regulator of `prefix` sees (of `level`): written by hand, for the checks."""
+def event_count(prefix, level=None, park=None):
+    """How many risk events the regulator of `prefix` (the park `park`: its members) sees (of `level`): written by
+    hand, for the checks."""
     from django.db import connection
 
-    where, params = scope_sql(prefix)
+    where, params = scope_sql(prefix, park)
     if level:
         where, params = f"{where} AND v.level = %s", [*params, level]
     with connection.cursor() as cursor:
@@ -337,17 +341,17 @@ def event_count(prefix, level=None):
         return cursor.fetchone()[0]
 
 
-def summary_totals(prefix):
+def summary_totals(prefix, park=None):
     from django.db import connection
 
-    where, params = scope_sql(prefix)
+    where, params = scope_sql(prefix, park)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), SUM(risk_major), SUM(risk_high), SUM(risk_medium), SUM(risk_low)"
                        f" FROM archive_enterprise e WHERE {where}", params)
         return cursor.fetchone()
 
 
-def patrol_check(prefix):
+def patrol_check(prefix, park=None):
     """The patrol statistics show this year's patrols and items in the jurisdiction, counted from the patrol rows."""
     from zoneinfo import ZoneInfo
 
@@ -358,7 +362,7 @@ def patrol_check(prefix):
     year = timezone.localdate().year
     zone, adapt = ZoneInfo(settings.TIME_ZONE), connection.ops.adapt_datetimefield_value
     bounds = [adapt(datetime.datetime(year, 1, 1, tzinfo=zone)), adapt(datetime.datetime(year + 1, 1, 1, tzinfo=zone))]
-    where, params = scope_sql(prefix)
+    where, params = scope_sql(prefix, park)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(DISTINCT p.id), COUNT(i.id) FROM risks_patrol p JOIN archive_enterprise e"
                        f" ON e.id = p.enterprise_id LEFT JOIN risks_patrolitem i ON i.patrol_id = p.id"
@@ -373,8 +377,9 @@ def patrol_check(prefix):
     return check
 
 
-def scenarios(stand_in=False):
-    """The pages to time: the real risk views when they exist, else the enterprise list and statistics (代用)."""
+def scenarios(park, stand_in=False):
+    """The pages to time: the real risk views when they exist, else the enterprise list and statistics (代用).
+    `park`: the pk of the park regulator's organisation (bench.run.regulators)."""
     from django.urls import NoReverseMatch, reverse
 
     from worksafe.archive.models import Enterprise
@@ -393,8 +398,9 @@ def scenarios(stand_in=False):
     limit = count_limit("risks") if real else None
     tag = "" if real else "（代用）"
     result = []
-    for key, prefix in (("province", "41"), ("city", "4101"), ("county", "410105")):
-        totals = summary_totals(prefix)
+    for key, prefix in (("province", "41"), ("city", "4101"), ("county", "410105"), ("park", "410105")):
+        member = park if key == "park" else None
+        totals = summary_totals(prefix, member)
 
         def check(html, totals=totals, prefix=prefix):
             wanted = totals[1:] if real else totals[:1]
@@ -402,16 +408,19 @@ def scenarios(stand_in=False):
             if missing:
                 raise AssertionError(f"风险统计 {prefix}：页面上没有 {missing}（企业汇总 {totals}）")
 
-        level = dict(province="省级", city="市级", county="县级")[key]
+        level = dict(province="省级", city="市级", county="县级", park="园区")[key]
         result.append(Scenario(f"风险统计 {level}{tag}", key, stats, check))
         if patrols:
-            result.append(Scenario(f"风险统计 {level}：巡检部分（htmx 第二次请求）", key, patrols, patrol_check(prefix), htmx=True))
+            result.append(Scenario(f"风险统计 {level}：巡检部分（htmx 第二次请求）", key, patrols, patrol_check(prefix, member),
+                                   htmx=True))
 
-    def count_check(prefix, level):
+    def count_check(prefix, level, park=None):
         if real:
-            wanted = event_count(prefix, level)
+            wanted = event_count(prefix, level, park)
         else:
             qs = Enterprise.objects.filter(region_q(prefix))
+            if park:
+                qs = qs.filter(park_memberships__park_id=park)
             wanted = (qs.filter(risk_grade=level) if level else qs).count()
         visible = min(wanted, limit) if limit else wanted  # a capped count shows the cap ("超过 10000 条")
 
@@ -423,10 +432,11 @@ def scenarios(stand_in=False):
 
     lvl = "level" if real else "risk_grade"
     for label, key, prefix, level in (("省级 重大风险", "province", "41", "major"), ("市级 较大风险", "city", "4101", "high"),
-                                      ("县级 不筛选", "county", "410105", None), ("省级 不筛选", "province", "41", None)):
-        check, _ = count_check(prefix, level)
+                                      ("县级 不筛选", "county", "410105", None), ("园区 不筛选", "park", "410105", None),
+                                      ("省级 不筛选", "province", "41", None)):
+        check, _ = count_check(prefix, level, park if key == "park" else None)
         query = f"?{lvl}={level}" if level else ""
-        result.append(Scenario(f"风险清单 {label} 第1页{tag}", key, events + query, check))
+        result.append(Scenario(f"风险清单 {label} 第1页{tag}", key, events + query, check, explain=key == "park"))
     check, total = count_check("41", "major")
     # The middle page; with a capped count, the last page offered.
     deep = min(max(1, total // PER_PAGE // 2), limit // PER_PAGE) if limit else max(1, total // PER_PAGE // 2)
@@ -461,12 +471,13 @@ def child(args):
         log(f"== {backend}: 复用已有的 {existing:,} 家企业")
     visible = pages.analyze(backend, verify_summary, notes)
 
-    found, real = scenarios(args.stand_in)
+    users = regulators()
+    found, real = scenarios(users["park"].organization_id, args.stand_in)
     if not real:
         notes.append("risks:event_list / risks:risk_stats 尚不存在：以企业列表（按 risk_grade 筛选）和企业统计页代用")
     log(f"== {backend}: 页面（每个场景 {args.repeat} 次）")
     bench = Bench(args)
-    plans, page_notes = pages.bench_pages(bench, regulators(), connection, found, DATA_TABLES, args.budget)
+    plans, page_notes = pages.bench_pages(bench, users, connection, found, DATA_TABLES, args.budget)
     notes += page_notes
 
     meta = {"enterprises": Enterprise.objects.count(), "events": RiskEvent.objects.count(), "generate_s": generate_s,

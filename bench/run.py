@@ -2,7 +2,8 @@
 
 Each backend gets a fresh database (SQLite: bench/out/bench.sqlite3; PostgreSQL: a throwaway server from
 tests/pgserver.py), migrated and filled by bench/generate.py, then ANALYZEd. Pages are requested through Django's
-test Client with DEBUG off, as a province, a city and a county regulator; each page is timed against the bare SQL
+test Client with DEBUG off, as a province, a city, a county and a park regulator (a park without a region code of its
+own on 金水区, whose jurisdiction is its ~60 member enterprises: regulators); each page is timed against the bare SQL
 that returns the same rows (for the list: the page's rows and the COUNT the paginator needs; for the archive: the
 enterprise and its child rows), run alternately with the page in the same process, the same number of times.
 The import posts an xlsx of 10,000 new enterprises to the import view and is timed against a raw executemany
@@ -409,9 +410,10 @@ def check_detail(names):
     return check
 
 
-def stats_bare(prefix):
-    """The statistics page's three GROUP BY queries: region × industry, × size band, × review state."""
-    where, params = region_where(prefix)
+def stats_bare(scope):
+    """The statistics page's three GROUP BY queries: region × industry, × size band, × review state; `scope`: a
+    region's prefix, or a WHERE clause and its parameters (park_where)."""
+    where, params = region_where(scope) if isinstance(scope, str) else scope
     bands = ", ".join(f"COUNT(staff_count) FILTER (WHERE {c})" for c in (
         "staff_count < 10", "staff_count >= 10 AND staff_count < 20", "staff_count >= 20 AND staff_count < 101",
         "staff_count >= 101 AND staff_count < 300", "staff_count >= 300 AND staff_count < 1000", "staff_count >= 1000"))
@@ -425,23 +427,54 @@ def stats_bare(prefix):
     return statements
 
 
+PARK_NAME, PARK_MEMBERS = "金水区化工园区管委会（基准）", 60
+
+
 def regulators():
-    """A province, a city (郑州) and a county (金水区) regulator; the province one may manage (import)."""
-    from worksafe.core.models import Organization, OrgLevel, Role, User
+    """A province, a city (郑州) and a county (金水区) regulator, and a park without a region code of its own on 金水区
+    (its jurisdiction: its members, bench_park); the province one may manage (import)."""
+    from worksafe.core.models import Organization, OrgKind, OrgLevel, Role, User
 
     users = {}
-    for key, (name, level, region) in {
-        "province": ("河南省应急管理厅", OrgLevel.PROVINCE, "410000"),
-        "city": ("郑州市应急管理局", OrgLevel.CITY, "410100"),
-        "county": ("金水区应急管理局", OrgLevel.COUNTY, "410105"),
+    for key, (name, kind, level, region) in {
+        "province": ("河南省应急管理厅", OrgKind.BUREAU, OrgLevel.PROVINCE, "410000"),
+        "city": ("郑州市应急管理局", OrgKind.BUREAU, OrgLevel.CITY, "410100"),
+        "county": ("金水区应急管理局", OrgKind.BUREAU, OrgLevel.COUNTY, "410105"),
+        "park": (PARK_NAME, OrgKind.PARK, OrgLevel.COUNTY, "410105"),
     }.items():
-        org, _ = Organization.objects.get_or_create(name=name, level=level, region_id=region)
+        parent = users["county"].organization if kind == OrgKind.PARK else None
+        org, _ = Organization.objects.get_or_create(name=name, kind=kind, level=level, region_id=region,
+                                                    defaults={"parent": parent})
         users[key], _ = User.objects.update_or_create(
             # Flagged as demo accounts are (never in production): timed pages, not the second factor's setup page
             # (logged_in checks it). Updated, not only created: a database kept with --reuse may predate the flag.
             username=f"bench-{key}", defaults={"role": Role.REGULATOR_ADMIN, "organization": org, "full_name": name,
                                                "is_demo": True})
+    bench_park(users["park"].organization)
     return users
+
+
+def bench_park(park, n=PARK_MEMBERS):
+    """The park's members, once: `n` enterprises of its region (fewer when fewer exist), spread evenly over their ids
+    as enterprises registered over the years would be (not one run of neighbouring rows). Written in one INSERT, as
+    the generator writes its rows, without the change records that adding them one by one on the site leaves."""
+    from worksafe.archive.models import Enterprise, ParkMember
+    from worksafe.core.scoping import region_q
+
+    if ParkMember.objects.filter(park=park).exists():
+        return
+    ids = list(Enterprise.objects.filter(region_q(park.region_id)).order_by("pk").values_list("pk", flat=True))
+    step = max(1, len(ids) // n)
+    ParkMember.objects.bulk_create([ParkMember(park=park, enterprise_id=pk) for pk in ids[::step][:n]])
+
+
+def park_where(park):
+    """The WHERE clause (and parameters) of the enterprises `e` the park `park` (a pk) oversees: its region's range
+    and its member list, as core.scoping.organization_q writes it."""
+    from bench.pages import scope_sql
+    from worksafe.core.models import Organization
+
+    return scope_sql(Organization.objects.get(pk=park).region_id, park)
 
 
 def rich_enterprises(prefix, n=5):
@@ -466,7 +499,7 @@ def bench_pages(bench, users, vendor):
     from django.urls import reverse
 
     url = reverse("archive:enterprise_list")
-    province, city, county = (bench.client(users[k]) for k in ("province", "city", "county"))
+    province, city, county, park = (bench.client(users[k]) for k in ("province", "city", "county", "park"))
 
     from worksafe.archive.models import Enterprise
     from worksafe.core.scoping import region_q
@@ -484,6 +517,9 @@ def bench_pages(bench, users, vendor):
         where, params = region_where(prefix)
         page = int(query.split("=")[1])
         bench.page(label, client, [url + query], list_bare(where, params, page), check_list(label))
+    # The park's list: its region's range and its member list (core.scoping joins ParkMember on the enterprise).
+    where, params = park_where(users["park"].organization_id)
+    bench.page("列表 园区 默认排序 第1页", park, [url + "?page=1"], list_bare(where, params, 1), check_list("列表 园区"))
 
     from worksafe.core.models import Industry
     from worksafe.core.scoping import industry_codes
@@ -509,6 +545,7 @@ def bench_pages(bench, users, vendor):
     # Not one of the issue's targets (no ✓/✗): the 企业统计 page groups every enterprise of the jurisdiction.
     bench.page("统计页 省级（按市）", province, [stats], stats_bare("41"), target=None)
     bench.page("统计页 县级", county, [stats], stats_bare("410105"), target=None)
+    bench.page("统计页 园区", park, [stats], stats_bare(park_where(users["park"].organization_id)), target=None)
 
     for label, client, prefix in [("档案页 县级（5家轮换）", county, "410105"), ("档案页 省级（5家轮换）", province, "41")]:
         pks, names = rich_enterprises("410105")

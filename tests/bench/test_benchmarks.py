@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # module, --backends (None: the bench has no choice), report name, its table's header, rows per backend (key → count)
 BENCHES = [
-    ("run", "sqlite", "results", "| 数据库 | 场景 | 中位数 ms | P95 ms |", {"results": 17}),
-    ("risks", "sqlite", "risks", "| 数据库 | 场景 | 中位数 ms | P90 ms |", {"results": 11}),
-    ("hazards", "sqlite", "hazards", "| 数据库 | 场景 | 中位数 ms | P90 ms |", {"results": 11}),
+    ("run", "sqlite", "results", "| 数据库 | 场景 | 中位数 ms | P95 ms |", {"results": 19}),
+    ("risks", "sqlite", "risks", "| 数据库 | 场景 | 中位数 ms | P90 ms |", {"results": 14}),
+    ("hazards", "sqlite", "hazards", "| 数据库 | 场景 | 中位数 ms | P90 ms |", {"results": 14}),
     ("home", "sqlite", "home", "| 数据库 | 场景 | 中位数 ms | P90 ms |", {"results": 3}),
     ("registrations", "sqlite", "registrations", "| 数据库 | 导出 | 企业行 |", {"exports": 6, "results": 1}),
     ("api", "postgres", "api", "| 数据库 | 阶段 | 记录/s |", {"results": 3}),
