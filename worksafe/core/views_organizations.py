@@ -114,8 +114,7 @@ def organization_state(request, pk, action):
 
 
 class MergeForm(forms.Form):
-    target = forms.ModelChoiceField(label="合并到", queryset=Organization.objects.none(), widget=FastSelect,
-                                    help_text="本单位的账号、下级单位、园区企业、接口订阅和督办事项移到所选单位；本单位停用并保留历史。")
+    target = forms.ModelChoiceField(label="合并到", queryset=Organization.objects.none(), widget=FastSelect)
 
     def __init__(self, *args, source, actor, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,7 +14,7 @@ from worksafe.core import workflow
 
 WARN = workflow.declare(
     "hazards.warn_days", "整改期限预警天数", "隐患排查治理", workflow.DAYS, 10, minimum=1, maximum=90,
-    help="整改期限的颜色：已超期为红色，距整改期限不超过该天数为橙色，其余为绿色（种子 001 2.2：10 天）。"
+    help="整改期限的颜色：已超期为红色，距整改期限不超过该天数为橙色，其余为绿色（默认 10 天）。"
          "隐患列表、台账、“整改期限”筛选和统计随之变化。")
 
 
