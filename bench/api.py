@@ -302,7 +302,9 @@ class BareInsert:
                           review="pending" if rec.level == "major" else "", closed_at=None, created_at=now, updated_at=now)
             row = []
             for f in self.fields:
-                value = values[f.attname] if f.attname in values else f.get_default()
+                # A foreign key the record names by its field (category: a reference table since issue 22).
+                key = f.attname if f.attname in values else f.name
+                value = values[key] if key in values else f.get_default()
                 row.append(f.get_db_prep_save(value, self.connection))
             rows.append(row)
         return rows

@@ -31,7 +31,7 @@ def test_a_role_without_export_takes_the_buttons_and_the_url_away(browser, live_
     log_in(page, live_server, "secadmin")
     page.goto(f"{live_server.url}/system/roles/")
     page.get_by_role("row", name=re.compile(r"^监管人员 ")).get_by_role("link", name="复制").click()
-    page.get_by_label("代码").fill("no_export")
+    page.locator("#id_code").fill("no_export")
     page.get_by_label("名称").fill("监管人员（不可导出）")
     page.get_by_role("checkbox", name=re.compile("^导出")).uncheck()
     page.get_by_role("button", name="保存").click()

@@ -29,7 +29,7 @@ def system():
 @pytest.fixture
 def checklist(enterprise):
     c = Checklist.objects.create(name="本企业排查标准", industry_id="07", enterprise=enterprise, state="approved")
-    ChecklistItem.objects.create(checklist=c, order=1, section="用电安全", content="配电箱有警示标识", category="electricity")
+    ChecklistItem.objects.create(checklist=c, order=1, section="用电安全", content="配电箱有警示标识", category_id="electricity")
     return c
 
 

@@ -206,7 +206,8 @@ def demo_parks(demo):
     park = Organization.objects.create(name="金水区化工园区管委会", kind=OrgKind.PARK, level=county.level,
                                        region_id=county.region_id, parent=county)
     ParkMember.objects.bulk_create([ParkMember(park=park, enterprise=e) for e in members])
-    user = User(username=PARK_ACCOUNT, full_name="化工园区演示账号", role=Role.REGULATOR, organization=park, is_demo=True)
+    user = User(username=PARK_ACCOUNT, full_name="化工园区演示账号", role=Role.REGULATOR, organization=park, is_demo=True,
+                mobile=mobile(demo.stream(22)))  # a stream of its own: the other demo data stays as it was
     user.set_password(demo_data.DEMO_PASSWORD)
     user.save()
 
