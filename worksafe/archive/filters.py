@@ -7,9 +7,8 @@ from worksafe.core.filters import YES_NO, EnterpriseScopeFilter, FastSelect, Ris
 from worksafe.core.models import CompetentDepartment, OrgLevel
 
 from .models import Enterprise, ReviewState
-from .supervision import owned_q
+from .supervision import MINE, owned_q
 
-MINE = "mine"
 SUPERVISION = [(MINE, "本单位负责"), *((level.value, f"{level.label}负责") for level in OrgLevel)]
 
 

@@ -26,6 +26,7 @@ from . import perms
 from .models import ChangeState, Enterprise, SupervisionChange
 
 S = ChangeState
+MINE = "mine"  # the enterprise list's 负责监管 choice for the user's own organisation's (owned_q): its review queue
 REQUESTED = notify.kind("archive.supervision_requested", "负责层级调整待审批")
 DECIDED = notify.kind("archive.supervision_decided", "负责层级调整已审批")
 

@@ -9,9 +9,8 @@ from worksafe.core.menu import enterprise_side, government_side, own_enterprise
 from worksafe.core.risk_levels import COLORS, ORDER
 
 from . import perms
-from .filters import MINE
 from .models import ChangeState, Enterprise, ReviewState, SupervisionChange
-from .supervision import approving_q, owned_q
+from .supervision import MINE, approving_q, owned_q
 
 
 def submitted(user):
