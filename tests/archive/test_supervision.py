@@ -317,3 +317,17 @@ def test_the_list_of_changes_shows_the_requests_in_scope(login, users, enterpris
     rows = login(users["city"]).get(reverse("archive:supervisionchange_list"), {"state": "pending"}).context["rows"]
     assert {c.enterprise for c in rows} == {enterprise, other_enterprise}
     assert all([s.action for s in c.steps] == ["approve", "reject"] for c in rows)
+
+
+def test_a_request_racing_another_one_gets_the_message_not_an_error(login, users, enterprise, monkeypatch):
+    """Two requests filed at once: the second meets the one-pending constraint and is told so on the form."""
+    from django.db import IntegrityError
+
+    def racing(*args, **kwargs):
+        raise IntegrityError("supervision_change_one_pending")
+
+    monkeypatch.setattr(supervision, "request", racing)
+    response = ask(login(users["jinshui"]), enterprise, "city")
+    assert response.status_code == 200
+    assert "已有一项待审批的负责层级调整" in response.content.decode()
+    assert not SupervisionChange.objects.exists()

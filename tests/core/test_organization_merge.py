@@ -223,3 +223,21 @@ def test_who_may_merge(tree, users, county_admins, login):
     # A county administrator does not merge its own bureau away.
     assert merge_page(login(county_admins["jinshui"]), tree["jinshui"]).status_code == 404
     assert unchanged(office) and unchanged(tree["jinshui"])
+
+
+def test_a_merge_that_became_invalid_after_the_form_is_refused_with_its_reason(tree, users, login, monkeypatch):
+    """The target deactivated between the page's check and the merge (another administrator): the merge reads both
+    again under lock, refuses with the reason, and nothing moves."""
+    client = login(create_user("sys2", Role.SYSADMIN))
+    real_merge = organizations.merge
+
+    def merge_after_change(source, target, user):
+        Organization.objects.filter(pk=target.pk).update(is_active=False)
+        return real_merge(source, target, user)
+
+    monkeypatch.setattr(organizations, "merge", merge_after_change)
+    response = merge_page(client, tree["erqi"], tree["jinshui"])
+    assert response.status_code == 302
+    assert "目标单位“金水区应急管理局”已停用" in client.get(response.url).content.decode()
+    assert Organization.objects.get(pk=tree["erqi"].pk).is_active
+    assert User.objects.filter(organization=tree["erqi"]).exists()

@@ -3,7 +3,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -100,11 +100,15 @@ def supervisionchange_add(request, pk):
     initial = {"level": enterprise.supervision_level, "department": enterprise.supervising_department_id}
     form = SupervisionForm(request.POST or None, enterprise=enterprise, initial=initial)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            supervision.request(enterprise, request.user, form.cleaned_data["level"], form.cleaned_data["department"],
-                                form.cleaned_data["reason"])
-        messages.success(request, "调整申请已提交，待上级审批；审批前负责层级不变。")
-        return redirect(enterprise)
+        try:
+            with transaction.atomic():
+                supervision.request(enterprise, request.user, form.cleaned_data["level"], form.cleaned_data["department"],
+                                    form.cleaned_data["reason"])
+        except IntegrityError:  # another request filed meanwhile (one pending per enterprise)
+            form.add_error(None, "该企业已有一项待审批的负责层级调整，请等待审批或撤回后再申请。")
+        else:
+            messages.success(request, "调整申请已提交，待上级审批；审批前负责层级不变。")
+            return redirect(enterprise)
     return render(request, "archive/simple_form.html", {"form": form, "e": enterprise, "title": "申请调整负责监管层级"})
 
 

@@ -104,7 +104,9 @@ def merge_error(source, target):
 def merge(source, target, user):
     """Merge `source` into `target`: its accounts, child organisations and what apps keep of it (the `merging`
     signal) move to `target`; `source` is deactivated and kept (history keeps its name). Returns {what: count}."""
-    source = Organization.objects.select_for_update().select_related("region").get(pk=source.pk)
+    # Both read again under lock: the page's check may be stale (another administrator deactivated or moved one).
+    locked = Organization.objects.select_for_update().select_related("region")
+    source, target = locked.get(pk=source.pk), locked.get(pk=target.pk)
     error = merge_error(source, target)
     if error:
         raise ValueError(error)

@@ -139,7 +139,11 @@ def organization_merge(request, pk):
     form = MergeForm(request.POST or None, source=source, actor=request.user)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
-        moved = organizations.merge(source, target, request.user)
+        try:
+            moved = organizations.merge(source, target, request.user)
+        except ValueError as error:  # changed since the form was checked (a concurrent merge or move)
+            messages.error(request, str(error))
+            return redirect("core:organization_list")
         summary = "，".join(f"{what} {n}" for what, n in moved.items() if n) or "没有需要移动的数据"
         messages.success(request, f"已将“{source.name}”合并到“{target.name}”（{summary}），“{source.name}”已停用。")
         return redirect("core:organization_list")
