@@ -121,7 +121,8 @@ def make_hazards(rng, enterprise, regulator=None, count=None):
             hazard.current_status = "已整改"
             hazard.evaluation = "整改措施落实到位，隐患消除。"
         if state == State.CLOSED:
-            hazard.reviewed_by = regulator.full_name if level == Level.MAJOR else person(rng)
+            by_regulator = level == Level.MAJOR or (hazard.source == Source.INSPECTION and regulator is not None)
+            hazard.reviewed_by = regulator.full_name if by_regulator else person(rng)
             hazard.reviewed_on = hazard.completed_on
             hazard.closed_at = timezone.now()
         if level == Level.MAJOR and state != State.REPORTED and regulator is not None:

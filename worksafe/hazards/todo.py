@@ -16,7 +16,7 @@ from worksafe.core.menu import enterprise_side, government_side, own_enterprise
 
 from . import deadlines, perms, plans, public, reporting, stats
 from .filters import ANY_SUPERVISION
-from .models import CheckPlan, Hazard, HazardYear, Level, PublicReport, Review, State
+from .models import CheckPlan, Hazard, HazardYear, Level, PublicReport, Review, Source, State
 
 Due = deadlines.Due
 
@@ -34,6 +34,11 @@ def major_to_review(user):
 
 def major_to_accept(user):
     return Hazard.objects.for_user(user).filter(level=Level.MAJOR, state=State.ACCEPTING)
+
+
+def inspection_to_accept(user):
+    """General hazards a regulator's inspection registered, rectified and waiting for the regulators' 复查."""
+    return Hazard.objects.for_user(user).filter(level=Level.GENERAL, source=Source.INSPECTION, state=State.ACCEPTING)
 
 
 def overdue(user):
@@ -54,8 +59,9 @@ def rectifying(user):
 
 
 def to_accept(user):
-    """General hazards submitted for acceptance: the enterprise accepts them itself (a major one: the regulator)."""
-    return Hazard.objects.for_user(user).filter(state=State.ACCEPTING, level=Level.GENERAL)
+    """General hazards of its own finding submitted for acceptance: the enterprise accepts them itself (a major one,
+    or one a regulator's inspection registered: the regulators)."""
+    return Hazard.objects.for_user(user).filter(state=State.ACCEPTING, level=Level.GENERAL).exclude(source=Source.INSPECTION)
 
 
 def plans_due(user):
@@ -79,6 +85,8 @@ SOURCES = [
                 todo.link("hazards:major_list", review=Review.PENDING), 30, "red"),
     todo.Source("hazards.major_accept", "待验收的重大隐患", todo.deciding(perms.ACCEPT), major_to_accept,
                 todo.link("hazards:major_list", state=State.ACCEPTING), 35),
+    todo.Source("hazards.inspection_accept", "待复查的监管检查隐患", todo.deciding(perms.ACCEPT), inspection_to_accept,
+                todo.link("hazards:open_list", state=State.ACCEPTING, source=Source.INSPECTION), 36),
     todo.Source("hazards.overdue", "超期未整改的隐患", government_side, overdue,
                 todo.link("hazards:open_list", due=Due.OVERDUE), 50, "red"),
 

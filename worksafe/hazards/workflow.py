@@ -21,7 +21,7 @@ from worksafe.core import permissions, workflow
 from worksafe.core.models import LEVEL_RANK, AuditAction, OrgLevel
 from worksafe.core.workflow import Step
 
-from .models import Hazard, HazardPhoto, HazardStep, Level, Review, State, Supervision
+from .models import Hazard, HazardPhoto, HazardStep, Level, Review, Source, State, Supervision
 from .perms import ACCEPT, CONFIRM_MAJOR, RECTIFY, REPORT, SUPERVISE
 
 # Who may act is "the role grants the permission (perms.py)" and the rule below: the enterprise's own hazard, or a
@@ -128,13 +128,21 @@ def accepts_major(user, hazard):
     return user.organization_id == supervisor.pk or LEVEL_RANK[user.organization.level] > LEVEL_RANK[supervisor.level]
 
 
+def accepted_by_regulators(hazard):
+    """A major hazard, and one a regulator's inspection registered (监管检查: its 复查), is accepted by regulators; a
+    general hazard the enterprise found itself, by the enterprise (or a regulator)."""
+    return hazard.is_major or hazard.source == Source.INSPECTION
+
+
 def _may_accept(user, hazard):
-    """A general hazard: the enterprise's own acceptance (or a regulator's); a major hazard: regulators only, as the
-    settings choose (accepts_major)."""
+    """A general hazard of the enterprise's own finding: its own acceptance (or a regulator's); a major hazard:
+    regulators, as the settings choose (accepts_major); an inspection's: the regulators in scope (复查)."""
     if not permissions.has(user, ACCEPT):
         return False
     if hazard.is_major:
         return accepts_major(user, hazard)
+    if hazard.source == Source.INSPECTION:
+        return is_regulator_of(user, hazard)
     return is_own(user, hazard) or is_regulator_of(user, hazard)
 
 
