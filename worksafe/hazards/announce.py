@@ -1,7 +1,8 @@
 """What the hazards module announces (core.notify), never to whoever acted:
 
 - a major hazard sent back as a general one (打回为一般隐患), and a rectification not accepted (验收不通过), to the
-  enterprise's accounts; an inspection's hazard submitted for acceptance, to the organisation that inspected (复查); a custom checklist returned or approved, likewise (core.workflow.performed, after commit);
+  enterprise's accounts; a custom checklist returned or approved, likewise (core.workflow.performed, after commit);
+- an inspection's hazard submitted for acceptance, to the organisation that inspected it (复查: `rechecking`);
 - a 随手拍 report: when it comes in, to the regulators who decide on it (its region's, above township level); when it
   is accepted and handed to an enterprise as a hazard, to that enterprise's accounts (from hazards/public.py);
 - a hazard raised by a patrol that found a measure not in place, to the enterprise's accounts (hazards/signals.py).
